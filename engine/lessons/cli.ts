@@ -1,0 +1,43 @@
+/**
+ * `dockerlab lessons lint [files]`: checks lesson files (all of lessons/ by default) and prints each
+ * problem as `file:line: what is wrong — how to fix it`. Exit 1 when there is any.
+ */
+import { readFile } from 'node:fs/promises';
+import { say } from '../log.ts';
+import { checkCatalog } from './catalog.ts';
+import { englishTwin, lessonFiles } from './load.ts';
+import { existsSync } from 'node:fs';
+import { lintCourse, lintSource } from './lint.ts';
+import { formatProblem, type Problem } from './problem.ts';
+import type { Parsed } from './parse.ts';
+
+export async function lintFiles(files: string[]): Promise<Problem[]> {
+  const catalog = await checkCatalog();
+  const problems: Problem[] = [];
+  const parsed: Parsed[] = [];
+  for (const file of files) {
+    const r = lintSource(await readFile(file, 'utf8'), file, catalog);
+    problems.push(...r.problems);
+    parsed.push(r.parsed);
+  }
+  problems.push(...lintCourse(parsed));
+  return problems;
+}
+
+export async function main(args: string[]): Promise<number> {
+  const [sub, ...rest] = args;
+  if (sub !== 'lint') {
+    say('用法 / usage: dockerlab lessons lint [file.md ...]   (默认检查 lessons/ 下全部课程 / all of lessons/ by default)');
+    return sub === undefined || sub === 'help' || sub === '--help' ? 0 : 2;
+  }
+  let files = rest;
+  if (files.length === 0) {
+    files = await lessonFiles('lessons');
+    // English twins are optional but, where present, must be as sound as the Chinese lesson.
+    files = files.flatMap((f) => (existsSync(englishTwin(f)) ? [f, englishTwin(f)] : [f]));
+  }
+  const problems = await lintFiles(files);
+  for (const p of problems) say(formatProblem(p));
+  say(problems.length === 0 ? `✓ ${files.length} 个课程文件没有问题 / ${files.length} lesson files are clean` : `✗ ${problems.length} 个问题 / ${problems.length} problems`);
+  return problems.length === 0 ? 0 : 1;
+}

@@ -1,0 +1,125 @@
+/**
+ * The lesson linter: everything a lesson file can get wrong that a machine can see before a VM
+ * boots. Each problem names the file, the line, and the fix.
+ */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import type { Token } from 'marked';
+import { parseLesson, type Parsed } from './parse.ts';
+import type { Problem } from './problem.ts';
+
+/** What the linter needs to know of the check library (engine/checks), injected for tests. */
+export interface CheckCatalog {
+  has(kind: string): boolean;
+  /** Problems with a condition's parameters, in words; empty when they are fine. */
+  validate(kind: string, params: unknown): string[];
+}
+
+const fields: Record<string, string> = {
+  id: 'the file name without `.md`, e.g. `15-netns-veth`',
+  title: 'the lesson title in Chinese',
+  chapter: 'the lesson number, the `NN` of the file name',
+  hosts: 'how many VMs the lesson needs: 1, or 2 for cross-host lessons',
+  minutes: 'about how long the lesson takes, a whole number',
+  prerequisites: 'a list of lesson ids the learner should have done, `[]` if none',
+  setup: 'bash that brings a fresh sandbox to the lesson start: one string for host1, or `host1: ...` / `host2: ...`',
+};
+const required = ['id', 'title', 'chapter', 'hosts', 'minutes', 'prerequisites'];
+
+export function lintSource(source: string, file: string, catalog: CheckCatalog): { parsed: Parsed; problems: Problem[] } {
+  const parsed = parseLesson(source, file);
+  return { parsed, problems: [...parsed.problems, ...lintParsed(parsed, catalog)] };
+}
+
+export function lintParsed(parsed: Parsed, catalog: CheckCatalog): Problem[] {
+  const { lesson, frontMatter: fm, frontMatterLines: at } = parsed;
+  const file = lesson.file;
+  const out: Problem[] = [];
+  const add = (line: number, what: string, fix: string): void => void out.push({ file, line, what, fix });
+  const fmLine = (k: string): number => at[k] ?? 1;
+
+  for (const k of Object.keys(fm)) {
+    if (!(k in fields)) add(fmLine(k), `unknown front-matter field \`${k}\``, `remove it, or use one of: ${Object.keys(fields).join(', ')}`);
+  }
+  for (const k of required) if (!(k in fm)) add(1, `front matter lacks \`${k}\``, `add \`${k}:\` — ${fields[k]}`);
+
+  const stem = path.basename(file).replace(/(\.en)?\.md$/, '');
+  const number = parseInt(stem, 10);
+  if ('id' in fm && fm.id !== stem) add(fmLine('id'), `id \`${String(fm.id)}\` does not match the file name`, `set \`id: ${stem}\` or rename the file`);
+  if ('title' in fm && (typeof fm.title !== 'string' || fm.title.trim() === '')) add(fmLine('title'), 'title is empty or not text', `write ${fields.title}`);
+  if ('chapter' in fm && fm.chapter !== number) add(fmLine('chapter'), `chapter ${String(fm.chapter)} does not match the file number ${number}`, `set \`chapter: ${number}\``);
+  if ('hosts' in fm && !(Number.isInteger(fm.hosts) && (fm.hosts as number) >= 1 && (fm.hosts as number) <= 4)) add(fmLine('hosts'), `hosts must be a whole number from 1 to 4, got \`${String(fm.hosts)}\``, `write ${fields.hosts}`);
+  if ('minutes' in fm && !(Number.isInteger(fm.minutes) && (fm.minutes as number) > 0)) add(fmLine('minutes'), `minutes must be a positive whole number, got \`${String(fm.minutes)}\``, `write ${fields.minutes}`);
+  if ('prerequisites' in fm && !(Array.isArray(fm.prerequisites) && fm.prerequisites.every((p) => typeof p === 'string'))) add(fmLine('prerequisites'), 'prerequisites must be a list of lesson ids', 'write e.g. `prerequisites: [01-hello-docker]`, or `[]`');
+  if ('setup' in fm) {
+    const s = fm.setup;
+    const ok = typeof s === 'string' || (s !== null && typeof s === 'object' && !Array.isArray(s) && Object.values(s).every((v) => typeof v === 'string'));
+    if (!ok) add(fmLine('setup'), 'setup must be bash text, or a map of host name to bash text', `write ${fields.setup}`);
+  }
+
+  const hosts = new Set(Array.from({ length: lesson.hosts }, (_, i) => `host${i + 1}`));
+  const hostFix = `use one of ${[...hosts].join(', ')}, or raise \`hosts:\` in the front matter`;
+  for (const h of Object.keys(lesson.setup)) if (!hosts.has(h)) add(fmLine('setup'), `setup names host \`${h}\`, which this lesson does not have`, hostFix);
+
+  for (const step of lesson.steps) {
+    const where = `step "${step.title}"`;
+    if (step.check.length === 0) add(step.line, `${where} has no conditions in its \`\`\`check block`, 'add a ```check block with at least one `- kind: { params }` condition');
+    if (step.hints.length === 0) add(step.line, `${where} has no hint`, 'add one to three ```hint blocks, each telling a little more than the last');
+    if (step.hints.length > 3) add(step.line, `${where} has ${step.hints.length} hints`, 'keep at most three ```hint blocks');
+    if (Object.keys(step.solution).length === 0) add(step.line, `${where} has no reference solution`, 'add a ```solution block with the bash that completes the step (```solution host2 for another host)');
+    for (const h of Object.keys(step.solution)) if (!hosts.has(h)) add(step.line, `${where} has a solution for host \`${h}\``, hostFix);
+    for (const c of step.check) {
+      if (!catalog.has(c.kind)) {
+        add(c.line, `unknown check kind \`${c.kind}\``, 'use a kind listed in docs/checks.md, or `shell` as a last resort');
+        continue;
+      }
+      for (const msg of catalog.validate(c.kind, c.params)) add(c.line, `bad parameters for \`${c.kind}\`: ${msg}`, 'see the parameters of this kind in docs/checks.md');
+      const host = c.params && typeof c.params === 'object' && !Array.isArray(c.params) ? (c.params as Record<string, unknown>).host : undefined;
+      if (host !== undefined && !hosts.has(String(host))) add(c.line, `condition on host \`${String(host)}\`, which this lesson does not have`, hostFix);
+    }
+  }
+
+  for (const { token, line } of parsed.tokens) {
+    for (const href of links(token)) {
+      if (/^([a-z]+:|#|\/)/i.test(href)) continue;
+      const target = path.resolve(path.dirname(file), decodeURI(href.split('#')[0] ?? ''));
+      if (!existsSync(target)) add(line, `broken link \`${href}\``, `point it at an existing file relative to ${path.dirname(file)}/`);
+    }
+  }
+  return out;
+}
+
+/** Every link target inside a token, however deeply nested (lists, paragraphs, emphasis). */
+function links(token: Token): string[] {
+  const out: string[] = [];
+  const walk = (t: unknown): void => {
+    if (!t || typeof t !== 'object') return;
+    const o = t as Record<string, unknown>;
+    if ((o.type === 'link' || o.type === 'image') && typeof o.href === 'string') out.push(o.href);
+    for (const key of ['tokens', 'items']) if (Array.isArray(o[key])) (o[key] as unknown[]).forEach(walk);
+  };
+  walk(token);
+  return out;
+}
+
+/** Problems that span files: duplicate ids and prerequisites that name no lesson. */
+export function lintCourse(all: Parsed[]): Problem[] {
+  const out: Problem[] = [];
+  const seen = new Map<string, string>();
+  const ids = new Set(all.map((p) => p.lesson.id));
+  for (const p of all) {
+    const { id, file } = p.lesson;
+    const line = p.frontMatterLines.id ?? 1;
+    // An English twin carries its Chinese lesson's id on purpose.
+    const english = file.endsWith('.en.md');
+    if (!english && id) {
+      const other = seen.get(id);
+      if (other) out.push({ file, line, what: `duplicate lesson id \`${id}\` (also in ${other})`, fix: 'give each lesson its own id, the file name without .md' });
+      seen.set(id, file);
+    }
+    for (const pre of p.lesson.prerequisites) {
+      if (!ids.has(pre)) out.push({ file, line: p.frontMatterLines.prerequisites ?? 1, what: `prerequisite \`${pre}\` is not a lesson`, fix: 'use the id of a lesson in the same directory' });
+    }
+  }
+  return out;
+}

@@ -1,0 +1,54 @@
+/**
+ * What the rest of dockerlab uses of the sandbox: labs of one or more VMs, and per host a way to
+ * run commands and open shells over the guest channel (never the guest's network).
+ */
+
+/** What a command printed and how it ended. `code` is 128+N when killed by signal N. */
+export interface ExecResult {
+  stdout: string;
+  stderr: string;
+  code: number;
+  timedOut: boolean;
+}
+
+export interface ExecOptions {
+  /** Kill the command (its whole process group) after this long. Default 60 000. */
+  timeoutMs?: number;
+  /** Written to the command's stdin, which is then closed. */
+  stdin?: string | Uint8Array;
+  env?: Record<string, string>;
+}
+
+/** One VM of a lab. */
+export interface SandboxHost {
+  /** Host name inside the lab, e.g. `host1`; also the VM's hostname. */
+  readonly name: string;
+  /** Lab address of eth0, e.g. `192.168.56.11`. */
+  readonly address: string;
+  /** Runs `bash -c script` as root in the guest. */
+  exec(script: string, options?: ExecOptions): Promise<ExecResult>;
+  /** The argv that gives an interactive root shell in this VM when spawned in a pty (node-pty). */
+  shellCommand(): { file: string; args: string[] };
+}
+
+export interface Lab {
+  readonly id: string;
+  readonly hosts: readonly SandboxHost[];
+  host(name: string): SandboxHost;
+  /** Stops every VM of the lab and removes its files. Safe to call twice. */
+  down(): Promise<void>;
+}
+
+export interface LabOptions {
+  /** Number of VMs, named host1..hostN on one private L2 network. Default 1. */
+  hosts?: number;
+  memoryMb?: number;
+  cpus?: number;
+  /**
+   * PID whose death ends the lab (the server's). Omit for labs that live until `down`
+   * (the CLI's).
+   */
+  ownerPid?: number;
+  /** A name for `dockerlab sandbox list`; the id is still unique. */
+  label?: string;
+}

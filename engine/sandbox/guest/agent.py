@@ -1,0 +1,241 @@
+#!/usr/bin/env python3
+"""dockerlab guest agent: runs commands and shells for the host over a virtio-serial port.
+
+The port is not the guest's network, so the terminal and the checks keep working whatever the
+learner does to eth0, iptables, docker0 or dockerd. One port carries many channels; each frame is
+  u32 length (of what follows) | u32 channel | u8 type | payload
+and the types are those of engine/sandbox/frame.ts. Output is sent on credit: a channel stops being
+read once HIGH_WATER bytes are unacknowledged by the host, so one `yes` cannot starve the others.
+"""
+import fcntl, json, os, pty, queue, selectors, signal, struct, subprocess, sys, termios, threading, time
+
+OPEN, STDIN, STDOUT, STDERR, RESIZE, SIGNAL, EXIT, ACK, CLOSE, HELLO, PING, PONG, ERROR = range(1, 14)
+HIGH_WATER = 256 * 1024  # unacknowledged output bytes per channel before we stop reading it
+CHUNK = 32 * 1024
+PORT = sys.argv[1] if len(sys.argv) > 1 else "/dev/virtio-ports/org.dockerlab.agent"
+BASE_ENV = {
+    "PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+    "HOME": "/root",
+    "LANG": "C.UTF-8",
+    "USER": "root",
+    "LOGNAME": "root",
+}
+
+
+class Channel:
+    def __init__(self, cid, proc, outputs, stdin_fd, master):
+        self.cid, self.proc, self.stdin_fd, self.master = cid, proc, stdin_fd, master
+        self.outputs = outputs  # fd -> frame type
+        self.unacked = 0
+        self.paused = False
+        self.deadline = None
+        self.timed_out = False
+
+
+class Agent:
+    def __init__(self, fd):
+        self.fd = fd
+        self.sel = selectors.DefaultSelector()
+        self.channels = {}
+        self.out = queue.Queue()
+        self.lock = threading.Lock()
+        threading.Thread(target=self.writer, daemon=True).start()
+        rfd, self.wake = os.pipe()
+        self.sel.register(rfd, selectors.EVENT_READ, ("wake", None))
+        self.wake_r = rfd
+        self.sel.register(fd, selectors.EVENT_READ, ("port", None))
+        self.buf = b""
+        signal.signal(signal.SIGCHLD, lambda *_: os.write(self.wake, b"c"))
+
+    def send(self, cid, kind, payload=b""):
+        self.out.put(struct.pack(">IIB", len(payload) + 5, cid, kind) + payload)
+
+    def writer(self):
+        while True:
+            data = self.out.get()
+            while data:
+                try:
+                    data = data[os.write(self.fd, data):]
+                except BlockingIOError:
+                    time.sleep(0.005)
+                except OSError:
+                    time.sleep(0.2)  # host not connected; keep the frame until it is
+
+    def run(self):
+        self.send(0, HELLO, json.dumps({"version": 1, "boot": boot_id()}).encode())
+        while True:
+            timeout = self.next_deadline()
+            for key, _ in self.sel.select(timeout):
+                tag, ch = key.data
+                if tag == "port":
+                    self.read_port()
+                elif tag == "wake":
+                    os.read(self.wake_r, 4096)
+                else:
+                    self.read_output(ch, key.fd)
+            self.reap()
+
+    def next_deadline(self):
+        deadlines = [c.deadline for c in self.channels.values() if c.deadline]
+        return max(0.0, min(deadlines) - time.monotonic()) if deadlines else None
+
+    def read_port(self):
+        try:
+            data = os.read(self.fd, 65536)
+        except BlockingIOError:
+            return
+        if not data:  # host side closed; virtio-serial reports EOF until it reconnects
+            time.sleep(0.1)
+            return
+        self.buf += data
+        while len(self.buf) >= 4:
+            (length,) = struct.unpack(">I", self.buf[:4])
+            if len(self.buf) < 4 + length:
+                break
+            cid, kind = struct.unpack(">IB", self.buf[4:9])
+            payload = self.buf[9 : 4 + length]
+            self.buf = self.buf[4 + length :]
+            try:
+                self.handle(cid, kind, payload)
+            except Exception as e:  # a bad request must not take the agent down
+                self.send(cid, ERROR, json.dumps({"message": f"{type(e).__name__}: {e}"}).encode())
+
+    def handle(self, cid, kind, payload):
+        ch = self.channels.get(cid)
+        if kind == PING:
+            self.send(cid, PONG, json.dumps({"boot": boot_id(), "time": time.time()}).encode())
+        elif kind == OPEN:
+            self.open(cid, json.loads(payload))
+        elif ch is None:
+            return
+        elif kind == STDIN:
+            if ch.stdin_fd is None:
+                return
+            if payload:
+                write_all(ch.stdin_fd, payload)
+            elif ch.master is None:
+                os.close(ch.stdin_fd)
+                ch.stdin_fd = None
+        elif kind == RESIZE and ch.master is not None:
+            size = json.loads(payload)
+            fcntl.ioctl(ch.master, termios.TIOCSWINSZ, struct.pack("HHHH", size["rows"], size["cols"], 0, 0))
+            os.killpg(ch.proc.pid, signal.SIGWINCH)
+        elif kind == SIGNAL:
+            sig = json.loads(payload)["signal"]
+            try:
+                os.killpg(ch.proc.pid, sig)
+            except ProcessLookupError:
+                pass
+        elif kind == ACK:
+            ch.unacked -= json.loads(payload)["bytes"]
+            if ch.paused and ch.unacked < HIGH_WATER // 2:
+                ch.paused = False
+                for fd, _ in ch.outputs.items():
+                    self.sel.register(fd, selectors.EVENT_READ, ("out", ch))
+        elif kind == CLOSE:  # the host is gone: kill it and forget its output
+            try:
+                os.killpg(ch.proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            for fd in list(ch.outputs):
+                if not ch.paused:
+                    self.sel.unregister(fd)
+            ch.outputs.clear()
+
+    def open(self, cid, req):
+        env = dict(BASE_ENV)
+        env.update(req.get("env") or {})
+        argv = req.get("argv") or ["/bin/bash", "-l"]
+        cwd = req.get("cwd") or "/root"
+        if req.get("pty"):
+            master, slave = pty.openpty()
+            fcntl.ioctl(master, termios.TIOCSWINSZ, struct.pack("HHHH", req.get("rows", 24), req.get("cols", 80), 0, 0))
+            env.setdefault("TERM", "xterm-256color")
+            proc = subprocess.Popen(
+                argv, stdin=slave, stdout=slave, stderr=slave, env=env, cwd=cwd,
+                start_new_session=True, preexec_fn=lambda: fcntl.ioctl(0, termios.TIOCSCTTY, 0),
+            )
+            os.close(slave)
+            os.set_blocking(master, False)
+            ch = Channel(cid, proc, {master: STDOUT}, master, master)
+        else:
+            proc = subprocess.Popen(
+                argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                env=env, cwd=cwd, start_new_session=True,
+            )
+            outputs = {proc.stdout.fileno(): STDOUT, proc.stderr.fileno(): STDERR}
+            for fd in outputs:
+                os.set_blocking(fd, False)
+            ch = Channel(cid, proc, outputs, proc.stdin.fileno(), None)
+            ch.pipes = (proc.stdin, proc.stdout, proc.stderr)  # keep the file objects alive
+        if req.get("timeoutMs"):
+            ch.deadline = time.monotonic() + req["timeoutMs"] / 1000
+        self.channels[cid] = ch
+        for fd in ch.outputs:
+            self.sel.register(fd, selectors.EVENT_READ, ("out", ch))
+
+    def read_output(self, ch, fd):
+        try:
+            data = os.read(fd, CHUNK)
+        except BlockingIOError:
+            return
+        except OSError:  # EIO: the pty's last writer is gone
+            data = b""
+        if not data:
+            self.sel.unregister(fd)
+            del ch.outputs[fd]
+            return
+        self.send(ch.cid, ch.outputs[fd], data)
+        ch.unacked += len(data)
+        if ch.unacked >= HIGH_WATER and not ch.paused:
+            ch.paused = True
+            for out_fd in ch.outputs:
+                self.sel.unregister(out_fd)
+
+    def reap(self):
+        now = time.monotonic()
+        for cid, ch in list(self.channels.items()):
+            if ch.deadline and now >= ch.deadline and ch.proc.poll() is None:
+                ch.timed_out = True
+                ch.deadline = None
+                try:
+                    os.killpg(ch.proc.pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+            code = ch.proc.poll()
+            # Report the exit only after every output byte went out (a pty ends with EIO once
+            # the last process holding it is gone), so the host never loses a command's tail.
+            if code is None or ch.outputs:
+                continue
+            for fd in {ch.master, ch.stdin_fd} - {None}:
+                try:
+                    os.close(fd)
+                except OSError:
+                    pass
+            del self.channels[cid]
+            status = {"code": code if code >= 0 else 128 - code, "signal": -code if code < 0 else None, "timedOut": ch.timed_out}
+            self.send(cid, EXIT, json.dumps(status).encode())
+
+
+def write_all(fd, data):
+    while data:
+        try:
+            data = data[os.write(fd, data):]
+        except BlockingIOError:
+            time.sleep(0.002)
+
+
+def boot_id():
+    with open("/proc/sys/kernel/random/boot_id") as f:
+        return f.read().strip()
+
+
+def main():
+    while not os.path.exists(PORT):
+        time.sleep(0.1)
+    fd = os.open(PORT, os.O_RDWR | os.O_NONBLOCK)
+    Agent(fd).run()
+
+
+if __name__ == "__main__":
+    main()

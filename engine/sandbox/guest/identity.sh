@@ -1,0 +1,28 @@
+#!/bin/bash
+# Gives this VM its own identity after a cold boot or a snapshot restore, so VMs made from one
+# snapshot never share one. Usage: identity.sh HOSTNAME ADDR/PREFIX MAC EPOCH_SECONDS SEED_HEX HOSTS...
+# where each HOSTS entry is NAME=ADDR (this VM included). Run by the host over the agent channel.
+set -euo pipefail
+name=$1 addr=$2 mac=$3 now=$4 seed=$5
+shift 5
+date -s "@$now" > /dev/null
+python3 -c 'import sys; open("/dev/urandom", "wb").write(bytes.fromhex(sys.argv[1]))' "$seed"
+hostname "$name"
+echo "$name" > /etc/hostname
+{
+  echo "127.0.0.1 localhost"
+  echo "::1 localhost ip6-localhost ip6-loopback"
+  for entry in "$@"; do echo "${entry#*=} ${entry%%=*}"; done
+} > /etc/hosts
+ip link set eth0 down
+ip link set eth0 address "$mac"
+ip addr flush dev eth0
+ip addr add "$addr" dev eth0
+ip link set eth0 up
+# A new machine-id, and a new engine id for dockerd (it keeps it in key.json on 20.10 and in
+# engine-id on newer releases), which means restarting it.
+tr -d - < /proc/sys/kernel/random/uuid > /etc/machine-id
+if systemctl is-active -q docker; then
+  rm -f /etc/docker/key.json /var/lib/docker/engine-id
+  systemctl restart docker
+fi

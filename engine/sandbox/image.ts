@@ -1,0 +1,209 @@
+/**
+ * The VM image and its snapshots, cached under cacheDir and keyed by a hash of their inputs:
+ *   images/<hash>/{vmlinuz,initrd.img,disk.qcow2}     built by image/build.sh, then provisioned
+ *   snapshots/<hash>-<accel>-<mem>m-<cpus>c/{disk.qcow2,ram.state}   a booted VM with dockerd ready
+ * A change to anything under image/ or to the guest files rebuilds; nothing else does.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import readline from 'node:readline';
+import { cacheDir } from './paths.ts';
+import { Vm, detectAccel, type Accel } from './vm.ts';
+import { startHub } from './hub.ts';
+import { logger } from '../log.ts';
+
+const log = logger('image');
+const here = import.meta.dirname;
+/** Guest files that are sent at run time rather than baked in, so changing them needs no rebuild. */
+const RUNTIME_ONLY = new Set(['identity.sh']);
+/** The images pulled into dockerd while provisioning (the registry mirror serves them all). */
+const PRELOADED = ['busybox', 'debian', 'nginx', 'redis', 'mariadb', 'python', 'hello-world', 'registry'];
+
+export interface ImagePaths {
+  dir: string;
+  kernel: string;
+  initrd: string;
+  disk: string;
+}
+
+export interface Snapshot {
+  dir: string;
+  disk: string;
+  ram: string;
+  accel: Accel;
+}
+
+export type Progress = (event: { step: number; total: number; label: string }) => void;
+
+export function inputsHash(): string {
+  const hash = crypto.createHash('sha256');
+  for (const dir of ['image', 'guest']) {
+    for (const file of listFiles(path.join(here, dir))) {
+      if (RUNTIME_ONLY.has(path.basename(file))) continue;
+      hash.update(path.relative(here, file)).update('\0').update(fs.readFileSync(file)).update('\0');
+    }
+  }
+  return hash.digest('hex').slice(0, 16);
+}
+
+function listFiles(dir: string): string[] {
+  return fs
+    .readdirSync(dir, { withFileTypes: true, recursive: true })
+    .filter((e) => e.isFile())
+    .map((e) => path.join(e.parentPath, e.name))
+    .sort();
+}
+
+export function imagePaths(hash = inputsHash()): ImagePaths {
+  const dir = path.join(cacheDir, 'images', hash);
+  return { dir, kernel: path.join(dir, 'vmlinuz'), initrd: path.join(dir, 'initrd.img'), disk: path.join(dir, 'disk.qcow2') };
+}
+
+export function imageReady(hash = inputsHash()): boolean {
+  return fs.existsSync(path.join(imagePaths(hash).dir, 'READY'));
+}
+
+/** Builds (from Debian packages) and provisions the image unless the cache has it. */
+export async function ensureImage(progress: Progress = () => {}): Promise<ImagePaths> {
+  const hash = inputsHash();
+  const paths = imagePaths(hash);
+  if (imageReady(hash)) return paths;
+  return withLock('build', async () => {
+    if (imageReady(hash)) return paths;
+    const tmp = paths.dir + '.tmp';
+    fs.rmSync(tmp, { recursive: true, force: true });
+    fs.mkdirSync(tmp, { recursive: true });
+    const total = 8;
+    await runBuildScript(tmp, (step, label) => progress({ step, total, label }));
+    progress({ step: 7, total, label: '在虚拟机里载入镜像 / loading the images into dockerd' });
+    await provision({ dir: tmp, kernel: path.join(tmp, 'vmlinuz'), initrd: path.join(tmp, 'initrd.img'), disk: path.join(tmp, 'disk.qcow2') });
+    progress({ step: 8, total, label: '完成 / done' });
+    fs.rmSync(paths.dir, { recursive: true, force: true });
+    fs.renameSync(tmp, paths.dir);
+    fs.writeFileSync(path.join(paths.dir, 'READY'), new Date().toISOString() + '\n');
+    // Older images and their snapshots are dead weight once a new one is built.
+    for (const old of fs.readdirSync(path.join(cacheDir, 'images'))) {
+      if (old !== hash) fs.rmSync(path.join(cacheDir, 'images', old), { recursive: true, force: true });
+    }
+    return paths;
+  });
+}
+
+function runBuildScript(out: string, onStep: (step: number, label: string) => void): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('bash', [path.join(here, 'image/build.sh'), out], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const tail: string[] = [];
+    const remember = (line: string) => (tail.push(line), tail.length > 30 && tail.shift());
+    readline.createInterface({ input: child.stdout }).on('line', (line) => {
+      const m = /^::step (\d+)\/\d+ (.*)$/.exec(line);
+      if (m) onStep(Number(m[1]), m[2]!);
+      else remember(line);
+    });
+    readline.createInterface({ input: child.stderr }).on('line', remember);
+    child.on('exit', (code) =>
+      code === 0 ? resolve() : reject(new Error(`image build failed (exit ${code}); last lines:\n${tail.join('\n')}`)),
+    );
+  });
+}
+
+/** Boots the fresh image once to pull the offline images into dockerd, then powers it off. */
+async function provision(image: ImagePaths): Promise<void> {
+  const accel = detectAccel(image.kernel);
+  const vm = new Vm({ ...image, dir: image.dir, name: 'provision', memoryMb: 2048, cpus: 2, mac: '52:54:00:00:00:01', accel });
+  try {
+    await vm.attach(300_000);
+    await vm.waitForDocker(300_000);
+    const client = await vm.client();
+    for (const name of PRELOADED) {
+      const r = await client.exec(['docker', 'pull', '-q', name], { timeoutMs: 600_000 });
+      if (r.code !== 0) throw new Error(`docker pull ${name} from the VM's mirror failed: ${r.stderr || r.stdout}`);
+      log.info('pulled', { image: name });
+    }
+    await client.exec(['bash', '-c', 'fstrim -a; sync; systemctl poweroff'], { timeoutMs: 60_000 }).catch(() => undefined);
+    await Promise.race([vm.exited, new Promise((r) => setTimeout(r, 120_000))]);
+  } finally {
+    await vm.kill();
+    for (const f of fs.readdirSync(image.dir)) if (f.startsWith('provision.')) fs.rmSync(path.join(image.dir, f));
+  }
+}
+
+export function snapshotDir(image: ImagePaths, accel: Accel, memoryMb: number, cpus: number): string {
+  return path.join(cacheDir, 'snapshots', `${path.basename(image.dir)}-${accel}-${memoryMb}m-${cpus}c`);
+}
+
+export function findSnapshot(image: ImagePaths, memoryMb: number, cpus: number): Snapshot | null {
+  const accel = detectAccel(image.kernel);
+  const dir = snapshotDir(image, accel, memoryMb, cpus);
+  if (!fs.existsSync(path.join(dir, 'READY'))) return null;
+  return { dir, disk: path.join(dir, 'disk.qcow2'), ram: path.join(dir, 'ram.state'), accel };
+}
+
+/** Cold-boots a VM until dockerd is ready and saves it; later labs resume from it in seconds. */
+export async function ensureSnapshot(image: ImagePaths, memoryMb: number, cpus: number): Promise<Snapshot> {
+  const found = findSnapshot(image, memoryMb, cpus);
+  if (found) return found;
+  return withLock('snapshot', async () => {
+    const again = findSnapshot(image, memoryMb, cpus);
+    if (again) return again;
+    const accel = detectAccel(image.kernel);
+    const dir = snapshotDir(image, accel, memoryMb, cpus);
+    fs.rmSync(dir, { recursive: true, force: true });
+    fs.mkdirSync(dir, { recursive: true });
+    const disk = path.join(dir, 'disk.qcow2');
+    createOverlay(image.disk, disk);
+    const hub = await startHub(path.join(dir, 'hub.sock'));
+    const vm = new Vm({ ...image, dir, name: 'snap', disk, memoryMb, cpus, mac: '52:54:00:00:00:02', accel, hub: path.join(dir, 'hub.sock') });
+    try {
+      await vm.attach(300_000);
+      await vm.waitForDocker(300_000);
+      const client = await vm.client();
+      // Settle: let boot-time jobs finish so they do not all run again in every restored VM.
+      await client.exec(['bash', '-c', 'systemctl is-system-running --wait >/dev/null; sync'], { timeoutMs: 120_000 });
+      await vm.saveState(path.join(dir, 'ram.state'));
+    } finally {
+      await vm.kill();
+      hub.close();
+    }
+    for (const f of fs.readdirSync(dir)) if (f !== 'disk.qcow2' && f !== 'ram.state') fs.rmSync(path.join(dir, f));
+    fs.writeFileSync(path.join(dir, 'READY'), new Date().toISOString() + '\n');
+    return { dir, disk, ram: path.join(dir, 'ram.state'), accel };
+  });
+}
+
+export function createOverlay(backing: string, file: string): void {
+  const r = spawnSync('qemu-img', ['create', '-q', '-f', 'qcow2', '-F', 'qcow2', '-b', backing, file], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`qemu-img create ${file} failed: ${r.stderr}`);
+}
+
+/** One builder at a time per cache: a second process waits for the first one's result. */
+async function withLock<T>(name: string, work: () => Promise<T>): Promise<T> {
+  const lock = path.join(cacheDir, `${name}.lock`);
+  fs.mkdirSync(cacheDir, { recursive: true });
+  for (;;) {
+    try {
+      fs.writeFileSync(lock, String(process.pid), { flag: 'wx' });
+      break;
+    } catch {
+      const holder = Number(fs.readFileSync(lock, 'utf8'));
+      if (!isAlive(holder)) fs.rmSync(lock, { force: true });
+      else await new Promise((r) => setTimeout(r, 1000));
+    }
+  }
+  try {
+    return await work();
+  } finally {
+    fs.rmSync(lock, { force: true });
+  }
+}
+
+export function isAlive(pid: number): boolean {
+  if (!pid) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,215 @@
+/**
+ * Labs: one or more VMs on a private network, each lab run by its own supervisor process (so a
+ * lab started from the CLI outlives the command, and one started by the server dies with it).
+ */
+import { spawn } from 'node:child_process';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { ExecOptions, ExecResult, Lab, LabOptions, SandboxHost } from './api.ts';
+import { GuestClient } from './client.ts';
+import { ensureImage, ensureSnapshot, isAlive, type Progress } from './image.ts';
+import { labsDir, repoRoot } from './paths.ts';
+
+export interface HostRecord {
+  name: string;
+  address: string;
+  mac: string;
+}
+
+export interface LabRecord {
+  id: string;
+  label?: string;
+  hosts: HostRecord[];
+  memoryMb: number;
+  cpus: number;
+  ownerPid?: number;
+  supervisorPid?: number;
+  state: 'starting' | 'ready' | 'failed';
+  error?: string;
+  createdAt: string;
+  /** How the VMs started and how long it took, for `list` and the benchmarks. */
+  boot?: { from: 'snapshot' | 'cold'; ms: number };
+}
+
+export class LabCapacityError extends Error {}
+
+const cli = path.join(repoRoot, 'bin/dockerlab.js');
+export const defaults = {
+  memoryMb: Number(process.env.DOCKERLAB_MEMORY_MB ?? 1024),
+  cpus: Number(process.env.DOCKERLAB_CPUS ?? 2),
+  maxVms: Number(process.env.DOCKERLAB_MAX_VMS ?? 4),
+};
+
+export function labDir(id: string): string {
+  return path.join(labsDir, id);
+}
+
+export function readLab(dir: string): LabRecord {
+  return JSON.parse(fs.readFileSync(path.join(dir, 'lab.json'), 'utf8')) as LabRecord;
+}
+
+export function writeLab(dir: string, record: LabRecord): void {
+  fs.writeFileSync(path.join(dir, 'lab.json.tmp'), JSON.stringify(record, null, 2));
+  fs.renameSync(path.join(dir, 'lab.json.tmp'), path.join(dir, 'lab.json'));
+}
+
+export function listLabs(): LabRecord[] {
+  if (!fs.existsSync(labsDir)) return [];
+  return fs.readdirSync(labsDir).flatMap((id) => {
+    try {
+      return [readLab(labDir(id))];
+    } catch {
+      return [];
+    }
+  });
+}
+
+/** Removes what dead supervisors left behind (their QEMUs died with them: see Vm). */
+export function reapOrphans(): string[] {
+  const reaped: string[] = [];
+  if (!fs.existsSync(labsDir)) return reaped;
+  for (const id of fs.readdirSync(labsDir)) {
+    const dir = labDir(id);
+    let record: LabRecord | null = null;
+    try {
+      record = readLab(dir);
+    } catch {
+      // a lab.json that never got written: the supervisor died at once
+    }
+    const age = Date.now() - fs.statSync(dir).mtimeMs;
+    if (record?.supervisorPid ? !isAlive(record.supervisorPid) : age > 60_000) {
+      fs.rmSync(dir, { recursive: true, force: true });
+      reaped.push(id);
+    }
+  }
+  return reaped;
+}
+
+/** `id` reuses a lab id (for `reset`); otherwise a new one is made. */
+export async function startLab(options: LabOptions & { id?: string } = {}, progress?: Progress): Promise<Lab> {
+  reapOrphans();
+  const hosts = options.hosts ?? 1;
+  const running = listLabs().reduce((n, l) => n + l.hosts.length, 0);
+  if (running + hosts > defaults.maxVms) {
+    throw new LabCapacityError(
+      `全部机器都在使用中 / all machines are in use: ${running} of ${defaults.maxVms} VMs run (DOCKERLAB_MAX_VMS)`,
+    );
+  }
+  const memoryMb = options.memoryMb ?? defaults.memoryMb;
+  const cpus = options.cpus ?? defaults.cpus;
+  const image = await ensureImage(progress);
+  await ensureSnapshot(image, memoryMb, cpus);
+
+  const id = options.id ?? 'lab-' + crypto.randomBytes(4).toString('hex');
+  const dir = labDir(id);
+  fs.mkdirSync(dir, { recursive: true });
+  const record: LabRecord = {
+    id,
+    label: options.label,
+    hosts: Array.from({ length: hosts }, (_, i) => ({
+      name: `host${i + 1}`,
+      address: `192.168.56.${11 + i}`,
+      mac: '52:54:00:' + [...crypto.randomBytes(3)].map((b) => b.toString(16).padStart(2, '0')).join(':'),
+    })),
+    memoryMb,
+    cpus,
+    ownerPid: options.ownerPid,
+    state: 'starting',
+    createdAt: new Date().toISOString(),
+  };
+  writeLab(dir, record);
+  const logFd = fs.openSync(path.join(dir, 'supervisor.log'), 'a');
+  const child = spawn(process.execPath, [cli, 'sandbox', '_supervise', dir], {
+    detached: true,
+    stdio: ['ignore', logFd, logFd],
+  });
+  child.unref();
+  fs.closeSync(logFd);
+  return waitReady(id, child.pid!);
+}
+
+async function waitReady(id: string, pid: number): Promise<Lab> {
+  const dir = labDir(id);
+  for (;;) {
+    await sleep(200);
+    let record: LabRecord | null = null;
+    try {
+      record = readLab(dir);
+    } catch {
+      // being rewritten, or gone because the supervisor gave up
+    }
+    if (record?.state === 'ready') return attachLab(id);
+    if (record?.state === 'failed' || !isAlive(pid)) {
+      const log = fs.existsSync(path.join(dir, 'supervisor.log'))
+        ? fs.readFileSync(path.join(dir, 'supervisor.log'), 'utf8').split('\n').slice(-15).join('\n')
+        : '';
+      throw new Error(`lab ${id} failed to start: ${record?.error ?? 'its supervisor died'}\n${log}`);
+    }
+  }
+}
+
+export async function attachLab(id: string): Promise<Lab> {
+  const dir = labDir(id);
+  if (!fs.existsSync(path.join(dir, 'lab.json'))) {
+    throw new Error(`no lab "${id}": see \`dockerlab sandbox list\` for the running ones`);
+  }
+  const record = readLab(dir);
+  const hosts = record.hosts.map((h) => new Host(id, h, path.join(dir, `${h.name}.sock`)));
+  return {
+    id,
+    hosts,
+    host(name: string) {
+      const host = hosts.find((h) => h.name === name);
+      if (!host) throw new Error(`lab ${id} has no host "${name}"; it has ${hosts.map((h) => h.name).join(', ')}`);
+      return host;
+    },
+    down: () => stopLab(id),
+  };
+}
+
+class Host implements SandboxHost {
+  readonly name: string;
+  readonly address: string;
+  private client: Promise<GuestClient> | null = null;
+
+  constructor(
+    private readonly labId: string,
+    record: HostRecord,
+    private readonly socket: string,
+  ) {
+    this.name = record.name;
+    this.address = record.address;
+  }
+
+  async exec(script: string, options: ExecOptions = {}): Promise<ExecResult> {
+    this.client ??= GuestClient.connect(this.socket);
+    try {
+      return await (await this.client).exec(['bash', '-c', script], options);
+    } catch (e) {
+      this.client = null; // reconnect next time (the lab may have been reset)
+      throw e;
+    }
+  }
+
+  shellCommand() {
+    return { file: process.execPath, args: [cli, 'sandbox', 'shell', `${this.labId}:${this.name}`] };
+  }
+}
+
+/** Asks the supervisor to stop the lab, and makes sure it did. Safe to call twice. */
+export async function stopLab(id: string): Promise<void> {
+  const dir = labDir(id);
+  if (!fs.existsSync(dir)) return;
+  let pid = 0;
+  try {
+    pid = readLab(dir).supervisorPid ?? 0;
+  } catch {
+    // no record: nothing is running
+  }
+  if (isAlive(pid)) process.kill(pid, 'SIGTERM');
+  for (let i = 0; i < 100 && isAlive(pid); i++) await sleep(100);
+  if (isAlive(pid)) process.kill(pid, 'SIGKILL');
+  fs.rmSync(dir, { recursive: true, force: true });
+}
