@@ -21,6 +21,8 @@ export interface VerifyOptions {
   solution?: { host: string; script: string };
   /** Leave the lab running afterwards (its id is in the verdict). */
   keep?: boolean;
+  /** How often to re-check after a solution before calling it failed (tests shorten it). */
+  settle?: { tries: number; delayMs: number };
   /** Called as each step finishes, so the CLI can print progress on a slow VM. */
   onStep?: (v: StepVerdict) => void;
 }
@@ -122,8 +124,9 @@ export async function verifyLesson(
         continue;
       }
       if (!v.solution) {
-        for (let i = 0; i < settleTries; i++) {
-          if (i > 0) await new Promise((r) => setTimeout(r, settleDelayMs));
+        const { tries, delayMs } = options.settle ?? { tries: settleTries, delayMs: settleDelayMs };
+        for (let i = 0; i < tries; i++) {
+          if (i > 0) await new Promise((r) => setTimeout(r, delayMs));
           v.after = await deps.evaluate(step.check, lab);
           if (v.after.ok) break;
         }

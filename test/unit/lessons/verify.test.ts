@@ -1,0 +1,85 @@
+// verifyLesson's rules (fail before, pass after, lesson bugs, --step/--solution) against a fake lab
+// whose "state" is a set of words the solutions add; the real thing runs in test/sandbox/verify.test.ts.
+import { describe, expect, it } from 'vitest';
+import type { Lab, SandboxHost } from '../../../engine/sandbox/api.ts';
+import type { Condition, Lesson } from '../../../engine/lessons/types.ts';
+import { verifyLesson, type VerifyDeps } from '../../../engine/verify/verify.ts';
+
+function fakeLab(state: Set<string>, log: string[]): Lab {
+  const host = (name: string): SandboxHost => ({
+    name,
+    address: '',
+    shellCommand: () => ({ file: 'true', args: [] }),
+    async exec(script) {
+      log.push(`${name}: ${script.replace('set -e\n', '')}`);
+      for (const line of script.split('\n')) {
+        const m = /^add (\S+)$/.exec(line.trim());
+        if (m?.[1]) state.add(m[1]);
+        if (line.trim() === 'fail') return { stdout: '', stderr: 'boom', code: 3, timedOut: false };
+      }
+      return { stdout: '', stderr: '', code: 0, timedOut: false };
+    },
+  });
+  let downs = 0;
+  return { id: 'lab-fake', hosts: [host('host1'), host('host2')], host, down: async () => void downs++ && undefined };
+}
+
+function deps(state: Set<string>, log: string[]): VerifyDeps {
+  return {
+    startLab: async () => fakeLab(state, log),
+    // A condition `{ kind: 'has', params: 'x' }` passes when the state holds x.
+    evaluate: async (conds: Condition[]) => {
+      const conditions = conds.map((c) => ({ kind: c.kind, params: c.params, ok: state.has(String(c.params)), messages: [] }));
+      return { ok: conditions.every((c) => c.ok), conditions, elapsedMs: 0 };
+    },
+  };
+}
+
+const step = (index: number, needs: string, solution: Record<string, string>) => ({
+  index, title: `s${index + 1}`, body: '', hints: ['h'], line: 1, solution, check: [{ kind: 'has', params: needs, line: 1 }],
+});
+
+const lesson = (steps: ReturnType<typeof step>[], setup: Record<string, string> = {}): Lesson => ({
+  id: '99-test', title: 't', chapter: 99, hosts: 2, minutes: 1, prerequisites: [], setup, intro: '', summary: '', file: 'x.md', steps,
+});
+
+const fast = { settle: { tries: 2, delayMs: 1 } };
+
+describe('verifyLesson', () => {
+  it('proves a lesson whose checks fail before and pass after each solution, hosts in written order', async () => {
+    const log: string[] = [];
+    const l = lesson([step(0, 'a', { host1: 'add a' }), step(1, 'b', { host2: 'add x', host1: 'add b' })], { host1: 'echo setup' });
+    const v = await verifyLesson(l, fast, deps(new Set(), log));
+    expect(v.ok).toBe(true);
+    expect(v.steps.map((s) => s.ok)).toEqual([true, true]);
+    expect(log).toEqual(['host1: echo setup', 'host1: add a', 'host2: add x', 'host1: add b']);
+  });
+
+  it('reports a step whose check passes before its solution as a lesson bug', async () => {
+    const v = await verifyLesson(lesson([step(0, 'a', { host1: 'add a' }), step(1, 'a', { host1: 'true' })]), fast, deps(new Set(), []));
+    expect(v.ok).toBe(false);
+    expect(v.steps[1]?.problem).toBe('passes-before');
+  });
+
+  it('reports a solution that exits non-zero, and one that leaves the check failing', async () => {
+    const bad = await verifyLesson(lesson([step(0, 'a', { host1: 'fail' })]), fast, deps(new Set(), []));
+    expect(bad.steps[0]).toMatchObject({ ok: false, problem: 'solution-failed', solution: { host: 'host1', code: 3, output: 'boom' } });
+    const wrong = await verifyLesson(lesson([step(0, 'a', { host1: 'add b' })]), fast, deps(new Set(), []));
+    expect(wrong.steps[0]).toMatchObject({ ok: false, problem: 'fails-after' });
+  });
+
+  it('with --step and --solution runs earlier solutions, then judges the given script', async () => {
+    const log: string[] = [];
+    const l = lesson([step(0, 'a', { host1: 'add a' }), step(1, 'b', { host1: 'add b' })]);
+    const v = await verifyLesson(l, { ...fast, step: 2, solution: { host: 'host2', script: 'add c' } }, deps(new Set(), log));
+    expect(log).toEqual(['host1: add a', 'host2: add c']);
+    expect(v.steps).toHaveLength(1);
+    expect(v.steps[0]).toMatchObject({ number: 2, ok: false, problem: 'fails-after' });
+  });
+
+  it('stops with an error when setup fails', async () => {
+    const v = await verifyLesson(lesson([step(0, 'a', { host1: 'add a' })], { host1: 'fail' }), fast, deps(new Set(), []));
+    expect(v.ok).toBe(false);
+    expect(v.error).toMatch(/^setup on host1 exited 3/);
+  });
+});
