@@ -1,0 +1,210 @@
+/**
+ * Every message between the browser and the server: the JSON shapes of the HTTP API and the frames
+ * of the terminal WebSocket. This file builds under both tsconfigs (no DOM, no Node): it uses only
+ * Uint8Array, TextEncoder and TextDecoder, which both environments have.
+ *
+ * Terminal socket (one per terminal, ttyd style): every frame is binary and starts with one command
+ * byte. Browser → server: input, resize, ack. Server → browser: output, event (JSON).
+ */
+
+/** One piece of text in both languages; the page shows `zh` first unless English is chosen. */
+export interface Text {
+  zh: string;
+  en: string;
+}
+
+// ---------------------------------------------------------------------------------------------
+// HTTP API (JSON)
+
+export interface SessionView {
+  learnerId: string;
+  name: string | null;
+  /** Must be sent as `?token=` on the terminal WebSocket; it binds the socket to this learner. */
+  token: string;
+}
+
+export interface LessonSummary {
+  id: string;
+  title: string;
+  chapter: number;
+  hosts: number;
+  minutes: number;
+  steps: number;
+  passed: number;
+}
+
+export interface StepView {
+  index: number;
+  title: string;
+  /** Markdown; never contains the check or the solution. */
+  body: string;
+  hintCount: number;
+}
+
+export interface StepProgress {
+  passed: boolean;
+  skipped: boolean;
+  /** The hints the learner has opened so far, in order. */
+  hints: string[];
+  /** Reference solution per host, present only once the learner asked to see it. */
+  solution: Record<string, string> | null;
+  /** The last check result of this step, if any ran since the server started. */
+  last: CheckView | null;
+}
+
+export interface ProgressView {
+  currentStep: number;
+  steps: StepProgress[];
+}
+
+export interface LessonView {
+  id: string;
+  title: string;
+  chapter: number;
+  hosts: string[];
+  minutes: number;
+  intro: string;
+  summary: string;
+  steps: StepView[];
+  progress: ProgressView;
+}
+
+export interface ConditionView {
+  kind: string;
+  ok: boolean;
+  weak: boolean;
+  messages: Text[];
+}
+
+export interface CheckView {
+  lessonId: string;
+  step: number;
+  ok: boolean;
+  conditions: ConditionView[];
+  elapsedMs: number;
+  /** Why the check could not run at all (no lab yet, the check threw). */
+  error?: Text;
+}
+
+export interface HintView {
+  hints: string[];
+}
+
+export interface SolutionView {
+  solution: Record<string, string>;
+}
+
+export interface ApiError {
+  error: Text;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Lab status and events pushed over the terminal socket
+
+export type LabStatus =
+  | { state: 'idle' }
+  | { state: 'queued'; position: number }
+  | { state: 'starting'; detail: Text }
+  | { state: 'ready'; labId: string }
+  | { state: 'stopped'; reason: Text }
+  | { state: 'failed'; reason: Text };
+
+export type ServerEvent =
+  | { type: 'lab'; status: LabStatus }
+  | { type: 'check'; result: CheckView; progress: ProgressView }
+  | { type: 'checking'; lessonId: string; step: number }
+  | { type: 'exit'; code: number };
+
+/** Command bytes (ASCII digits, as ttyd does, so a frame is readable in a packet dump). */
+export const ClientCommand = { input: 0x30, resize: 0x31, ack: 0x32 } as const;
+export const ServerCommand = { output: 0x30, event: 0x31 } as const;
+
+export type ClientFrame =
+  | { type: 'input'; data: Uint8Array }
+  | { type: 'resize'; cols: number; rows: number }
+  /** Bytes of output the browser's terminal has finished rendering since the last ack. */
+  | { type: 'ack'; bytes: number };
+
+export type ServerFrame = { type: 'output'; data: Uint8Array } | { type: 'event'; event: ServerEvent };
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+function frame(command: number, payload: Uint8Array): Uint8Array {
+  const out = new Uint8Array(payload.length + 1);
+  out[0] = command;
+  out.set(payload, 1);
+  return out;
+}
+
+function json(value: unknown): Uint8Array {
+  return encoder.encode(JSON.stringify(value));
+}
+
+function unreachable(x: never): never {
+  throw new Error(`unknown frame ${JSON.stringify(x)}`);
+}
+
+export function encodeClientFrame(f: ClientFrame): Uint8Array {
+  switch (f.type) {
+    case 'input':
+      return frame(ClientCommand.input, f.data);
+    case 'resize':
+      return frame(ClientCommand.resize, json({ cols: f.cols, rows: f.rows }));
+    case 'ack':
+      return frame(ClientCommand.ack, json({ bytes: f.bytes }));
+    default:
+      return unreachable(f);
+  }
+}
+
+/** Returns null for a frame that is empty or carries an unknown command byte (ignored, not fatal). */
+export function decodeClientFrame(data: Uint8Array): ClientFrame | null {
+  const body = data.subarray(1);
+  switch (data[0]) {
+    case ClientCommand.input:
+      return { type: 'input', data: body };
+    case ClientCommand.resize: {
+      const { cols, rows } = JSON.parse(decoder.decode(body)) as { cols: unknown; rows: unknown };
+      if (!isSize(cols) || !isSize(rows)) return null;
+      return { type: 'resize', cols, rows };
+    }
+    case ClientCommand.ack: {
+      const { bytes } = JSON.parse(decoder.decode(body)) as { bytes: unknown };
+      return typeof bytes === 'number' && bytes >= 0 ? { type: 'ack', bytes } : null;
+    }
+    default:
+      return null;
+  }
+}
+
+/** Terminal sizes outside 1..1000 are someone's bug or mischief; node-pty would throw on 0. */
+function isSize(n: unknown): n is number {
+  return typeof n === 'number' && Number.isInteger(n) && n > 0 && n <= 1000;
+}
+
+export function encodeServerFrame(f: ServerFrame): Uint8Array {
+  switch (f.type) {
+    case 'output':
+      return frame(ServerCommand.output, f.data);
+    case 'event':
+      return frame(ServerCommand.event, json(f.event));
+    default:
+      return unreachable(f);
+  }
+}
+
+export function decodeServerFrame(data: Uint8Array): ServerFrame | null {
+  const body = data.subarray(1);
+  switch (data[0]) {
+    case ServerCommand.output:
+      return { type: 'output', data: body };
+    case ServerCommand.event:
+      return { type: 'event', event: JSON.parse(decoder.decode(body)) as ServerEvent };
+    default:
+      return null;
+  }
+}
+
+/** The terminal socket's path; query: lesson, host, token, cols, rows. */
+export const terminalPath = '/ws/terminal';

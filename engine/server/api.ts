@@ -1,0 +1,148 @@
+/** The JSON API under /api: a small table of routes, each a function of the learner and the URL's parts. */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ApiError, LabStatus, SessionView } from '../protocol.ts';
+import { HttpError, type Course } from './course.ts';
+import type { Learner, Store } from './store.ts';
+import { identify, setLearnerCookie } from './session.ts';
+import { logger } from '../log.ts';
+
+const log = logger('api');
+const maxJsonBytes = 64 * 1024;
+
+export interface ApiContext {
+  course: Course;
+  store: Store;
+  labStatus(learnerId: string): LabStatus;
+  touch(learnerId: string): void;
+  /** DOCKERLAB_CLASS_CODE: when set, learners may sign in by name with this code. */
+  classCode: string | undefined;
+}
+
+interface Call {
+  learner: Learner;
+  params: string[];
+  body: Record<string, unknown>;
+  req: IncomingMessage;
+  res: ServerResponse;
+}
+
+type Handler = (ctx: ApiContext, call: Call) => unknown;
+
+const session = (learner: Learner): SessionView => ({
+  learnerId: learner.id,
+  name: learner.name,
+  token: learner.token,
+});
+
+function stepParam(s: string | undefined): number {
+  const n = Number(s);
+  if (!Number.isInteger(n) || n < 0)
+    throw new HttpError(400, { zh: '步骤编号不对', en: `bad step number "${s}"` });
+  return n;
+}
+
+const routes: [string, RegExp, Handler][] = [
+  ['GET', /^\/api\/session$/, (_c, { learner }) => session(learner)],
+  [
+    'POST',
+    /^\/api\/session$/,
+    (c, { body, res }) => {
+      const name = typeof body.name === 'string' ? body.name.trim().slice(0, 40) : '';
+      if (!c.classCode || body.classCode !== c.classCode || !name) {
+        throw new HttpError(403, {
+          zh: '班级代码不对，或者没有填名字。',
+          en: 'Wrong class code, or no name given.',
+        });
+      }
+      const learner = c.store.learnerByName(name) ?? c.store.createLearner(name);
+      setLearnerCookie(res, learner);
+      return session(learner);
+    },
+  ],
+  ['GET', /^\/api\/lessons$/, (c, { learner }) => c.course.summaries(learner.id)],
+  ['GET', /^\/api\/lessons\/([\w-]+)$/, (c, { learner, params }) => c.course.view(learner.id, params[0]!)],
+  [
+    'POST',
+    /^\/api\/lessons\/([\w-]+)\/check$/,
+    (c, { learner, params, body }) =>
+      c.course.checkNow(
+        learner.id,
+        params[0]!,
+        body.step === undefined ? undefined : stepParam(String(body.step)),
+      ),
+  ],
+  [
+    'POST',
+    /^\/api\/lessons\/([\w-]+)\/current$/,
+    (c, { learner, params, body }) =>
+      c.course.setCurrent(learner.id, params[0]!, stepParam(String(body.step))),
+  ],
+  [
+    'POST',
+    /^\/api\/lessons\/([\w-]+)\/steps\/(\d+)\/hint$/,
+    (c, { learner, params }) => c.course.hint(learner.id, params[0]!, stepParam(params[1])),
+  ],
+  [
+    'POST',
+    /^\/api\/lessons\/([\w-]+)\/steps\/(\d+)\/solution$/,
+    (c, { learner, params }) => c.course.solution(learner.id, params[0]!, stepParam(params[1])),
+  ],
+  [
+    'POST',
+    /^\/api\/lessons\/([\w-]+)\/steps\/(\d+)\/skip$/,
+    (c, { learner, params }) => c.course.skip(learner.id, params[0]!, stepParam(params[1])),
+  ],
+  ['GET', /^\/api\/lab$/, (c, { learner }) => c.labStatus(learner.id)],
+];
+
+async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> {
+  if (req.method !== 'POST') return {};
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const c of req) {
+    size += (c as Buffer).length;
+    if (size > maxJsonBytes) throw new HttpError(413, { zh: '请求太大', en: 'request body too large' });
+    chunks.push(c as Buffer);
+  }
+  if (size === 0) return {};
+  try {
+    const v: unknown = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+    return v && typeof v === 'object' ? (v as Record<string, unknown>) : {};
+  } catch {
+    throw new HttpError(400, { zh: '请求不是合法的 JSON', en: 'request body is not JSON' });
+  }
+}
+
+function send(res: ServerResponse, status: number, value: unknown): void {
+  const body = JSON.stringify(value);
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
+  res.end(body);
+}
+
+export async function handleApi(
+  ctx: ApiContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  pathname: string,
+): Promise<void> {
+  try {
+    const match = routes.find(([m, re]) => m === req.method && re.test(pathname));
+    if (!match)
+      throw new HttpError(404, { zh: '没有这个接口', en: `no API route ${req.method} ${pathname}` });
+    const learner = identify(req, res, ctx.store);
+    ctx.touch(learner.id);
+    const params = match[1].exec(pathname)!.slice(1);
+    const value = await match[2](ctx, { learner, params, body: await readJson(req), req, res });
+    send(res, 200, value);
+  } catch (e) {
+    if (e instanceof HttpError) {
+      send(res, e.status, { error: e.text } satisfies ApiError);
+    } else {
+      const msg = (e as Error).message;
+      log.error('api failed', { path: pathname, error: msg, stack: (e as Error).stack });
+      send(res, 500, {
+        error: { zh: `服务器出错了：${msg}`, en: `server error: ${msg}` },
+      } satisfies ApiError);
+    }
+  }
+}

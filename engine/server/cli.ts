@@ -1,0 +1,64 @@
+/**
+ * `dockerlab serve`: the web app on http://localhost:8080 (PORT to change). Settings:
+ * DOCKERLAB_MAX_LABS (2), DOCKERLAB_IDLE_MINUTES (30), DOCKERLAB_ORIGINS, DOCKERLAB_CLASS_CODE,
+ * DOCKERLAB_DATA (progress database folder), DOCKERLAB_LESSONS (lessons/),
+ * DOCKERLAB_LISTEN (127.0.0.1; 0.0.0.0 for a classroom), DOCKERLAB_LOCAL_SHELL=1 (a local bash
+ * instead of VMs, for working on the web app; never with the real course as root).
+ */
+import { parseArgs } from 'node:util';
+import type { Condition } from '../lessons/types.ts';
+import type { Lab } from '../sandbox/api.ts';
+import type { Evaluate } from './course.ts';
+import type { LabProvider } from './labs.ts';
+import { startApp } from './app.ts';
+import { loadLessons } from '../lessons/load.ts';
+import { say } from '../log.ts';
+
+/** Loaded on the first check, so the server starts even while the checks are being worked on. */
+const evaluate: Evaluate = async (conditions: Condition[], lab: Lab) => {
+  const { evaluateConditions } = await import('../checks/evaluate.ts');
+  return evaluateConditions(conditions, lab);
+};
+
+const vmProvider: LabProvider = {
+  start: async (options) => (await import('../sandbox/lab.ts')).startLab(options),
+};
+
+function positive(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!(n > 0)) throw new Error(`Expected ${name} to be a positive number, got \`${raw}\``);
+  return n;
+}
+
+export async function main(args: string[]): Promise<number> {
+  const { values } = parseArgs({ args, options: { port: { type: 'string' } } });
+  const port = Number(values.port ?? process.env.PORT ?? 8080);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    say(`端口不对 / bad port: ${values.port ?? process.env.PORT}`);
+    return 2;
+  }
+  const local = process.env.DOCKERLAB_LOCAL_SHELL === '1';
+  const provider = local ? (await import('./local-lab.ts')).localProvider : vmProvider;
+  const app = await startApp({
+    lessons: await loadLessons(process.env.DOCKERLAB_LESSONS ?? 'lessons'),
+    provider,
+    evaluate,
+    port,
+    listenHost: process.env.DOCKERLAB_LISTEN ?? '127.0.0.1',
+    maxLabs: positive('DOCKERLAB_MAX_LABS', 2),
+    idleMs: positive('DOCKERLAB_IDLE_MINUTES', 30) * 60_000,
+    classCode: process.env.DOCKERLAB_CLASS_CODE || undefined,
+    origins: process.env.DOCKERLAB_ORIGINS,
+  });
+  if (local) say('注意：终端是本机的 bash，不是虚拟机 / NOTE: terminals are a local bash, not VMs');
+  say(`Docker 实验室已启动 / dockerlab is serving: ${app.url}`);
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  say('正在关闭实验机器… / stopping labs…');
+  await app.close();
+  return 0;
+}

@@ -1,0 +1,124 @@
+/**
+ * Output batching and ack-based flow control for one terminal, after the xterm.js flow-control
+ * guide: the browser acks bytes once `term.write(data, cb)` has rendered them; the pty is paused
+ * while more than `highWatermarkBytes` are sent but not acked, and resumed below
+ * `lowWatermarkBytes`. The guide warns that HIGH should not exceed 500 KB, or Ctrl-C after `yes`
+ * takes seconds to show its effect.
+ */
+export interface FlowOptions {
+  /** Pause the pty above this many unacknowledged bytes. */
+  highWatermarkBytes: number;
+  /** Resume it once the unacknowledged bytes fall below this. */
+  lowWatermarkBytes: number;
+  /** How long output may wait to be sent with the next chunk (milliseconds). */
+  flushDelayMs: number;
+  /** Send at once when this many bytes are waiting. */
+  maxBatchBytes: number;
+}
+
+export const defaultFlow: FlowOptions = {
+  highWatermarkBytes: 256 * 1024,
+  lowWatermarkBytes: 64 * 1024,
+  // 4 ms joins the bursts of one screen redraw without a visible delay on keystroke echo.
+  flushDelayMs: 4,
+  maxBatchBytes: 64 * 1024,
+};
+
+export function checkFlow(o: FlowOptions): FlowOptions {
+  if (!(o.lowWatermarkBytes > 0 && o.lowWatermarkBytes < o.highWatermarkBytes)) {
+    throw new Error(
+      `Expected 0 < lowWatermarkBytes < highWatermarkBytes, got ${o.lowWatermarkBytes} and ${o.highWatermarkBytes}`,
+    );
+  }
+  if (o.highWatermarkBytes > 500 * 1024) {
+    throw new Error(`Expected highWatermarkBytes ≤ 500 KB (xterm.js guide), got ${o.highWatermarkBytes}`);
+  }
+  if (!(o.flushDelayMs >= 0 && o.maxBatchBytes > 0)) {
+    throw new Error(
+      `Expected flushDelayMs ≥ 0 and maxBatchBytes > 0, got ${o.flushDelayMs}, ${o.maxBatchBytes}`,
+    );
+  }
+  return o;
+}
+
+/** Joins output chunks and hands them on as one buffer after flushDelayMs or at maxBatchBytes. */
+export class Batcher {
+  private chunks: Buffer[] = [];
+  private size = 0;
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly options: FlowOptions,
+    private readonly send: (data: Buffer) => void,
+  ) {}
+
+  push(chunk: Buffer): void {
+    this.chunks.push(chunk);
+    this.size += chunk.length;
+    if (this.size >= this.options.maxBatchBytes) this.flush();
+    else this.timer ??= setTimeout(() => this.flush(), this.options.flushDelayMs);
+  }
+
+  flush(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    if (this.size === 0) return;
+    const data = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks, this.size);
+    this.chunks = [];
+    this.size = 0;
+    this.send(data);
+  }
+
+  dispose(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    this.chunks = [];
+    this.size = 0;
+  }
+}
+
+/**
+ * Counts bytes in flight to consumers (the browser, the headless screen) and says when the
+ * producer must pause or may resume. Each consumer has its own count; the worst one decides.
+ */
+export class Watermark {
+  private readonly inFlight = new Map<string, number>();
+  private paused = false;
+
+  constructor(
+    private readonly options: FlowOptions,
+    private readonly setPaused: (paused: boolean) => void,
+  ) {}
+
+  sent(consumer: string, bytes: number): void {
+    this.inFlight.set(consumer, (this.inFlight.get(consumer) ?? 0) + bytes);
+    this.update();
+  }
+
+  done(consumer: string, bytes: number): void {
+    const left = Math.max(0, (this.inFlight.get(consumer) ?? 0) - bytes);
+    this.inFlight.set(consumer, left);
+    this.update();
+  }
+
+  /** A consumer went away (socket closed): what it owed no longer holds the producer back. */
+  forget(consumer: string): void {
+    this.inFlight.delete(consumer);
+    this.update();
+  }
+
+  get isPaused(): boolean {
+    return this.paused;
+  }
+
+  private update(): void {
+    const worst = Math.max(0, ...this.inFlight.values());
+    if (!this.paused && worst > this.options.highWatermarkBytes) {
+      this.paused = true;
+      this.setPaused(true);
+    } else if (this.paused && worst < this.options.lowWatermarkBytes) {
+      this.paused = false;
+      this.setPaused(false);
+    }
+  }
+}

@@ -1,0 +1,141 @@
+/**
+ * Port preview: `/preview/<host>/<port>/<path>` shows what a web server inside the learner's own
+ * VM answers, by running curl in the guest over the guest channel (the VM has no route to us and
+ * we none to it). Only GET/HEAD/POST, bodies up to `maxBodyBytes`; good enough for the course's
+ * nginx and Flask pages.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Lab } from '../sandbox/api.ts';
+
+const maxBodyBytes = 1024 * 1024;
+const curlTimeoutS = 10;
+/** Hop-by-hop and length headers: we re-frame the body ourselves. */
+const dropped = new Set([
+  'transfer-encoding',
+  'connection',
+  'content-length',
+  'keep-alive',
+  'content-encoding',
+]);
+
+export interface PreviewTarget {
+  host: string;
+  port: number;
+  path: string;
+}
+
+export function parsePreviewPath(url: string): PreviewTarget | null {
+  const m = /^\/preview\/(host\d+)\/(\d{1,5})(\/.*)?$/.exec(url);
+  if (!m) return null;
+  const port = Number(m[2]);
+  if (port < 1 || port > 65535) return null;
+  return { host: m[1]!, port, path: m[3] ?? '/' };
+}
+
+function shellQuote(s: string): string {
+  return `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+export function curlScript(
+  t: PreviewTarget,
+  method: string,
+  contentType: string | undefined,
+  hasBody: boolean,
+): string {
+  const args = ['curl', '-s', '-i', '--max-time', String(curlTimeoutS)];
+  args.push(...(method === 'HEAD' ? ['-I'] : ['-X', method]));
+  if (contentType) args.push('-H', shellQuote(`Content-Type: ${contentType}`));
+  if (hasBody) args.push('--data-binary', '@-');
+  args.push(shellQuote(`http://127.0.0.1:${t.port}${t.path}`));
+  // base64 keeps binary bodies (images) intact through the text channel.
+  return `${args.join(' ')} | base64 -w0; exit "\${PIPESTATUS[0]}"`;
+}
+
+export interface ParsedResponse {
+  status: number;
+  headers: [string, string][];
+  body: Buffer;
+}
+
+/** Splits curl -i output; skips interim 1xx answers (100 Continue) that precede the real one. */
+export function parseCurlResponse(raw: Buffer): ParsedResponse | null {
+  let rest = raw;
+  for (;;) {
+    const end = rest.indexOf('\r\n\r\n');
+    if (end < 0) return null;
+    const lines = rest.subarray(0, end).toString('latin1').split('\r\n');
+    const status = Number(/^HTTP\/[\d.]+ (\d{3})/.exec(lines[0] ?? '')?.[1]);
+    if (!status) return null;
+    rest = rest.subarray(end + 4);
+    if (status >= 100 && status < 200) continue;
+    const headers = lines.slice(1).flatMap((l): [string, string][] => {
+      const i = l.indexOf(':');
+      return i > 0 ? [[l.slice(0, i).trim().toLowerCase(), l.slice(i + 1).trim()]] : [];
+    });
+    return { status, headers, body: rest };
+  }
+}
+
+async function readBody(req: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const c of req) {
+    size += (c as Buffer).length;
+    if (size > maxBodyBytes) throw new Error('body too large');
+    chunks.push(c as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+function fail(res: ServerResponse, status: number, zh: string, en: string): void {
+  res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8' });
+  res.end(`${zh}\n${en}\n`);
+}
+
+export async function servePreview(
+  lab: Lab | null,
+  t: PreviewTarget,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
+  if (!lab) return fail(res, 409, '你的实验机器还没有启动。', 'Your lab is not running.');
+  const host = lab.hosts.find((h) => h.name === t.host);
+  if (!host) return fail(res, 404, `你的实验环境里没有 ${t.host}。`, `Your lab has no ${t.host}.`);
+  const method = req.method ?? 'GET';
+  if (!['GET', 'HEAD', 'POST'].includes(method))
+    return fail(res, 405, '预览只支持 GET、HEAD、POST。', 'Preview supports GET, HEAD and POST only.');
+  const body = method === 'POST' ? await readBody(req) : undefined;
+  const r = await host.exec(curlScript(t, method, req.headers['content-type'], body !== undefined), {
+    timeoutMs: (curlTimeoutS + 5) * 1000,
+    stdin: body,
+  });
+  if (r.code === 7) {
+    return fail(
+      res,
+      502,
+      `${t.host} 的 ${t.port} 端口上没有程序在监听。`,
+      `Nothing listens on port ${t.port} of ${t.host}.`,
+    );
+  }
+  const parsed = r.code === 0 ? parseCurlResponse(Buffer.from(r.stdout, 'base64')) : null;
+  if (!parsed)
+    return fail(
+      res,
+      502,
+      `访问 ${t.host}:${t.port} 失败（curl 退出码 ${r.code}）。`,
+      `Could not reach ${t.host}:${t.port} (curl exit ${r.code}).`,
+    );
+  const prefix = `/preview/${t.host}/${t.port}`;
+  const headers: Record<string, string> = {};
+  for (const [k, v] of parsed.headers) {
+    if (dropped.has(k) || k === 'set-cookie') continue;
+    // A redirect to /x inside the VM must stay inside the preview.
+    headers[k] = k === 'location' && v.startsWith('/') ? prefix + v : v;
+  }
+  // The page comes from the learner's VM: give it an opaque origin so its scripts cannot use our
+  // API with the learner's cookie.
+  headers['content-security-policy'] = 'sandbox allow-scripts allow-forms allow-popups';
+  headers['content-length'] = String(parsed.body.length);
+  res.writeHead(parsed.status, headers);
+  res.end(method === 'HEAD' ? undefined : parsed.body);
+}

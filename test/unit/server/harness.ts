@@ -1,0 +1,142 @@
+/**
+ * A real server on a free port with local-bash "labs" and a stand-in evaluator that understands
+ * one kind, `file: { path }` (test -e in the lab). Used by the server tests and the benchmark.
+ */
+import os from 'node:os';
+import path from 'node:path';
+import fs from 'node:fs';
+import { WebSocket } from 'ws';
+import { startApp, type App, type AppOptions } from '../../../engine/server/app.ts';
+import { localProvider } from '../../../engine/server/local-lab.ts';
+import type { Evaluate } from '../../../engine/server/course.ts';
+import { loadLessons } from '../../../engine/lessons/load.ts';
+import {
+  decodeServerFrame,
+  encodeClientFrame,
+  terminalPath,
+  type ServerEvent,
+  type SessionView,
+} from '../../../engine/protocol.ts';
+
+export const fixtureLessons = path.join(import.meta.dirname, 'fixtures/lessons');
+
+export const fileEvaluate: Evaluate = async (conditions, lab) => {
+  const started = Date.now();
+  const results = await Promise.all(
+    conditions.map(async (c) => {
+      const p = (c.params as { path: string }).path;
+      const r = await lab.host('host1').exec(`test -e '${p}'`);
+      const ok = r.code === 0;
+      return {
+        kind: c.kind,
+        params: c.params,
+        ok,
+        messages: [
+          ok ? { zh: `${p} 存在`, en: `${p} exists` } : { zh: `还没有 ${p}`, en: `${p} is missing` },
+        ],
+      };
+    }),
+  );
+  return { ok: results.every((r) => r.ok), conditions: results, elapsedMs: Date.now() - started };
+};
+
+export async function testApp(options: Partial<AppOptions> = {}): Promise<App & { dir: string }> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dl-server-'));
+  const app = await startApp({
+    lessons: await loadLessons(fixtureLessons),
+    provider: localProvider,
+    evaluate: fileEvaluate,
+    port: 0,
+    dbFile: path.join(dir, 'progress.db'),
+    distDir: path.join(dir, 'dist'),
+    ...options,
+  });
+  return Object.assign(app, { dir });
+}
+
+/** An HTTP client that keeps the session cookie, like a browser would. */
+export class Client {
+  cookie = '';
+  constructor(
+    readonly base: string,
+    readonly origin = base.replace(/\/$/, ''),
+  ) {}
+
+  async json<T>(method: string, p: string, body?: unknown): Promise<{ status: number; body: T }> {
+    const res = await fetch(new URL(p, this.base), {
+      method,
+      headers: { cookie: this.cookie, origin: this.origin, 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const set = res.headers.get('set-cookie');
+    if (set) this.cookie = set.split(';')[0]!;
+    return { status: res.status, body: (await res.json()) as T };
+  }
+
+  session(): Promise<SessionView> {
+    return this.json<SessionView>('GET', '/api/session').then((r) => r.body);
+  }
+}
+
+/** A terminal socket as the browser uses it: acks output, collects screen text and events. */
+export class TermClient {
+  output = '';
+  events: ServerEvent[] = [];
+  private waiters: (() => void)[] = [];
+  readonly ws: WebSocket;
+  readonly opened: Promise<void>;
+  readonly closed: Promise<{ code: number }>;
+  autoAck = true;
+
+  constructor(url: string, headers: Record<string, string>) {
+    this.ws = new WebSocket(url, { headers });
+    this.opened = new Promise((resolve, reject) => {
+      this.ws.once('open', () => resolve());
+      this.ws.once('unexpected-response', (_req, res) => reject(new Error(`HTTP ${res.statusCode}`)));
+      this.ws.once('error', reject);
+    });
+    this.closed = new Promise((resolve) => this.ws.once('close', (code) => resolve({ code })));
+    this.ws.on('message', (raw: Buffer) => {
+      const f = decodeServerFrame(new Uint8Array(raw));
+      if (!f) return;
+      if (f.type === 'output') {
+        this.output += Buffer.from(f.data).toString('utf8');
+        if (this.autoAck) this.send({ type: 'ack', bytes: f.data.length });
+      } else {
+        this.events.push(f.event);
+      }
+      for (const w of this.waiters.splice(0)) w();
+    });
+  }
+
+  static open(app: App, client: Client, token: string, query: Record<string, string>): TermClient {
+    const q = new URLSearchParams({ token, cols: '100', rows: '30', ...query });
+    return new TermClient(`ws://127.0.0.1:${app.port}${terminalPath}?${q}`, {
+      cookie: client.cookie,
+      origin: client.origin,
+    });
+  }
+
+  send(f: Parameters<typeof encodeClientFrame>[0]): void {
+    this.ws.send(encodeClientFrame(f));
+  }
+
+  type(text: string): void {
+    this.send({ type: 'input', data: new TextEncoder().encode(text) });
+  }
+
+  /** Resolves once `predicate` holds, checked after each frame; rejects after `ms`. */
+  async until(predicate: () => boolean, ms = 15_000, what = 'condition'): Promise<void> {
+    const deadline = Date.now() + ms;
+    while (!predicate()) {
+      if (Date.now() > deadline)
+        throw new Error(
+          `timed out waiting for ${what}; output tail: ${JSON.stringify(this.output.slice(-300))}`,
+        );
+      await new Promise<void>((r) => {
+        this.waiters.push(r);
+        setTimeout(r, 100);
+      });
+    }
+  }
+}

@@ -1,0 +1,149 @@
+/** The server end to end over HTTP and WebSocket, with local-bash labs (no VM). */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Client, TermClient, testApp } from './harness.ts';
+import type { CheckView, LessonSummary, LessonView, ServerEvent } from '../../../engine/protocol.ts';
+import type { App } from '../../../engine/server/app.ts';
+
+const lessonId = '01-files';
+let app: App & { dir: string };
+
+beforeAll(async () => {
+  process.env.DL_TEST_DIR = '/tmp/dl-test';
+  app = await testApp({ maxLabs: 10 });
+});
+afterAll(() => app.close());
+
+const checks = (events: ServerEvent[]) => events.flatMap((e) => (e.type === 'check' ? [e] : []));
+
+describe('server', () => {
+  it('gives a new visitor a session cookie and lists the lessons', async () => {
+    const c = new Client(app.url);
+    const s = await c.session();
+    expect(c.cookie).toMatch(/^dl_sid=/);
+    expect(s.token.length).toBeGreaterThan(10);
+    const lessons = await c.json<LessonSummary[]>('GET', '/api/lessons');
+    expect(lessons.body.map((l) => l.id)).toEqual([lessonId]);
+    const view = await c.json<LessonView>('GET', `/api/lessons/${lessonId}`);
+    expect(view.body.steps[0]!.hintCount).toBe(2);
+    // Neither the check nor the solution goes to the page unasked.
+    expect(JSON.stringify(view.body)).not.toContain('dl-test/a"');
+    expect(view.body.progress.steps[0]!.solution).toBeNull();
+  });
+
+  it('checks the step by itself when a command finishes, and keeps the progress', async () => {
+    const c = new Client(app.url);
+    const { token } = await c.session();
+    const t = TermClient.open(app, c, token, { lesson: lessonId });
+    await t.opened;
+    await t.until(() => /local[#$] /.test(t.output), 20_000, 'the prompt');
+    t.type('ls /nonexistent-dir\r');
+    await t.until(() => checks(t.events).length >= 1, 20_000, 'a failing check');
+    const failed = checks(t.events)[0]!.result;
+    expect(failed.ok).toBe(false);
+    expect(failed.conditions[0]!.messages[0]!.zh).toContain('还没有');
+    t.type('touch /tmp/dl-test/a\r');
+    await t.until(() => checks(t.events).some((e) => e.result.ok), 20_000, 'a passing check');
+    const passed = checks(t.events).find((e) => e.result.ok)!;
+    expect(passed.result.step).toBe(0);
+    expect(passed.progress.currentStep).toBe(1);
+    t.ws.close();
+    const again = await c.json<LessonView>('GET', `/api/lessons/${lessonId}`);
+    expect(again.body.progress.steps[0]!.passed).toBe(true);
+    expect(again.body.progress.currentStep).toBe(1);
+  });
+
+  it('restores the screen and the same shell on reconnect', async () => {
+    const c = new Client(app.url);
+    const { token } = await c.session();
+    const t1 = TermClient.open(app, c, token, { lesson: lessonId });
+    await t1.until(() => /local[#$] /.test(t1.output), 20_000, 'the prompt');
+    t1.type('echo $$ > /dev/null; export MARK=kept-$((6*7))\r');
+    t1.type('echo marker-$MARK\r');
+    await t1.until(() => t1.output.includes('marker-kept-42'), 10_000, 'the echo');
+    t1.ws.close();
+    await t1.closed;
+    const t2 = TermClient.open(app, c, token, { lesson: lessonId });
+    await t2.until(() => t2.output.includes('marker-kept-42'), 10_000, 'the restored screen');
+    t2.type('echo again-$MARK\r');
+    await t2.until(() => t2.output.includes('again-kept-42'), 10_000, 'the same shell');
+    t2.ws.close();
+  });
+
+  it('refuses a foreign origin and another learner’s token with 403', async () => {
+    const a = new Client(app.url);
+    const b = new Client(app.url);
+    await a.session();
+    const tokenB = (await b.session()).token;
+    const foreign = new Client(app.url, 'http://evil.example');
+    foreign.cookie = a.cookie;
+    const tokenA = (await a.session()).token;
+    await expect(TermClient.open(app, foreign, tokenA, { lesson: lessonId }).opened).rejects.toThrow(
+      'HTTP 403',
+    );
+    await expect(TermClient.open(app, a, tokenB, { lesson: lessonId }).opened).rejects.toThrow('HTTP 403');
+  });
+
+  it('opens hints one by one, shows the solution when asked, and skips a step', async () => {
+    const c = new Client(app.url);
+    await c.session();
+    const h1 = await c.json<{ hints: string[] }>('POST', `/api/lessons/${lessonId}/steps/0/hint`);
+    expect(h1.body.hints).toHaveLength(1);
+    const h3 = await c.json<{ hints: string[] }>('POST', `/api/lessons/${lessonId}/steps/0/hint`);
+    await c.json('POST', `/api/lessons/${lessonId}/steps/0/hint`);
+    expect(h3.body.hints).toHaveLength(2);
+    const sol = await c.json<{ solution: Record<string, string> }>(
+      'POST',
+      `/api/lessons/${lessonId}/steps/1/solution`,
+    );
+    expect(sol.body.solution.host1).toContain('touch /tmp/dl-test/b');
+    const skipped = await c.json<{ steps: { passed: boolean; skipped: boolean }[] }>(
+      'POST',
+      `/api/lessons/${lessonId}/steps/1/skip`,
+    );
+    expect(skipped.body.steps[1]).toMatchObject({ passed: true, skipped: true });
+    const check = await c.json<CheckView>('POST', `/api/lessons/${lessonId}/check`, { step: 1 });
+    expect(check.body.ok).toBe(true);
+  });
+
+  it('refuses a cross-origin POST', async () => {
+    const c = new Client(app.url, 'http://evil.example');
+    const r = await fetch(new URL(`/api/lessons/${lessonId}/steps/0/hint`, app.url), {
+      method: 'POST',
+      headers: { origin: c.origin },
+    });
+    expect(r.status).toBe(403);
+  });
+
+  it('queues learners beyond the lab cap and stops idle labs', async () => {
+    const small = await testApp({ maxLabs: 1, idleMs: 1500 });
+    try {
+      const a = new Client(small.url);
+      const b = new Client(small.url);
+      const ta = TermClient.open(small, a, (await a.session()).token, { lesson: lessonId });
+      await ta.until(
+        () => ta.events.some((e) => e.type === 'lab' && e.status.state === 'ready'),
+        10_000,
+        'A ready',
+      );
+      const tb = TermClient.open(small, b, (await b.session()).token, { lesson: lessonId });
+      const queued = () =>
+        tb.events.some((e) => e.type === 'lab' && e.status.state === 'queued' && e.status.position === 1);
+      await tb.until(queued, 10_000, 'B queued');
+      // A goes quiet: after the idle time its lab stops, A is told, and B gets the machine.
+      await ta.until(
+        () => ta.events.some((e) => e.type === 'lab' && e.status.state === 'stopped'),
+        10_000,
+        'A stopped',
+      );
+      await tb.until(
+        () => tb.events.some((e) => e.type === 'lab' && e.status.state === 'ready'),
+        10_000,
+        'B ready',
+      );
+      ta.ws.close();
+      tb.ws.close();
+    } finally {
+      await small.close();
+    }
+  });
+});
