@@ -2,7 +2,7 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import { GuestClient } from './client.ts';
-import { ensureImage, ensureSnapshot, imagePaths, imageReady, inputsHash, type Progress } from './image.ts';
+import { ensureImage, ensureSnapshot, findSnapshot, imagePaths, imageReady, inputsHash, type Progress } from './image.ts';
 import { attachLab, defaults, labDir, listLabs, readLab, reapOrphans, startLab, stopLab } from './lab.ts';
 import { supervise } from './supervisor.ts';
 import { detectAccel } from './vm.ts';
@@ -50,6 +50,11 @@ export async function main(args: string[]): Promise<number> {
     case 'build': {
       const image = await ensureImage(progressBar());
       say(`镜像已就绪 / image ready: ${image.dir}`);
+      if (!findSnapshot(image, defaults.memoryMb, defaults.cpus)) {
+        say('制作快照（冷启动一次虚拟机，约一两分钟）/ making the snapshot (one cold boot)…');
+      }
+      const snap = await ensureSnapshot(image, defaults.memoryMb, defaults.cpus);
+      say(`快照已就绪 / snapshot ready: ${snap.dir}`);
       return 0;
     }
     case 'up': {

@@ -31,7 +31,7 @@ export interface VmSpec {
   incoming?: string;
 }
 
-export const KERNEL_CMDLINE = 'root=/dev/vda rw console=ttyS0 net.ifnames=0 quiet mitigations=off';
+export const KERNEL_CMDLINE = 'root=/dev/vda rw console=ttyS0 net.ifnames=0 quiet mitigations=off apparmor=0';
 
 export function qemuArgs(spec: VmSpec): string[] {
   const sock = (what: string) => path.join(spec.dir, `${spec.name}.${what}`);

@@ -19,7 +19,7 @@ printf '127.0.0.1 localhost\n' > "$root/etc/hosts"
 : > "$root/etc/machine-id"
 passwd --root "$root" -d root > /dev/null
 # Modules the lessons need, loaded at boot so the first `docker run` or `ovs-vsctl` is not slower.
-printf '%s\n' overlay br_netfilter veth vxlan openvswitch ip_gre bridge > "$root/etc/modules-load.d/dockerlab.conf"
+printf '%s\n' overlay br_netfilter veth vxlan openvswitch bridge > "$root/etc/modules-load.d/dockerlab.conf"
 
 systemctl --root="$root" enable dockerlab-agent.service dockerlab-mirror.service dockerlab-apt.service > /dev/null
 systemctl --root="$root" disable docker-registry.service > /dev/null 2>&1 || true

@@ -14,8 +14,8 @@ EPOCH = int(os.environ.get("SOURCE_DATE_EPOCH", "1735689600"))
 
 def mmdebstrap(args, packages, target):
     cmd = ["mmdebstrap", "--quiet", "--variant=minbase", "--aptopt=Apt::Install-Recommends \"false\""]
-    if packages:
-        cmd.append("--include=" + ",".join(packages))
+    # apt by name: from a flat local repository mmdebstrap's minbase would leave it out.
+    cmd.append("--include=" + ",".join(["apt"] + packages))
     subprocess.run(cmd + [args.suite, target, args.mirror], check=True)
     # Point apt at the VM's offline mirror; same bytes and mtime in every image so it is no diff.
     sources = os.path.join(target, "etc/apt/sources.list")

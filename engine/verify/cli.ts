@@ -1,0 +1,117 @@
+/**
+ * `dockerlab verify [lesson ...] [--step N] [--solution FILE [--host hostN]] [--json] [--keep]`:
+ * proves lessons in fresh sandboxes, one lab at a time (the machine has two cores).
+ * A lesson is named by its number (15), its id (15-netns-veth) or its file.
+ */
+import { readFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { say } from '../log.ts';
+import { loadLesson, lessonFiles } from '../lessons/load.ts';
+import type { Lesson } from '../lessons/types.ts';
+import { formatStep, formatVerdict } from './report.ts';
+import { verifyLesson, type LessonVerdict, type VerifyDeps } from './verify.ts';
+
+const usage = `用法 / usage: dockerlab verify [课程 lesson ...] [options]
+  --all 或不写课程：验证全部 / --all or no lesson: verify them all
+  --step N          只验证第 N 步（之前的步骤只运行参考答案）/ verify step N only
+  --solution FILE   用这个脚本代替第 N 步的参考答案 / run FILE instead of step N's reference solution
+  --host hostN      --solution 在哪台主机上运行（默认 host1）/ where FILE runs (default host1)
+  --json            输出 JSON / print the verdicts as JSON
+  --keep            结束后保留实验环境 / leave the lab running`;
+
+export async function resolveLessons(names: string[], dir = 'lessons'): Promise<Lesson[]> {
+  const files = await lessonFiles(dir);
+  if (names.length === 0) return Promise.all(files.map((f) => loadLesson(f)));
+  return Promise.all(
+    names.map((n) => {
+      if (n.endsWith('.md')) return loadLesson(n);
+      const file = files.find((f) => {
+        const stem = f.split('/').pop()!.replace(/\.md$/, '');
+        return stem === n || (/^\d+$/.test(n) && parseInt(stem, 10) === parseInt(n, 10));
+      });
+      if (!file) throw new Error(`no lesson "${n}" in ${dir}/: give its number, its id or its file`);
+      return loadLesson(file);
+    }),
+  );
+}
+
+export async function defaultDeps(): Promise<VerifyDeps> {
+  const { startLab } = await import('../sandbox/lab.ts');
+  const { evaluateConditions } = await import('../checks/evaluate.ts');
+  return { startLab: (o) => startLab(o), evaluate: (c, lab) => evaluateConditions(c, lab) };
+}
+
+export async function main(args: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args,
+      allowPositionals: true,
+      options: {
+        step: { type: 'string' },
+        solution: { type: 'string' },
+        host: { type: 'string', default: 'host1' },
+        json: { type: 'boolean', default: false },
+        keep: { type: 'boolean', default: false },
+        all: { type: 'boolean', default: false },
+        help: { type: 'boolean', default: false },
+      },
+    });
+  } catch (e) {
+    say(`${(e as Error).message}\n${usage}`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    say(usage);
+    return 0;
+  }
+  const step = values.step === undefined ? undefined : Number(values.step);
+  if (step !== undefined && !(Number.isInteger(step) && step >= 1)) {
+    say(`--step 需要一个从 1 开始的步骤编号 / --step needs a step number from 1, got "${values.step}"`);
+    return 2;
+  }
+  if (values.solution && step === undefined) {
+    say(
+      '--solution 需要和 --step N 一起使用 / --solution needs --step N (the step whose solution it replaces)',
+    );
+    return 2;
+  }
+  if (values.all && positionals.length > 0) {
+    say('--all 和课程名不能同时使用 / give either --all or lesson names, not both');
+    return 2;
+  }
+  const lessons = await resolveLessons(positionals);
+  const solution = values.solution
+    ? { host: values.host, script: await readFile(values.solution, 'utf8') }
+    : undefined;
+  const deps = await defaultDeps();
+  const verdicts: LessonVerdict[] = [];
+  for (const lesson of lessons) {
+    if (!values.json)
+      say(
+        `▶ ${lesson.id}  ${lesson.title}  (${lesson.hosts} host${lesson.hosts > 1 ? 's' : ''}, ${lesson.steps.length} steps)`,
+      );
+    const verdict = await verifyLesson(
+      lesson,
+      {
+        step,
+        solution,
+        keep: values.keep,
+        onStep: values.json ? undefined : (v) => say(formatStep(v)),
+      },
+      deps,
+    );
+    verdicts.push(verdict);
+    if (!values.json) say(formatVerdict(verdict, values.keep));
+  }
+  if (values.json) say(JSON.stringify(verdicts, null, 2));
+  else if (verdicts.length > 1) {
+    const bad = verdicts.filter((v) => !v.ok);
+    say(
+      `\n${verdicts.length - bad.length} passed, ${bad.length} failed` +
+        (bad.length ? `: ${bad.map((v) => v.id).join(', ')}` : ''),
+    );
+  }
+  return verdicts.every((v) => v.ok) ? 0 : 1;
+}

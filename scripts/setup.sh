@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Installs what dockerlab needs on a Debian machine and builds the VM image (cached, so later runs
+# take seconds). Run by `npm start` and `npm test`; safe to run again.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+packages=(qemu-system-x86 qemu-utils mmdebstrap apt-utils dpkg-dev e2fsprogs busybox-static util-linux gcc libc6-dev chromium python3 make g++)
+missing=()
+for p in "${packages[@]}"; do dpkg -s "$p" > /dev/null 2>&1 || missing+=("$p"); done
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" != 0 ]; then
+    echo "缺少软件包 / missing Debian packages: ${missing[*]}" >&2
+    echo "请以 root 运行 / as root, run: apt-get update && apt-get install -y ${missing[*]}" >&2
+    exit 1
+  fi
+  echo "==> 安装软件包 / installing: ${missing[*]}"
+  apt-get update -q
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}"
+fi
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "==> npm ci"
+  npm ci --no-audit --no-fund
+fi
+echo "==> 虚拟机镜像与快照 / VM image and snapshot"
+node bin/dockerlab.js sandbox build

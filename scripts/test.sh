@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# The whole test run, in the order STYLE.md asks: lint → typecheck → format → build → tests.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+node bin/dockerlab.js sandbox down --all
+echo "==> lint";       npx eslint --max-warnings 0 .
+echo "==> typecheck";  npm run -s typecheck
+echo "==> format";     npx prettier --check .
+echo "==> lessons";    node bin/dockerlab.js lessons lint
+echo "==> build";      npx vite build --logLevel warn
+echo "==> unit";       npx vitest run --config vitest.unit.config.ts
+echo "==> sandbox";    npx vitest run --config vitest.sandbox.config.ts
+echo "==> browser";    npx vitest run --config vitest.browser.config.ts
+echo "==> verify";     node bin/dockerlab.js verify --all
