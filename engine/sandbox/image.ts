@@ -76,13 +76,14 @@ export async function ensureImage(progress: Progress = () => {}): Promise<ImageP
     fs.rmSync(tmp, { recursive: true, force: true });
     fs.mkdirSync(tmp, { recursive: true });
     const total = 8;
+    const started = Date.now();
     await runBuildScript(tmp, (step, label) => progress({ step, total, label }));
     progress({ step: 7, total, label: '在虚拟机里载入镜像 / loading the images into dockerd' });
     await provision({ dir: tmp, kernel: path.join(tmp, 'vmlinuz'), initrd: path.join(tmp, 'initrd.img'), disk: path.join(tmp, 'disk.qcow2') });
     progress({ step: 8, total, label: '完成 / done' });
     fs.rmSync(paths.dir, { recursive: true, force: true });
     fs.renameSync(tmp, paths.dir);
-    fs.writeFileSync(path.join(paths.dir, 'READY'), new Date().toISOString() + '\n');
+    fs.writeFileSync(path.join(paths.dir, 'READY'), JSON.stringify({ at: new Date().toISOString(), buildMs: Date.now() - started }) + '\n');
     // Older images and their snapshots are dead weight once a new one is built.
     for (const old of fs.readdirSync(path.join(cacheDir, 'images'))) {
       if (old !== hash) fs.rmSync(path.join(cacheDir, 'images', old), { recursive: true, force: true });

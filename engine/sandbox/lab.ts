@@ -25,6 +25,8 @@ export interface LabRecord {
   memoryMb: number;
   cpus: number;
   ownerPid?: number;
+  /** Boot rather than resume the snapshot. */
+  cold?: boolean;
   supervisorPid?: number;
   state: 'starting' | 'ready' | 'failed';
   error?: string;
@@ -87,8 +89,11 @@ export function reapOrphans(): string[] {
   return reaped;
 }
 
-/** `id` reuses a lab id (for `reset`); otherwise a new one is made. */
-export async function startLab(options: LabOptions & { id?: string } = {}, progress?: Progress): Promise<Lab> {
+/** `id` reuses a lab id (for `reset`); `cold` boots instead of resuming the snapshot (benchmarks). */
+export async function startLab(
+  options: LabOptions & { id?: string; cold?: boolean } = {},
+  progress?: Progress,
+): Promise<Lab> {
   reapOrphans();
   const hosts = options.hosts ?? 1;
   const running = listLabs().reduce((n, l) => n + l.hosts.length, 0);
@@ -116,6 +121,7 @@ export async function startLab(options: LabOptions & { id?: string } = {}, progr
     memoryMb,
     cpus,
     ownerPid: options.ownerPid,
+    cold: options.cold,
     state: 'starting',
     createdAt: new Date().toISOString(),
   };

@@ -39,7 +39,7 @@ export async function supervise(dir: string): Promise<void> {
 
   try {
     const image = await ensureImage();
-    const snapshot = findSnapshot(image, record.memoryMb, record.cpus);
+    const snapshot = record.cold ? null : findSnapshot(image, record.memoryMb, record.cpus);
     const hubPath = path.join(dir, 'hub.sock');
     await startHub(hubPath);
     for (const host of record.hosts) {
