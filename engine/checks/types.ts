@@ -30,7 +30,8 @@ export interface CheckMeta<P> {
 export interface Report {
   ok: boolean;
   messageId: string;
-  data?: Record<string, string | number>;
+  /** Placeholder values; a `Text` value is rendered in the message's own language (e.g. "主机" / "the host"). */
+  data?: Record<string, string | number | Text>;
 }
 
 export interface CheckContext {

@@ -1,0 +1,72 @@
+import { z } from 'zod';
+import { parseBytes } from '../docker.ts';
+import { defineKind, fail, ok, stateOf } from '../kind.ts';
+import { findContainer, placeMessages } from '../place.ts';
+import { list, t } from '../render.ts';
+import type { Report } from '../types.ts';
+
+const schema = z.strictObject({
+  container: z.string().min(1),
+  /** memory.max, as `--memory` takes it: `256m`, `1g`, or bytes. */
+  memory: z.union([z.string(), z.number()]).optional(),
+  /** `--cpu-shares`; cgroup v2 stores it as cpu.weight = 1 + (shares − 2) × 9999 / 262142. */
+  cpuShares: z.number().int().min(2).optional(),
+  cpuWeight: z.number().int().min(1).optional(),
+  pidsMax: z.union([z.number().int(), z.literal('max')]).optional(),
+});
+
+/** The conversion runc applies when writing --cpu-shares into cgroup v2's cpu.weight. */
+export const sharesToWeight = (shares: number): number => 1 + Math.floor(((shares - 2) * 9999) / 262142);
+
+export default defineKind(
+  {
+    id: 'cgroup',
+    description: t(
+      '容器的 cgroup（v2）里的资源限制符合要求：内存上限、CPU 权重、进程数',
+      "a container's cgroup v2 limits are as expected: memory.max, cpu.weight, pids.max",
+    ),
+    schema,
+    messages: {
+      ...placeMessages,
+      containerStopped: t(
+        '容器 {container} 没有在运行，已经没有 cgroup 可看了',
+        'container {container} is not running, so it has no cgroup',
+      ),
+      ok: t(
+        '容器 {container} 的 cgroup 限制符合要求（{summary}）',
+        "container {container}'s cgroup limits are as expected ({summary})",
+      ),
+      noCgroup: t('读不到容器 {container} 的 cgroup', "container {container}'s cgroup could not be read"),
+      value: t(
+        '容器 {container} 的 {file} 是 {found}，应该是 {want}',
+        "container {container}'s {file} is {found}, expected {want}",
+      ),
+    },
+    example: 'cgroup: { container: limited, memory: 256m, cpuShares: 512 }',
+  },
+  (p, ctx) => {
+    const state = stateOf(ctx);
+    const c = findContainer(state, p.container);
+    if (!c)
+      return [
+        fail('noContainer', {
+          container: p.container,
+          found: list(state.docker.containers.map((x) => x.name)),
+        }),
+      ];
+    if (!c.running) return [fail('containerStopped', { container: p.container })];
+    const cg = c.cgroup;
+    if (!cg) return [fail('noCgroup', { container: p.container })];
+    const out: Report[] = [];
+    const cmp = (file: string, found: string | undefined, want: string): void => {
+      if (found !== want)
+        out.push(fail('value', { container: p.container, file, found: found ?? '?', want }));
+    };
+    if (p.memory !== undefined) cmp('memory.max', cg.memoryMax, String(parseBytes(p.memory)));
+    if (p.cpuShares !== undefined) cmp('cpu.weight', cg.cpuWeight, String(sharesToWeight(p.cpuShares)));
+    if (p.cpuWeight !== undefined) cmp('cpu.weight', cg.cpuWeight, String(p.cpuWeight));
+    if (p.pidsMax !== undefined) cmp('pids.max', cg.pidsMax, String(p.pidsMax));
+    const summary = `memory.max=${cg.memoryMax ?? '?'}, cpu.weight=${cg.cpuWeight ?? '?'}`;
+    return out.length ? out : [ok('ok', { container: p.container, summary })];
+  },
+);

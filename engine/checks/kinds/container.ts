@@ -1,0 +1,231 @@
+import { z } from 'zod';
+import type { Container, HostState } from '../../inspect/types.ts';
+import { containerOfImage, linkPairs, parseBytes } from '../docker.ts';
+import { inSubnet } from '../ip.ts';
+import { defineKind, fail, ok, stateOf } from '../kind.ts';
+import { list, t } from '../render.ts';
+import type { Report } from '../types.ts';
+
+const schema = z
+  .strictObject({
+    /** Exact container name. Omit to accept any container matching the other fields (e.g. by image). */
+    name: z.string().min(1).optional(),
+    /** Image the container was created from: `nginx`, `nginx:latest`, or an id. */
+    image: z.string().min(1).optional(),
+    exists: z.boolean().default(true),
+    running: z.boolean().optional(),
+    exitCode: z.number().int().optional(),
+    tty: z.boolean().optional(),
+    /** Published ports: container port, optionally the host port. */
+    ports: z
+      .array(
+        z.strictObject({
+          container: z.number().int(),
+          host: z.number().int().optional(),
+          protocol: z.enum(['tcp', 'udp']).default('tcp'),
+        }),
+      )
+      .optional(),
+    labels: z.record(z.string(), z.string()).optional(),
+    env: z.record(z.string(), z.string()).optional(),
+    /** `bridge`, `host`, `none`, `container:NAME`, or a network name. */
+    networkMode: z.string().optional(),
+    /** Networks the container is attached to. */
+    networks: z.array(z.string()).optional(),
+    /** `--link` entries, `name:alias` (or just `name`). */
+    links: z.array(z.string()).optional(),
+    /** An address (`172.17.0.2`) or a subnet (`192.168.100.0/24`) the container's IP must be in. */
+    ip: z.string().optional(),
+    /** `--memory`, e.g. `256m`. */
+    memory: z.union([z.string(), z.number()]).optional(),
+    cpuShares: z.number().int().optional(),
+    cmd: z.array(z.string()).optional(),
+    restart: z.string().optional(),
+  })
+  .refine((p) => p.name !== undefined || p.image !== undefined, {
+    message: 'give `name` or `image` (or both) to say which container',
+  });
+type P = z.infer<typeof schema>;
+
+const field = t(
+  '容器 {name} 的 {field} 是 {found}，应该是 {want}',
+  "container {name}'s {field} is {found}, expected {want}",
+);
+
+export default defineKind(
+  {
+    id: 'container',
+    description: t(
+      '有一个（按名字或镜像挑出的）容器处于期望的状态和配置',
+      'a container (picked by name or image) has the expected state and configuration',
+    ),
+    schema,
+    messages: {
+      ok: t('容器 {name} 符合要求（{status}）', 'container {name} is as expected ({status})'),
+      gone: t('{what}已经不存在了', '{what} no longer exists'),
+      present: t(
+        '{what}还在（{found}），应该已经删除了',
+        '{what} still exists ({found}); it should have been removed',
+      ),
+      missing: t('没有找到{what}（现有的容器：{found}）', 'found no {what} (containers: {found})'),
+      dockerDown: t(
+        'dockerd 没有在运行，看不到任何容器（{error}）',
+        'dockerd is not running, so no container can be seen ({error})',
+      ),
+      image: t(
+        '容器 {name} 是用镜像 {found} 创建的，应该是 {want}',
+        'container {name} was created from {found}, expected {want}',
+      ),
+      notRunning: t('容器 {name} 没有在运行（{status}）', 'container {name} is not running ({status})'),
+      running: t(
+        '容器 {name} 还在运行，应该已经停止',
+        'container {name} is still running; it should have stopped',
+      ),
+      exitCode: t(
+        '容器 {name} 的退出码是 {found}，应该是 {want}',
+        'container {name} exited with {found}, expected {want}',
+      ),
+      tty: t(
+        '容器 {name} {found}分配终端（-t），这一步要求{want}',
+        'container {name} was {found}given a terminal (-t); this step wants {want}',
+      ),
+      port: t(
+        '容器 {name} 的 {port} 端口没有映射到主机（需要 -p 或 -P；现在的映射：{found}）',
+        "container {name}'s port {port} is not published on the host (use -p or -P; published: {found})",
+      ),
+      hostPort: t(
+        '容器 {name} 的 {port} 端口映射到了主机的 {found}，应该是 {want}',
+        "container {name}'s port {port} is published on host port {found}, expected {want}",
+      ),
+      field,
+      link: t(
+        '容器 {name} 没有 --link {want}（现在的 link：{found}）',
+        'container {name} has no --link {want} (links: {found})',
+      ),
+      network: t(
+        '容器 {name} 没有连到网络 {want}（现在连着：{found}）',
+        'container {name} is not attached to network {want} (attached to: {found})',
+      ),
+      ip: t(
+        '容器 {name} 的 IP 是 {found}，应该在 {want} 里',
+        "container {name}'s IP is {found}, expected within {want}",
+      ),
+    },
+    example: 'container: { image: nginx, running: true, ports: [{ container: 80, host: 8080 }] }',
+  },
+  (p, ctx) => {
+    const state = stateOf(ctx);
+    const what = p.name
+      ? t(`容器 ${p.name}`, `container ${p.name}`)
+      : t(`镜像 ${p.image} 的容器`, `container of image ${p.image}`);
+    if (!state.docker.running)
+      return [p.exists ? fail('dockerDown', { error: state.docker.error ?? '' }) : ok('gone', { what })];
+    const picked = state.docker.containers.filter((c) =>
+      p.name ? c.name === p.name : containerOfImage(state, c, p.image!),
+    );
+    if (!p.exists)
+      return picked.length ? [fail('present', { what, found: picked[0]!.status })] : [ok('gone', { what })];
+    if (picked.length === 0)
+      return [
+        fail('missing', { what, found: list(state.docker.containers.map((c) => `${c.name} (${c.image})`)) }),
+      ];
+    // Any one matching container will do; if none does, explain the newest one.
+    const tried = picked
+      .map((c) => ({ c, problems: problems(state, c, p) }))
+      .sort((a, b) => b.c.created.localeCompare(a.c.created));
+    const good = tried.find((x) => x.problems.length === 0);
+    if (good) return [ok('ok', { name: good.c.name, status: good.c.status })];
+    return tried.sort((a, b) => a.problems.length - b.problems.length)[0]!.problems;
+  },
+);
+
+function problems(state: HostState, c: Container, p: P): Report[] {
+  const out: Report[] = [];
+  const name = c.name;
+  const status = t(`状态 ${c.status}，退出码 ${c.exitCode}`, `status ${c.status}, exit code ${c.exitCode}`);
+  const yes = t('', '');
+  const no = t('没有', 'not ');
+  if (p.name && p.image && !containerOfImage(state, c, p.image))
+    out.push(fail('image', { name, found: c.image, want: p.image }));
+  if (p.running === true && !c.running) out.push(fail('notRunning', { name, status }));
+  if (p.running === false && c.running) out.push(fail('running', { name }));
+  if (p.exitCode !== undefined && !c.running && c.exitCode !== p.exitCode)
+    out.push(fail('exitCode', { name, found: c.exitCode, want: p.exitCode }));
+  if (p.exitCode !== undefined && c.running && p.running === undefined) out.push(fail('running', { name }));
+  if (p.tty !== undefined && c.tty !== p.tty)
+    out.push(
+      fail('tty', {
+        name,
+        found: c.tty ? yes : no,
+        want: p.tty ? t('分配终端', 'one') : t('不分配终端', 'none'),
+      }),
+    );
+  const published = Object.entries(c.ports).flatMap(([k, bs]) => bs.map((b) => `${b.hostPort}->${k}`));
+  for (const want of p.ports ?? []) {
+    const binds = c.ports[`${want.container}/${want.protocol}`] ?? [];
+    const port = `${want.container}/${want.protocol}`;
+    if (binds.length === 0) out.push(fail('port', { name, port, found: list(published) }));
+    else if (want.host !== undefined && !binds.some((b) => b.hostPort === want.host))
+      out.push(
+        fail('hostPort', { name, port, found: binds.map((b) => b.hostPort).join(', '), want: want.host }),
+      );
+  }
+  for (const [k, v] of Object.entries(p.labels ?? {}))
+    if (c.labels[k] !== v)
+      out.push(
+        fail('field', { name, field: `label ${k}`, found: c.labels[k] ?? t('（没有）', '(none)'), want: v }),
+      );
+  for (const [k, v] of Object.entries(p.env ?? {}))
+    if (c.env[k] !== v)
+      out.push(
+        fail('field', { name, field: `env ${k}`, found: c.env[k] ?? t('（没有）', '(none)'), want: v }),
+      );
+  if (p.networkMode !== undefined && !sameMode(state, c.networkMode, p.networkMode))
+    out.push(fail('field', { name, field: 'NetworkMode', found: c.networkMode, want: p.networkMode }));
+  for (const n of p.networks ?? [])
+    if (!(n in c.networks))
+      out.push(fail('network', { name, want: n, found: list(Object.keys(c.networks)) }));
+  const links = linkPairs(c);
+  for (const l of p.links ?? []) {
+    const want = l.includes(':') ? l : `${l}:${l}`;
+    if (!links.includes(want)) out.push(fail('link', { name, want: l, found: list(links) }));
+  }
+  if (p.ip) {
+    const ips = Object.values(c.networks)
+      .map((n) => n.ip)
+      .filter(Boolean);
+    if (!ips.some((ip) => inSubnet(ip, p.ip!))) out.push(fail('ip', { name, found: list(ips), want: p.ip }));
+  }
+  if (p.memory !== undefined && c.memory !== parseBytes(p.memory))
+    out.push(
+      fail('field', {
+        name,
+        field: 'Memory',
+        found: c.memory,
+        want: `${p.memory} (${parseBytes(p.memory)})`,
+      }),
+    );
+  if (p.cpuShares !== undefined && c.cpuShares !== p.cpuShares)
+    out.push(fail('field', { name, field: 'CpuShares', found: c.cpuShares, want: p.cpuShares }));
+  if (p.cmd && JSON.stringify(c.cmd) !== JSON.stringify(p.cmd))
+    out.push(
+      fail('field', { name, field: 'Cmd', found: JSON.stringify(c.cmd), want: JSON.stringify(p.cmd) }),
+    );
+  if (p.restart !== undefined && c.restartPolicy !== p.restart)
+    out.push(
+      fail('field', { name, field: 'RestartPolicy', found: c.restartPolicy || 'no', want: p.restart }),
+    );
+  return out;
+}
+
+/** `container:base` is stored with base's id or name; compare by the container it points at. */
+function sameMode(state: HostState, found: string, want: string): boolean {
+  if (found === want) return true;
+  if (found === 'default' && want === 'bridge') return true;
+  if (!found.startsWith('container:') || !want.startsWith('container:')) return false;
+  const ref = (m: string): string | undefined => {
+    const r = m.slice('container:'.length);
+    return state.docker.containers.find((c) => c.name === r || c.id.startsWith(r))?.id;
+  };
+  return ref(found) !== undefined && ref(found) === ref(want);
+}

@@ -1,0 +1,139 @@
+import { z } from 'zod';
+import type { HostState } from '../../inspect/types.ts';
+import { defineKind, fail, ok, stateOf } from '../kind.ts';
+import { hostNs } from '../place.ts';
+import { list, t } from '../render.ts';
+import type { Report } from '../types.ts';
+
+const schema = z.strictObject({
+  running: z.boolean().default(true),
+  /** Daemon labels (`docker info` → Labels), each `key=value`. */
+  labels: z.array(z.string()).optional(),
+  debug: z.boolean().optional(),
+  /** Addresses dockerd listens on: `tcp://0.0.0.0:2375`, `unix:///var/run/docker.sock`. */
+  listen: z.array(z.string().regex(/^(tcp|unix):\/\//, 'tcp://ADDR:PORT or unix:///path')).optional(),
+  /** Inter-container communication on the default bridge (`--icc`). */
+  icc: z.boolean().optional(),
+  /** docker0's address, `--bip`, e.g. `192.168.200.1/24`. */
+  bip: z.string().optional(),
+  registryMirrors: z.array(z.string()).optional(),
+  /** Keys that must be in /etc/docker/daemon.json with these values. */
+  config: z.record(z.string(), z.unknown()).optional(),
+});
+
+export default defineKind(
+  {
+    id: 'daemon',
+    description: t(
+      'dockerd 在运行（或已停止），并且它的配置（标签、debug、监听地址、icc、bip、daemon.json）符合要求',
+      'dockerd is running (or stopped) with the given settings (labels, debug, listen addresses, icc, bip, daemon.json)',
+    ),
+    schema,
+    messages: {
+      ok: t('dockerd 的配置符合要求', 'dockerd is configured as expected'),
+      stoppedOk: t('dockerd 已经停止了', 'dockerd is stopped'),
+      stopped: t(
+        'dockerd 没有在运行（{error}）：用 `systemctl status docker` 和 `journalctl -u docker` 看看原因',
+        'dockerd is not running ({error}): see `systemctl status docker` and `journalctl -u docker`',
+      ),
+      running: t('dockerd 还在运行，应该已经停止', 'dockerd is still running; it should be stopped'),
+      label: t(
+        '`docker info` 的 Labels 里没有 {want}（现在有：{found}）',
+        '`docker info` Labels lack {want} (they are: {found})',
+      ),
+      debug: t(
+        '`docker info` 显示 Debug Mode 是 {found}，应该是 {want}',
+        '`docker info` shows Debug Mode {found}, expected {want}',
+      ),
+      listen: t(
+        'dockerd 没有监听 {want}（它在监听的 TCP 端口：{found}）',
+        'dockerd does not listen on {want} (its TCP ports: {found})',
+      ),
+      icc: t(
+        '默认网桥的 icc 是 {found}，应该是 {want}',
+        'icc on the default bridge is {found}, expected {want}',
+      ),
+      bip: t('docker0 的地址是 {found}，应该是 {want}', "docker0's address is {found}, expected {want}"),
+      mirror: t(
+        '`docker info` 的 Registry Mirrors 里没有 {want}（现在有：{found}）',
+        '`docker info` Registry Mirrors lack {want} (they are: {found})',
+      ),
+      config: t(
+        '/etc/docker/daemon.json 里 {key} 是 {found}，应该是 {want}',
+        '/etc/docker/daemon.json has {key} = {found}, expected {want}',
+      ),
+      badJson: t(
+        '/etc/docker/daemon.json 不是合法的 JSON：{error}',
+        '/etc/docker/daemon.json is not valid JSON: {error}',
+      ),
+    },
+    example: 'daemon: { debug: true, labels: [course=dockerlab] }',
+  },
+  (p, ctx) => {
+    const state = stateOf(ctx);
+    const d = state.docker;
+    if (!p.running) return [d.running ? fail('running') : ok('stoppedOk')];
+    const out: Report[] = [];
+    const dj = d.daemonJson;
+    if (p.config) {
+      if (dj.error) out.push(fail('badJson', { error: dj.error }));
+      else
+        for (const [key, want] of Object.entries(p.config)) {
+          const found = dj.config?.[key];
+          if (JSON.stringify(found) !== JSON.stringify(want))
+            out.push(
+              fail('config', {
+                key,
+                found: found === undefined ? t('（没有）', '(unset)') : JSON.stringify(found),
+                want: JSON.stringify(want),
+              }),
+            );
+        }
+    }
+    if (!d.running || !d.info) return [fail('stopped', { error: d.error ?? '?' }), ...out];
+    for (const l of p.labels ?? [])
+      if (!d.info.labels.includes(l)) out.push(fail('label', { want: l, found: list(d.info.labels) }));
+    if (p.debug !== undefined && d.info.debug !== p.debug)
+      out.push(fail('debug', { found: String(d.info.debug), want: String(p.debug) }));
+    for (const m of p.registryMirrors ?? [])
+      if (!d.info.registryMirrors.some((x) => x.replace(/\/$/, '') === m.replace(/\/$/, '')))
+        out.push(fail('mirror', { want: m, found: list(d.info.registryMirrors) }));
+    for (const l of p.listen ?? [])
+      if (!listens(state, l)) out.push(fail('listen', { want: l, found: list(dockerdPorts(state)) }));
+    if (p.icc !== undefined) {
+      const bridge = d.networks.find((n) => n.name === 'bridge');
+      const icc = bridge?.options['com.docker.network.bridge.enable_icc'] !== 'false';
+      if (icc !== p.icc) out.push(fail('icc', { found: String(icc), want: String(p.icc) }));
+    }
+    if (p.bip) {
+      const addrs =
+        hostNs(state)
+          .links.find((l) => l.name === 'docker0')
+          ?.addrs.filter((a) => !a.includes(':')) ?? [];
+      const hit = p.bip.includes('/') ? addrs.includes(p.bip) : addrs.some((a) => a.split('/')[0] === p.bip);
+      if (!hit) out.push(fail('bip', { found: list(addrs), want: p.bip }));
+    }
+    return out.length ? out : [ok('ok')];
+  },
+);
+
+function dockerdPorts(state: HostState): string[] {
+  return state.sockets
+    .filter((s) => s.proto === 'tcp' && s.processes.some((p) => p.name === 'dockerd'))
+    .map((s) => `${s.addr}:${s.port}`);
+}
+
+function listens(state: HostState, url: string): boolean {
+  if (url.startsWith('unix://')) return url === 'unix:///var/run/docker.sock' ? state.docker.running : false;
+  const m = /^tcp:\/\/(.+):(\d+)$/.exec(url);
+  if (!m) return false;
+  const [, addr, port] = m;
+  const any = ['0.0.0.0', '*', '::', ''];
+  return state.sockets.some(
+    (s) =>
+      s.proto === 'tcp' &&
+      s.port === Number(port) &&
+      s.processes.some((p) => p.name === 'dockerd') &&
+      (s.addr === addr || (any.includes(s.addr) && any.includes(addr!))),
+  );
+}

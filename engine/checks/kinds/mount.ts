@@ -1,0 +1,86 @@
+import { z } from 'zod';
+import { defineKind, fail, ok, stateOf } from '../kind.ts';
+import { findContainer, placeMessages } from '../place.ts';
+import { list, t } from '../render.ts';
+import type { Report } from '../types.ts';
+
+const schema = z.strictObject({
+  container: z.string().min(1),
+  /** Path inside the container. */
+  destination: z.string().startsWith('/'),
+  /** `bind` (`-v /host/dir:/dir`) or `volume` (a named or anonymous volume). */
+  type: z.enum(['bind', 'volume', 'tmpfs']).optional(),
+  /** Host path of a bind mount. */
+  source: z.string().optional(),
+  /** Volume name. */
+  name: z.string().optional(),
+  /** true: read-write; false: `:ro`. */
+  rw: z.boolean().optional(),
+});
+
+export default defineKind(
+  {
+    id: 'mount',
+    description: t(
+      '容器在某个路径上挂载了数据卷或主机目录，类型、来源和读写方式符合要求',
+      'a container has a volume or host directory mounted at a path, with the given type, source and mode',
+    ),
+    schema,
+    messages: {
+      ...placeMessages,
+      ok: t(
+        '容器 {container} 的 {destination} 挂载的是 {source}（{mode}）',
+        "container {container}'s {destination} is mounted from {source} ({mode})",
+      ),
+      noMount: t(
+        '容器 {container} 的 {destination} 上没有挂载（现有的挂载点：{found}）',
+        'container {container} has nothing mounted at {destination} (mount points: {found})',
+      ),
+      field: t(
+        '容器 {container} 挂载在 {destination} 的 {field} 是 {found}，应该是 {want}',
+        'the mount at {destination} of container {container} has {field} {found}, expected {want}',
+      ),
+    },
+    example: 'mount: { container: v1, source: /root/container_data, destination: /data, rw: true }',
+  },
+  (p, ctx) => {
+    const state = stateOf(ctx);
+    const c = findContainer(state, p.container);
+    if (!c)
+      return [
+        fail('noContainer', {
+          container: p.container,
+          found: list(state.docker.containers.map((x) => x.name)),
+        }),
+      ];
+    const m = c.mounts.find((x) => x.destination.replace(/\/$/, '') === p.destination.replace(/\/$/, ''));
+    if (!m)
+      return [
+        fail('noMount', {
+          container: p.container,
+          destination: p.destination,
+          found: list(c.mounts.map((x) => x.destination)),
+        }),
+      ];
+    const out: Report[] = [];
+    const f = (field: string, found: string, want: string): void =>
+      void out.push(
+        fail('field', { container: p.container, destination: p.destination, field, found, want }),
+      );
+    if (p.type && m.type !== p.type) f('Type', m.type, p.type);
+    if (p.source && m.source.replace(/\/$/, '') !== p.source.replace(/\/$/, ''))
+      f('Source', m.source, p.source);
+    if (p.name && m.name !== p.name) f('Name', m.name || '-', p.name);
+    if (p.rw !== undefined && m.rw !== p.rw) f('RW', m.rw ? 'rw' : 'ro', p.rw ? 'rw' : 'ro');
+    return out.length
+      ? out
+      : [
+          ok('ok', {
+            container: p.container,
+            destination: p.destination,
+            source: m.name || m.source,
+            mode: m.rw ? 'rw' : 'ro',
+          }),
+        ];
+  },
+);

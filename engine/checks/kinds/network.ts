@@ -1,0 +1,85 @@
+import { z } from 'zod';
+import { inSubnet } from '../ip.ts';
+import { defineKind, fail, ok, stateOf } from '../kind.ts';
+import { list, t } from '../render.ts';
+import type { Report } from '../types.ts';
+
+const schema = z.strictObject({
+  name: z.string().min(1),
+  exists: z.boolean().default(true),
+  /** `bridge`, `overlay`, `macvlan`, ... */
+  driver: z.string().optional(),
+  /** The network's subnet, e.g. `10.10.0.0/24` (or an address inside it). */
+  subnet: z.string().optional(),
+  internal: z.boolean().optional(),
+  /** Containers that must be attached to it. */
+  containers: z.array(z.string()).optional(),
+});
+
+export default defineKind(
+  {
+    id: 'network',
+    description: t(
+      '有（或没有）这个 Docker 网络，并且驱动、子网和接入的容器符合要求',
+      'a Docker network exists (or not) with the given driver, subnet and containers',
+    ),
+    schema,
+    messages: {
+      ok: t('网络 {name}（{driver}）符合要求', 'network {name} ({driver}) is as expected'),
+      gone: t('网络 {name} 已经删除了', 'network {name} is gone'),
+      present: t(
+        '网络 {name} 还在，应该已经删除了',
+        'network {name} is still there; it should have been removed',
+      ),
+      missing: t(
+        '没有 Docker 网络 {name}（现有的网络：{found}）',
+        'there is no Docker network {name} (networks: {found})',
+      ),
+      dockerDown: t(
+        'dockerd 没有在运行，看不到任何网络（{error}）',
+        'dockerd is not running, so no network can be seen ({error})',
+      ),
+      driver: t(
+        '网络 {name} 的驱动是 {found}，应该是 {want}',
+        'network {name} uses driver {found}, expected {want}',
+      ),
+      subnet: t(
+        '网络 {name} 的子网是 {found}，应该是 {want}',
+        'network {name} has subnet {found}, expected {want}',
+      ),
+      internal: t(
+        '网络 {name} 的 internal 是 {found}，应该是 {want}',
+        'network {name} has internal={found}, expected {want}',
+      ),
+      container: t(
+        '容器 {container} 没有连到网络 {name}（连着它的容器：{found}）',
+        'container {container} is not attached to network {name} (attached: {found})',
+      ),
+    },
+    example: 'network: { name: mynet, driver: bridge, containers: [alpha, beta] }',
+  },
+  (p, ctx) => {
+    const state = stateOf(ctx);
+    if (!state.docker.running)
+      return [
+        p.exists ? fail('dockerDown', { error: state.docker.error ?? '' }) : ok('gone', { name: p.name }),
+      ];
+    const net = state.docker.networks.find((n) => n.name === p.name || n.id.startsWith(p.name));
+    if (!p.exists) return [net ? fail('present', { name: p.name }) : ok('gone', { name: p.name })];
+    if (!net)
+      return [fail('missing', { name: p.name, found: list(state.docker.networks.map((n) => n.name)) })];
+    const out: Report[] = [];
+    if (p.driver && net.driver !== p.driver)
+      out.push(fail('driver', { name: p.name, found: net.driver, want: p.driver }));
+    const subnets = net.subnets.map((s) => s.subnet);
+    if (p.subnet && !subnets.some((s) => s === p.subnet || inSubnet(p.subnet!.split('/')[0]!, s)))
+      out.push(fail('subnet', { name: p.name, found: list(subnets), want: p.subnet }));
+    if (p.internal !== undefined && net.internal !== p.internal)
+      out.push(fail('internal', { name: p.name, found: String(net.internal), want: String(p.internal) }));
+    const attached = state.docker.containers.filter((c) => net.name in c.networks).map((c) => c.name);
+    for (const c of p.containers ?? [])
+      if (!attached.includes(c))
+        out.push(fail('container', { name: p.name, container: c, found: list(attached) }));
+    return out.length ? out : [ok('ok', { name: p.name, driver: net.driver })];
+  },
+);

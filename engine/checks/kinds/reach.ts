@@ -1,0 +1,131 @@
+import { z } from 'zod';
+import type { Container, HostState } from '../../inspect/types.ts';
+import { defineKind, fail, ok, sh, stateOf } from '../kind.ts';
+import { findContainer, placeMessages } from '../place.ts';
+import { enter, fromLabel, fromSchema } from '../probe.ts';
+import { t } from '../render.ts';
+import type { Text } from '../types.ts';
+
+const schema = z.strictObject({
+  /** Where the probe starts; omit for the host. */
+  from: fromSchema.optional(),
+  /** An address, a name (resolved as the source would: its /etc/hosts, Docker's DNS, the host's), or a container. */
+  to: z.union([z.string().min(1), z.strictObject({ container: z.string().min(1) })]),
+  /** A TCP port to connect to instead of ping. */
+  port: z.number().int().min(1).max(65535).optional(),
+  /** false: the step wants it blocked (icc=false, a DROP rule). */
+  reachable: z.boolean().default(true),
+});
+
+const ipv4 = /^\d{1,3}(\.\d{1,3}){3}$/;
+
+export default defineKind(
+  {
+    id: 'reach',
+    description: t(
+      '从主机、命名空间或容器能（或不能）ping 通一个地址，或连上它的 TCP 端口',
+      'from the host, a netns or a container, an address answers (or not) to ping or on a TCP port',
+    ),
+    schema,
+    messages: {
+      ...placeMessages,
+      ok: t('从{from}能{how} {to}（{ip}）', 'from {from}, {to} ({ip}) answers {how}'),
+      blocked: t(
+        '从{from}{how}不到 {to}（{ip}），和这一步要求的一样',
+        'from {from}, {to} ({ip}) does not answer {how}, as this step wants',
+      ),
+      unreachable: t(
+        '从{from}{how}不到 {to}（{ip}）：{detail}',
+        'from {from}, {to} ({ip}) does not answer {how}: {detail}',
+      ),
+      reachable: t(
+        '从{from}还能{how} {to}（{ip}），这一步要求它不通',
+        'from {from}, {to} ({ip}) still answers {how}; this step wants it blocked',
+      ),
+      unresolved: t('从{from}解析不出 {to} 的地址', 'from {from}, the name {to} does not resolve'),
+      noTarget: t(
+        '{to} 没有 IP 地址（容器没有运行，或者没有接入网络）',
+        '{to} has no IP address (the container is not running or has no network)',
+      ),
+    },
+    example: 'reach: { from: { netns: ns1 }, to: 192.168.0.12 }',
+    active: true,
+  },
+  async (p, ctx) => {
+    const state = stateOf(ctx);
+    const from = fromLabel(p.from);
+    const e = enter(state, p.from);
+    if ('report' in e) return [e.report];
+    const to = typeof p.to === 'string' ? p.to : t(`容器 ${p.to.container}`, `container ${p.to.container}`);
+    let ip = '';
+    let resolve = '';
+    if (typeof p.to !== 'string') {
+      ip = containerIp(state, findContainer(state, p.to.container)) ?? '';
+      if (!ip) return [fail('noTarget', { to })];
+    } else if (ipv4.test(p.to)) ip = p.to;
+    else
+      resolve = resolver(state, p.to, e.pid, p.from && 'container' in p.from ? p.from.container : undefined);
+    const how: Text = p.port
+      ? t(`连到 TCP ${p.port} 端口`, `on TCP port ${p.port}`)
+      : t('ping 通', 'to ping');
+    const probe = p.port
+      ? `${e.prefix}timeout 5 bash -c 'exec 3<>/dev/tcp/'"$ip"'/${p.port}' 2>&1`
+      : `${e.prefix}ping -c 2 -i 0.3 -W 2 -q "$ip" 2>&1 | tail -n 2`;
+    const script = `${resolve || `ip=${sh(ip)}`}\necho "ip=$ip"\n[ -n "$ip" ] || exit 90\n${probe}\necho "rc=\${PIPESTATUS[0]}"`;
+    const r = await ctx.exec(ctx.host, script, 20_000);
+    const got = /ip=(\S*)/.exec(r.stdout)?.[1] ?? '';
+    if (r.code === 90 || !got) return [fail('unresolved', { from, to })];
+    const rc = Number(/rc=(\d+)/.exec(r.stdout)?.[1] ?? '1');
+    const detail =
+      r.stdout
+        .split('\n')
+        .filter((l) => l && !/^(ip|rc)=/.test(l))
+        .join(' ')
+        .trim()
+        .slice(0, 200) || `exit ${rc}`;
+    const data = { from, to, ip: got, how, detail };
+    if (p.reachable) return [rc === 0 ? ok('ok', data) : fail('unreachable', data)];
+    return [rc === 0 ? fail('reachable', data) : ok('blocked', data)];
+  },
+);
+
+function containerIp(state: HostState, c: Container | undefined): string | undefined {
+  if (!c) return undefined;
+  const shared = /^container:(.+)$/.exec(c.networkMode)?.[1];
+  if (shared) return containerIp(state, findContainer(state, shared));
+  return Object.values(c.networks).find((n) => n.ip)?.ip;
+}
+
+/**
+ * Bash that sets $ip the way the source would resolve the name: a container reads its own
+ * /etc/hosts (--link), then Docker's embedded DNS (containers on a shared user-defined network, by
+ * name or alias, looked up in the snapshot), then the host's resolver (host1, host2).
+ */
+function resolver(
+  state: HostState,
+  name: string,
+  pid: number | undefined,
+  fromContainer: string | undefined,
+): string {
+  let dns = '';
+  const src = fromContainer ? findContainer(state, fromContainer) : undefined;
+  if (src) {
+    const user = Object.keys(src.networks).filter((n) => !['bridge', 'host', 'none'].includes(n));
+    for (const c of state.docker.containers) {
+      for (const n of user) {
+        const e = c.networks[n];
+        if (e?.ip && (c.name === name || e.aliases.includes(name))) dns ||= e.ip;
+      }
+    }
+  }
+  const lines = [];
+  if (pid)
+    lines.push(
+      `ip=$(awk -v n=${sh(name)} '!/^#/{for(i=2;i<=NF;i++)if($i==n){print $1;exit}}' /proc/${pid}/root/etc/hosts 2>/dev/null)`,
+    );
+  else lines.push('ip=');
+  if (dns) lines.push(`[ -n "$ip" ] || ip=${sh(dns)}`);
+  // A container does not see the host's /etc/hosts: no fallback to the host's resolver there.
+  if (!pid) lines.push(`[ -n "$ip" ] || ip=$(getent ahostsv4 ${sh(name)} | awk '{print $1; exit}')`);
+  return lines.join('\n');
+}

@@ -1,0 +1,47 @@
+import { z } from 'zod';
+import { defineKind, fail, ok } from '../kind.ts';
+import { t } from '../render.ts';
+
+const schema = z.strictObject({
+  /** Bash run as root on the host; the condition holds when it exits with `exitCode`. */
+  script: z.string().min(1),
+  exitCode: z.number().int().default(0),
+  timeoutMs: z.number().int().positive().max(120_000).default(30_000),
+  /** What to tell the learner when it fails, instead of the script's output. */
+  explain: z.strictObject({ zh: z.string(), en: z.string() }).optional(),
+});
+
+export default defineKind(
+  {
+    id: 'shell',
+    description: t(
+      '在主机上运行一段 bash 脚本，按退出码判断（最后的手段：能用其他检查时别用它）',
+      'run a bash script on the host and judge by its exit status (a last resort: prefer another kind)',
+    ),
+    schema,
+    messages: {
+      ok: t('检查脚本通过了', 'the check script passed'),
+      failed: t(
+        '检查脚本的退出码是 {code}，应该是 {want}{output}',
+        'the check script exited with {code}, expected {want}{output}',
+      ),
+      explained: t('{zh}', '{en}'),
+      timeout: t(
+        '检查脚本运行超过 {ms} 毫秒，被终止了',
+        'the check script ran longer than {ms} ms and was stopped',
+      ),
+    },
+    example: 'shell: { script: "docker exec alpha ping -c 1 -W 2 beta" }',
+    active: true,
+  },
+  async (p, ctx) => {
+    const r = await ctx.exec(ctx.host, p.script, p.timeoutMs);
+    if (r.timedOut) return [fail('timeout', { ms: p.timeoutMs })];
+    if (r.code === p.exitCode) return [ok('ok')];
+    if (p.explain) return [fail('explained', { zh: p.explain.zh, en: p.explain.en })];
+    const tail = (r.stderr.trim() || r.stdout.trim()).split('\n').slice(-3).join(' / ').slice(0, 300);
+    return [
+      fail('failed', { code: r.code, want: p.exitCode, output: tail ? t(`：${tail}`, `: ${tail}`) : '' }),
+    ];
+  },
+);
