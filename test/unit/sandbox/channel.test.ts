@@ -1,0 +1,127 @@
+/**
+ * The guest channel end to end without a VM: the real agent (guest/agent.py) on a pty that socat
+ * links to a unix socket, as QEMU's virtio-serial chardev would, the real Mux, the real client.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { GuestClient } from '../../../engine/sandbox/client.ts';
+import { Mux } from '../../../engine/sandbox/mux.ts';
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dockerlab-channel-'));
+const children: ChildProcess[] = [];
+let mux: Mux;
+let client: GuestClient;
+
+async function until(test: () => boolean, what: string, ms = 5000) {
+  const deadline = Date.now() + ms;
+  while (!test()) {
+    if (Date.now() > deadline) throw new Error(`timed out: ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+beforeAll(async () => {
+  const port = path.join(dir, 'port');
+  const line = path.join(dir, 'line.sock');
+  children.push(spawn('socat', [`PTY,link=${port},raw,echo=0`, `UNIX-LISTEN:${line}`]));
+  await until(() => fs.existsSync(port) && fs.existsSync(line), 'socat');
+  children.push(spawn('python3', [path.resolve('engine/sandbox/guest/agent.py'), port], { stdio: 'inherit' }));
+  const agent = net.createConnection(line);
+  await new Promise((r) => agent.once('connect', r));
+  mux = new Mux(agent);
+  await mux.listen(path.join(dir, 'mux.sock'));
+  await mux.waitForAgent(10_000, 200);
+  client = await GuestClient.connect(path.join(dir, 'mux.sock'));
+});
+
+afterAll(() => {
+  client?.close();
+  mux?.close();
+  for (const c of children) c.kill();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+describe('guest channel', () => {
+  it('returns stdout, stderr and the exit status', async () => {
+    const r = await client.exec(['bash', '-c', 'echo out; echo err >&2; exit 3']);
+    expect(r).toEqual({ stdout: 'out\n', stderr: 'err\n', code: 3, timedOut: false });
+  });
+
+  it('feeds stdin and reports signals as 128+N', async () => {
+    expect((await client.exec(['tr', 'a-z', 'A-Z'], { stdin: 'hello' })).stdout).toBe('HELLO');
+    expect((await client.exec(['bash', '-c', 'kill -TERM $$'])).code).toBe(143);
+  });
+
+  it('kills a command at its timeout, with its children', async () => {
+    const started = Date.now();
+    const r = await client.exec(['bash', '-c', 'sleep 30 & sleep 30'], { timeoutMs: 300 });
+    expect(r.timedOut).toBe(true);
+    expect(Date.now() - started).toBeLessThan(5000);
+  });
+
+  it('runs many commands at once, each on its own channel', async () => {
+    const results = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => client.exec(['bash', '-c', `sleep 0.0${i % 10}; echo ${i}`])),
+    );
+    expect(results.map((r) => r.stdout)).toEqual(Array.from({ length: 20 }, (_, i) => `${i}\n`));
+  });
+
+  it('carries large output intact', async () => {
+    const r = await client.exec(['bash', '-c', 'seq 1 300000']);
+    expect(r.stdout.length).toBe(1_988_895) // seq 1 300000 | wc -c;
+    expect(r.stdout.endsWith('299999\n300000\n')).toBe(true);
+  });
+
+  it('gives a pty its size, resizes it and delivers Ctrl-C', async () => {
+    const shell = client.open({ pty: true, cols: 100, rows: 30, argv: ['bash', '--norc', '-i'] });
+    let screen = '';
+    shell.on('stdout', (b) => ((screen += b.toString()), shell.ack(b.length)));
+    shell.write('stty size\n');
+    await until(() => screen.includes('30 100'), 'initial size');
+    shell.resize(120, 40);
+    shell.write('stty size\n');
+    await until(() => screen.includes('40 120'), 'resized');
+    shell.write('sleep 50\n');
+    await new Promise((r) => setTimeout(r, 200));
+    shell.write('\x03exit 4\n');
+    const status = await new Promise<{ code: number }>((r) => shell.once('exit', r));
+    expect(status.code).toBe(4);
+  });
+
+  it('stops reading a channel whose output is not acknowledged, and resumes on ack', async () => {
+    const proc = client.open({ argv: ['yes'] });
+    let received = 0;
+    proc.on('stdout', (b) => (received += b.length));
+    await new Promise((r) => setTimeout(r, 500));
+    const paused = received;
+    await new Promise((r) => setTimeout(r, 300));
+    // Not one byte past the agent's high-water mark (256 KiB) plus one read.
+    expect(paused).toBeLessThanOrEqual(256 * 1024 + 32 * 1024);
+    expect(received).toBe(paused);
+    proc.ack(received);
+    await until(() => received > paused, 'resume after ack');
+    proc.kill();
+    await new Promise((r) => proc.once('exit', r));
+  });
+
+  it('kills what a client started when the client disconnects', async () => {
+    const other = await GuestClient.connect(path.join(dir, 'mux.sock'));
+    const marker = `dockerlab-test-${process.pid}`;
+    other.open({ argv: ['bash', '-c', `exec -a ${marker} sleep 60`] });
+    await until(() => fs.readdirSync('/proc').some((p) => cmdline(p).includes(marker)), 'process started');
+    other.close();
+    await until(() => !fs.readdirSync('/proc').some((p) => cmdline(p).includes(marker)), 'process killed');
+  });
+});
+
+function cmdline(pid: string): string {
+  try {
+    return /^\d+$/.test(pid) ? fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8') : '';
+  } catch {
+    return '';
+  }
+}
