@@ -20,8 +20,12 @@ function fakeLab(state: Set<string>, log: string[]): Lab {
       return { stdout: '', stderr: '', code: 0, timedOut: false };
     },
   });
-  let downs = 0;
-  return { id: 'lab-fake', hosts: [host('host1'), host('host2')], host, down: async () => void downs++ && undefined };
+  return {
+    id: 'lab-fake',
+    hosts: [host('host1'), host('host2')],
+    host,
+    down: async () => void log.push('down'),
+  };
 }
 
 function deps(state: Set<string>, log: string[]): VerifyDeps {
@@ -52,7 +56,7 @@ describe('verifyLesson', () => {
     const v = await verifyLesson(l, fast, deps(new Set(), log));
     expect(v.ok).toBe(true);
     expect(v.steps.map((s) => s.ok)).toEqual([true, true]);
-    expect(log).toEqual(['host1: echo setup', 'host1: add a', 'host2: add x', 'host1: add b']);
+    expect(log).toEqual(['host1: echo setup', 'host1: add a', 'host2: add x', 'host1: add b', 'down']);
   });
 
   it('reports a step whose check passes before its solution as a lesson bug', async () => {
@@ -72,7 +76,7 @@ describe('verifyLesson', () => {
     const log: string[] = [];
     const l = lesson([step(0, 'a', { host1: 'add a' }), step(1, 'b', { host1: 'add b' })]);
     const v = await verifyLesson(l, { ...fast, step: 2, solution: { host: 'host2', script: 'add c' } }, deps(new Set(), log));
-    expect(log).toEqual(['host1: add a', 'host2: add c']);
+    expect(log).toEqual(['host1: add a', 'host2: add c', 'down']);
     expect(v.steps).toHaveLength(1);
     expect(v.steps[0]).toMatchObject({ number: 2, ok: false, problem: 'fails-after' });
   });
