@@ -9,10 +9,8 @@ import { list, t } from './render.ts';
 import type { Report, Text } from './types.ts';
 
 export const placeFields = {
-  /** A name from `ip netns list`. */
-  netns: z.string().min(1).optional(),
-  /** A container name (or id prefix): its network namespace. */
-  container: z.string().min(1).optional(),
+  netns: z.string().min(1).optional().describe('A name from `ip netns list`.'),
+  container: z.string().min(1).optional().describe('A container name (or id prefix): its network namespace.'),
 };
 export interface PlaceParams {
   netns?: string | undefined;

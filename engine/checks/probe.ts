@@ -1,23 +1,31 @@
-/** How active kinds run a probe "from" a place: the host, a named netns, or a container's namespace. */
+/** How active kinds run a probe "from" a place: a lab host, a named netns, or a container's namespace. */
 import { z } from 'zod';
 import type { HostState } from '../inspect/types.ts';
-import { sh } from './kind.ts';
-import { findContainer, containerNames } from './place.ts';
-import { fail } from './kind.ts';
+import { fail, sh } from './kind.ts';
+import { containerNames, findContainer } from './place.ts';
 import { list, t } from './render.ts';
 import type { Report, Text } from './types.ts';
 
+/** `host` names the lab host the probe runs on (default: the condition's host); `true` means "that host itself". */
+const onHost = z
+  .union([z.literal(true), z.string().regex(/^host\d+$/, 'a lab host such as host2')])
+  .optional();
 export const fromSchema = z.union([
-  z.strictObject({ netns: z.string().min(1) }),
-  z.strictObject({ container: z.string().min(1) }),
-  z.strictObject({ host: z.literal(true) }),
+  z.strictObject({ netns: z.string().min(1), host: onHost }),
+  z.strictObject({ container: z.string().min(1), host: onHost }),
+  z.strictObject({ host: onHost }),
 ]);
 export type From = z.infer<typeof fromSchema>;
 
-export function fromLabel(f: From | undefined): Text {
-  if (f && 'netns' in f) return t(`命名空间 ${f.netns}`, `netns ${f.netns}`);
-  if (f && 'container' in f) return t(`容器 ${f.container}`, `container ${f.container}`);
-  return t('主机', 'the host');
+export function probeHost(f: From | undefined, defaultHost: string): string {
+  return typeof f?.host === 'string' ? f.host : defaultHost;
+}
+
+export function fromLabel(f: From | undefined, host: string, defaultHost: string): Text {
+  const on = host === defaultHost ? t('', '') : t(`${host} 上的`, ` on ${host}`);
+  if (f && 'netns' in f) return t(`${on.zh}命名空间 ${f.netns}`, `netns ${f.netns}${on.en}`);
+  if (f && 'container' in f) return t(`${on.zh}容器 ${f.container}`, `container ${f.container}${on.en}`);
+  return host === defaultHost ? t('主机', 'the host') : t(`主机 ${host}`, `host ${host}`);
 }
 
 /**
@@ -28,7 +36,7 @@ export function enter(
   state: HostState,
   f: From | undefined,
 ): { prefix: string; pid?: number } | { report: Report } {
-  if (!f || 'host' in f) return { prefix: '' };
+  if (!f || !('netns' in f || 'container' in f)) return { prefix: '' };
   if ('netns' in f) {
     if (!state.namespaces.some((n) => n.names.includes(f.netns)))
       return {

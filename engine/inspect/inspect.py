@@ -451,6 +451,8 @@ def docker_state(pool, pid_ns):
         "containers": info.get("Containers", 0),
         "containersRunning": info.get("ContainersRunning", 0),
         "images": info.get("Images", 0),
+        "swarm": (info.get("Swarm") or {}).get("LocalNodeState", ""),
+        "swarmManager": bool((info.get("Swarm") or {}).get("ControlAvailable")),
     }
     for f in cfuts:
         try:
@@ -464,7 +466,7 @@ def docker_state(pool, pid_ns):
             err("docker image", e)
     try:
         for n in nets_f.result():
-            ipam = [{"subnet": c.get("Subnet", ""), "gateway": c.get("Gateway", "")} for c in ((n.get("IPAM") or {}).get("Config") or [])]
+            ipam = [{"subnet": c.get("Subnet", ""), "gateway": c.get("Gateway", ""), "ipRange": c.get("IPRange", "")} for c in ((n.get("IPAM") or {}).get("Config") or [])]
             out["networks"].append({
                 "id": n["Id"], "name": n["Name"], "driver": n.get("Driver", ""), "scope": n.get("Scope", ""),
                 "internal": bool(n.get("Internal")), "subnets": ipam, "options": n.get("Options") or {},

@@ -197,7 +197,8 @@ export interface DockerNetwork {
   driver: string;
   scope: string;
   internal: boolean;
-  subnets: { subnet: string; gateway: string }[];
+  /** IPAM config; `ipRange` is `--fixed-cidr` on the default bridge. */
+  subnets: { subnet: string; gateway: string; ipRange: string }[];
   options: Record<string, string>;
   labels: Record<string, string>;
 }
@@ -223,6 +224,9 @@ export interface DaemonInfo {
   containers: number;
   containersRunning: number;
   images: number;
+  /** `inactive`, `active`, `pending`, ... */
+  swarm: string;
+  swarmManager: boolean;
 }
 
 export interface DockerState {

@@ -5,11 +5,16 @@ import { list, t } from '../render.ts';
 import { hasAddr } from './link.ts';
 
 const schema = z.strictObject({
-  /** The interface; omit to accept the address on any interface of the namespace. */
-  dev: z.string().min(1).optional(),
+  dev: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('The interface; omit to accept the address on any interface of the namespace.'),
   ...placeFields,
-  /** `192.168.0.11/24`, or without `/24` to accept any prefix length. */
-  addr: z.string().regex(/^[0-9a-fA-F:.]+(\/\d{1,3})?$/, 'an IP address, optionally with /prefix'),
+  addr: z
+    .string()
+    .regex(/^[0-9a-fA-F:.]+(\/\d{1,3})?$/, 'an IP address, optionally with /prefix')
+    .describe('`192.168.0.11/24`, or without `/24` to accept any prefix length.'),
   exists: z.boolean().default(true),
 });
 

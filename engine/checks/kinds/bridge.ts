@@ -12,18 +12,21 @@ const port = z.union([
     name: z.string().min(1).optional(),
     container: z.string().min(1).optional(),
     netns: z.string().min(1).optional(),
-    /** OVS interface type: `gre`, `vxlan`, `internal`. */
-    type: z.string().optional(),
-    /** OVS interface options, e.g. `{ remote_ip: 192.168.56.12 }`. */
-    options: z.record(z.string(), z.string()).optional(),
+    type: z.string().optional().describe('OVS interface type: `gre`, `vxlan`, `internal`.'),
+    options: z
+      .record(z.string(), z.string())
+      .optional()
+      .describe('OVS interface options, e.g. `{ remote_ip: 192.168.56.12 }`.'),
   }),
 ]);
 type Port = z.infer<typeof port>;
 
 const schema = z.strictObject({
   name: z.string().min(1),
-  /** `linux` (brctl / ip link) or `ovs` (ovs-vsctl); omit to accept either. */
-  type: z.enum(['linux', 'ovs']).optional(),
+  type: z
+    .enum(['linux', 'ovs'])
+    .optional()
+    .describe('`linux` (brctl / ip link) or `ovs` (ovs-vsctl); omit to accept either.'),
   exists: z.boolean().default(true),
   up: z.boolean().optional(),
   ports: z.array(port).optional(),

@@ -7,10 +7,16 @@ import type { Report } from '../types.ts';
 
 const schema = z.strictObject({
   container: z.string().min(1),
-  /** memory.max, as `--memory` takes it: `256m`, `1g`, or bytes. */
-  memory: z.union([z.string(), z.number()]).optional(),
-  /** `--cpu-shares`; cgroup v2 stores it as cpu.weight = 1 + (shares − 2) × 9999 / 262142. */
-  cpuShares: z.number().int().min(2).optional(),
+  memory: z
+    .union([z.string(), z.number()])
+    .optional()
+    .describe('memory.max, as `--memory` takes it: `256m`, `1g`, or bytes.'),
+  cpuShares: z
+    .number()
+    .int()
+    .min(2)
+    .optional()
+    .describe('`--cpu-shares`; cgroup v2 stores it as cpu.weight = 1 + (shares − 2) × 9999 / 262142.'),
   cpuWeight: z.number().int().min(1).optional(),
   pidsMax: z.union([z.number().int(), z.literal('max')]).optional(),
 });

@@ -8,15 +8,22 @@ import type { Report } from '../types.ts';
 
 const schema = z
   .strictObject({
-    /** Exact container name. Omit to accept any container matching the other fields (e.g. by image). */
-    name: z.string().min(1).optional(),
-    /** Image the container was created from: `nginx`, `nginx:latest`, or an id. */
-    image: z.string().min(1).optional(),
+    name: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        'Exact container name. Omit to accept any container matching the other fields (e.g. by image).',
+      ),
+    image: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('Image the container was created from: `nginx`, `nginx:latest`, or an id.'),
     exists: z.boolean().default(true),
     running: z.boolean().optional(),
     exitCode: z.number().int().optional(),
     tty: z.boolean().optional(),
-    /** Published ports: container port, optionally the host port. */
     ports: z
       .array(
         z.strictObject({
@@ -25,19 +32,21 @@ const schema = z
           protocol: z.enum(['tcp', 'udp']).default('tcp'),
         }),
       )
-      .optional(),
+      .optional()
+      .describe('Published ports: container port, optionally the host port.'),
     labels: z.record(z.string(), z.string()).optional(),
     env: z.record(z.string(), z.string()).optional(),
-    /** `bridge`, `host`, `none`, `container:NAME`, or a network name. */
-    networkMode: z.string().optional(),
-    /** Networks the container is attached to. */
-    networks: z.array(z.string()).optional(),
-    /** `--link` entries, `name:alias` (or just `name`). */
-    links: z.array(z.string()).optional(),
-    /** An address (`172.17.0.2`) or a subnet (`192.168.100.0/24`) the container's IP must be in. */
-    ip: z.string().optional(),
-    /** `--memory`, e.g. `256m`. */
-    memory: z.union([z.string(), z.number()]).optional(),
+    networkMode: z
+      .string()
+      .optional()
+      .describe('`bridge`, `host`, `none`, `container:NAME`, or a network name.'),
+    networks: z.array(z.string()).optional().describe('Networks the container is attached to.'),
+    links: z.array(z.string()).optional().describe('`--link` entries, `name:alias` (or just `name`).'),
+    ip: z
+      .string()
+      .optional()
+      .describe("An address (`172.17.0.2`) or a subnet (`192.168.100.0/24`) the container's IP must be in."),
+    memory: z.union([z.string(), z.number()]).optional().describe('`--memory`, e.g. `256m`.'),
     cpuShares: z.number().int().optional(),
     cmd: z.array(z.string()).optional(),
     restart: z.string().optional(),

@@ -7,18 +7,35 @@ import type { Report } from '../types.ts';
 
 const schema = z.strictObject({
   running: z.boolean().default(true),
-  /** Daemon labels (`docker info` → Labels), each `key=value`. */
-  labels: z.array(z.string()).optional(),
+  labels: z
+    .array(z.string())
+    .optional()
+    .describe('Daemon labels (`docker info` → Labels), each `key=value`.'),
   debug: z.boolean().optional(),
-  /** Addresses dockerd listens on: `tcp://0.0.0.0:2375`, `unix:///var/run/docker.sock`. */
-  listen: z.array(z.string().regex(/^(tcp|unix):\/\//, 'tcp://ADDR:PORT or unix:///path')).optional(),
-  /** Inter-container communication on the default bridge (`--icc`). */
-  icc: z.boolean().optional(),
-  /** docker0's address, `--bip`, e.g. `192.168.200.1/24`. */
-  bip: z.string().optional(),
+  listen: z
+    .array(z.string().regex(/^(tcp|unix):\/\//, 'tcp://ADDR:PORT or unix:///path'))
+    .optional()
+    .describe('Addresses dockerd listens on: `tcp://0.0.0.0:2375`, `unix:///var/run/docker.sock`.'),
+  icc: z.boolean().optional().describe('Inter-container communication on the default bridge (`--icc`).'),
+  bip: z.string().optional().describe("docker0's address, `--bip`, e.g. `192.168.200.1/24`."),
   registryMirrors: z.array(z.string()).optional(),
-  /** Keys that must be in /etc/docker/daemon.json with these values. */
-  config: z.record(z.string(), z.unknown()).optional(),
+  bridge: z
+    .string()
+    .optional()
+    .describe('The bridge the default network uses (`"bridge": "br0"` in daemon.json).'),
+  fixedCidr: z
+    .string()
+    .optional()
+    .describe('`--fixed-cidr`: the range default-bridge containers get addresses from.'),
+  swarm: z
+    .enum(['active', 'inactive', 'pending'])
+    .optional()
+    .describe('Swarm state of this node (`docker info` → Swarm).'),
+  swarmManager: z.boolean().optional().describe('This node is a swarm manager.'),
+  config: z
+    .record(z.string(), z.unknown())
+    .optional()
+    .describe('Keys that must be in /etc/docker/daemon.json with these values.'),
 });
 
 export default defineKind(
@@ -57,6 +74,22 @@ export default defineKind(
       mirror: t(
         '`docker info` 的 Registry Mirrors 里没有 {want}（现在有：{found}）',
         '`docker info` Registry Mirrors lack {want} (they are: {found})',
+      ),
+      bridge: t(
+        '默认网络用的网桥是 {found}，应该是 {want}',
+        'the default network uses bridge {found}, expected {want}',
+      ),
+      fixedCidr: t(
+        '默认网络分配地址的范围（fixed-cidr）是 {found}，应该是 {want}',
+        'the default network hands out addresses from {found} (fixed-cidr), expected {want}',
+      ),
+      swarm: t(
+        '这台主机的 Swarm 状态是 {found}，应该是 {want}',
+        "this host's swarm state is {found}, expected {want}",
+      ),
+      swarmManager: t(
+        '这台主机{found}是 Swarm 管理节点，应该{want}',
+        'this host is {found}a swarm manager; expected {want}',
       ),
       config: t(
         '/etc/docker/daemon.json 里 {key} 是 {found}，应该是 {want}',
@@ -104,6 +137,26 @@ export default defineKind(
       const bridge = d.networks.find((n) => n.name === 'bridge');
       const icc = bridge?.options['com.docker.network.bridge.enable_icc'] !== 'false';
       if (icc !== p.icc) out.push(fail('icc', { found: String(icc), want: String(p.icc) }));
+    }
+    const bridgeNet = d.networks.find((n) => n.name === 'bridge');
+    if (p.bridge !== undefined) {
+      const found = bridgeNet?.options['com.docker.network.bridge.name'] ?? 'docker0';
+      if (found !== p.bridge) out.push(fail('bridge', { found, want: p.bridge }));
+    }
+    if (p.fixedCidr !== undefined) {
+      const ranges = (bridgeNet?.subnets ?? []).map((s) => s.ipRange).filter(Boolean);
+      if (!ranges.includes(p.fixedCidr))
+        out.push(fail('fixedCidr', { found: list(ranges), want: p.fixedCidr }));
+    }
+    if (p.swarm !== undefined && d.info.swarm !== p.swarm)
+      out.push(fail('swarm', { found: d.info.swarm || '?', want: p.swarm }));
+    if (p.swarmManager !== undefined && d.info.swarmManager !== p.swarmManager) {
+      out.push(
+        fail('swarmManager', {
+          found: d.info.swarmManager ? t('', '') : t('不', 'not '),
+          want: p.swarmManager ? t('是', 'a manager') : t('不是', 'not a manager'),
+        }),
+      );
     }
     if (p.bip) {
       const addrs =

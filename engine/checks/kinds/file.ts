@@ -4,14 +4,14 @@ import { findContainer, placeMessages } from '../place.ts';
 import { list, t } from '../render.ts';
 
 const schema = z.strictObject({
-  /** Absolute path, on the host or inside `container`. */
-  path: z.string().startsWith('/', 'an absolute path'),
+  path: z
+    .string()
+    .startsWith('/', 'an absolute path')
+    .describe('Absolute path, on the host or inside `container`.'),
   container: z.string().min(1).optional(),
   exists: z.boolean().default(true),
-  /** `file` or `dir`. */
-  type: z.enum(['file', 'dir']).optional(),
-  /** Text the file must contain. */
-  contains: z.string().optional(),
+  type: z.enum(['file', 'dir']).optional().describe('`file` or `dir`.'),
+  contains: z.string().optional().describe('Text the file must contain.'),
 });
 
 /** Bytes of a file we read at most: enough for any lesson's file, bounded for a learner's huge one. */

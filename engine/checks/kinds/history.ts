@@ -3,10 +3,14 @@ import { defineKind, fail, ok } from '../kind.ts';
 import { t } from '../render.ts';
 
 const schema = z.strictObject({
-  /** The command's first words, e.g. `docker logs`; matched word by word, after `sudo`. */
-  command: z.string().min(1),
-  /** Words that must also appear somewhere on the same command line, e.g. `[-f]`. */
-  args: z.array(z.string()).optional(),
+  command: z
+    .string()
+    .min(1)
+    .describe("The command's first words, e.g. `docker logs`; matched word by word, after `sudo`."),
+  args: z
+    .array(z.string())
+    .optional()
+    .describe('Words that must also appear somewhere on the same command line, e.g. `[-f]`.'),
 });
 
 /** Splits a history line into words; good enough for matching, not a shell parser. */

@@ -1,30 +1,37 @@
 import { z } from 'zod';
 import { defineKind, fail, ok, sh, stateOf } from '../kind.ts';
 import { findContainer, placeMessages } from '../place.ts';
-import { enter, fromSchema } from '../probe.ts';
+import { enter, fromSchema, probeHost } from '../probe.ts';
 import { list, t } from '../render.ts';
 
 const schema = z
   .strictObject({
-    /** The URL to GET, e.g. `http://127.0.0.1:8080/`. */
     url: z
       .string()
       .regex(/^https?:\/\//, 'a URL starting with http:// or https://')
-      .optional(),
-    /** Or: the host port a container's port is published on (`docker port`), e.g. `{ container: web, port: 80 }`. */
+      .optional()
+      .describe('The URL to GET, e.g. `http://127.0.0.1:8080/`.'),
     port: z
       .strictObject({
         container: z.string().min(1),
         port: z.number().int(),
         path: z.string().startsWith('/').default('/'),
       })
-      .optional(),
-    /** Text the body must contain. */
-    contains: z.string().optional(),
-    /** Expected status code (default: any 2xx or 3xx). */
-    status: z.number().int().min(100).max(599).optional(),
-    /** Where the request starts; omit for the host. */
-    from: fromSchema.optional(),
+      .optional()
+      .describe(
+        "Or: the host port a container's port is published on (`docker port`), e.g. `{ container: web, port: 80 }`.",
+      ),
+    contains: z.string().optional().describe('Text the body must contain.'),
+    status: z
+      .number()
+      .int()
+      .min(100)
+      .max(599)
+      .optional()
+      .describe('Expected status code (default: any 2xx or 3xx).'),
+    from: fromSchema
+      .optional()
+      .describe('Where the request starts: `{ netns: N }`, `{ container: C }`; omit for the host.'),
   })
   .refine((p) => (p.url === undefined) !== (p.port === undefined), {
     message: 'give exactly one of `url` or `port`',
@@ -76,11 +83,12 @@ export default defineKind(
       }
       url = `http://127.0.0.1:${binds[0]!.hostPort}${p.port.path}`;
     }
-    const e = enter(state, p.from);
+    const runOn = probeHost(p.from, ctx.host);
+    const e = enter(ctx.states[runOn] ?? state, p.from);
     if ('report' in e) return [e.report];
     const marker = '__DOCKERLAB_STATUS__';
     const r = await ctx.exec(
-      ctx.host,
+      runOn,
       `${e.prefix}curl -sS -m 8 -w '\\n${marker}%{http_code}' ${sh(url)} | tail -c 70000`,
       20_000,
     );

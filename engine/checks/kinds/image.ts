@@ -6,24 +6,28 @@ import type { Report } from '../types.ts';
 
 const strings = z.array(z.string());
 const schema = z.strictObject({
-  /** `name:tag` (tag defaults to latest), or an id prefix. */
-  name: z.string().min(1),
+  name: z.string().min(1).describe('`name:tag` (tag defaults to latest), or an id prefix.'),
   exists: z.boolean().default(true),
-  /** Another reference that must be the very same image (same id), e.g. after `docker tag`. */
-  sameAs: z.string().optional(),
+  sameAs: z
+    .string()
+    .optional()
+    .describe('Another reference that must be the very same image (same id), e.g. after `docker tag`.'),
   author: z.string().optional(),
   cmd: strings.optional(),
   entrypoint: strings.optional(),
-  /** e.g. `["80/tcp"]`; every one listed must be exposed. */
-  exposedPorts: strings.optional(),
+  exposedPorts: strings.optional().describe('e.g. `["80/tcp"]`; every one listed must be exposed.'),
   labels: z.record(z.string(), z.string()).optional(),
   env: z.record(z.string(), z.string()).optional(),
   workdir: z.string().optional(),
   user: z.string().optional(),
   volumes: strings.optional(),
   onBuild: strings.optional(),
-  /** At least this many entries in `docker history`. */
-  minHistory: z.number().int().positive().optional(),
+  minHistory: z
+    .number()
+    .int()
+    .positive()
+    .optional()
+    .describe('At least this many entries in `docker history`.'),
 });
 
 export default defineKind(

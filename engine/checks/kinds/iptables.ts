@@ -23,11 +23,16 @@ const schema = z
   .strictObject({
     table: z.enum(['filter', 'nat']).default('filter'),
     chain: z.string().min(1),
-    /** The fields a rule must have (others may be anything), as iptables-save spells them. */
-    rule: ruleFields.optional(),
+    rule: ruleFields
+      .optional()
+      .describe(
+        'Fields a rule must have (others may be anything): protocol, source, destination, in, out, dport, sport, target, toDestination, toSource, ctstate.',
+      ),
     exists: z.boolean().default(true),
-    /** The chain's default policy (built-in chains only). */
-    policy: z.enum(['ACCEPT', 'DROP']).optional(),
+    policy: z
+      .enum(['ACCEPT', 'DROP'])
+      .optional()
+      .describe("The chain's default policy (built-in chains only)."),
   })
   .refine((p) => p.rule || p.policy, { message: 'give `rule` (fields a rule must have) or `policy`' });
 

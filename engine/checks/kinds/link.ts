@@ -8,15 +8,14 @@ const schema = z.strictObject({
   name: z.string().min(1),
   ...placeFields,
   exists: z.boolean().default(true),
-  /** Administratively up (`ip link set X up`). */
-  up: z.boolean().optional(),
-  /** `veth`, `bridge`, `vxlan`, `gre`, `openvswitch`, ... */
-  type: z.string().optional(),
+  up: z.boolean().optional().describe('Administratively up (`ip link set X up`).'),
+  type: z.string().optional().describe('`veth`, `bridge`, `vxlan`, `gre`, `openvswitch`, ...'),
   mtu: z.number().int().positive().optional(),
-  /** The bridge it is a port of. */
-  master: z.string().optional(),
-  /** An address it must carry, `192.168.0.11/24` or without the prefix length. */
-  addr: z.string().optional(),
+  master: z.string().optional().describe('The bridge it is a port of.'),
+  addr: z
+    .string()
+    .optional()
+    .describe('An address it must carry, `192.168.0.11/24` or without the prefix length.'),
 });
 
 export default defineKind(

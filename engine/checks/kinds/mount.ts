@@ -6,16 +6,14 @@ import type { Report } from '../types.ts';
 
 const schema = z.strictObject({
   container: z.string().min(1),
-  /** Path inside the container. */
-  destination: z.string().startsWith('/'),
-  /** `bind` (`-v /host/dir:/dir`) or `volume` (a named or anonymous volume). */
-  type: z.enum(['bind', 'volume', 'tmpfs']).optional(),
-  /** Host path of a bind mount. */
-  source: z.string().optional(),
-  /** Volume name. */
-  name: z.string().optional(),
-  /** true: read-write; false: `:ro`. */
-  rw: z.boolean().optional(),
+  destination: z.string().startsWith('/').describe('Path inside the container.'),
+  type: z
+    .enum(['bind', 'volume', 'tmpfs'])
+    .optional()
+    .describe('`bind` (`-v /host/dir:/dir`) or `volume` (a named or anonymous volume).'),
+  source: z.string().optional().describe('Host path of a bind mount.'),
+  name: z.string().optional().describe('Volume name.'),
+  rw: z.boolean().optional().describe('true: read-write; false: `:ro`.'),
 });
 
 export default defineKind(

@@ -19,10 +19,12 @@ type Who = z.infer<typeof who>;
 const schema = z
   .strictObject({
     type: z.enum(types),
-    /** All of these share one namespace of `type`. */
-    same: z.array(who).min(2).optional(),
-    /** Each of these has its own namespace of `type` (no two share). */
-    different: z.array(who).min(2).optional(),
+    same: z.array(who).min(2).optional().describe('All of these share one namespace of `type`.'),
+    different: z
+      .array(who)
+      .min(2)
+      .optional()
+      .describe('Each of these has its own namespace of `type` (no two share).'),
   })
   .refine((p) => p.same || p.different, { message: 'give `same: [...]` or `different: [...]`' });
 

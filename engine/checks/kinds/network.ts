@@ -7,13 +7,13 @@ import type { Report } from '../types.ts';
 const schema = z.strictObject({
   name: z.string().min(1),
   exists: z.boolean().default(true),
-  /** `bridge`, `overlay`, `macvlan`, ... */
-  driver: z.string().optional(),
-  /** The network's subnet, e.g. `10.10.0.0/24` (or an address inside it). */
-  subnet: z.string().optional(),
+  driver: z.string().optional().describe('`bridge`, `overlay`, `macvlan`, ...'),
+  subnet: z
+    .string()
+    .optional()
+    .describe("The network's subnet, e.g. `10.10.0.0/24` (or an address inside it)."),
   internal: z.boolean().optional(),
-  /** Containers that must be attached to it. */
-  containers: z.array(z.string()).optional(),
+  containers: z.array(z.string()).optional().describe('Containers that must be attached to it.'),
 });
 
 export default defineKind(

@@ -2,19 +2,30 @@ import { z } from 'zod';
 import type { Container, HostState } from '../../inspect/types.ts';
 import { defineKind, fail, ok, sh, stateOf } from '../kind.ts';
 import { findContainer, placeMessages } from '../place.ts';
-import { enter, fromLabel, fromSchema } from '../probe.ts';
+import { enter, fromLabel, fromSchema, probeHost } from '../probe.ts';
 import { t } from '../render.ts';
 import type { Text } from '../types.ts';
 
 const schema = z.strictObject({
-  /** Where the probe starts; omit for the host. */
-  from: fromSchema.optional(),
-  /** An address, a name (resolved as the source would: its /etc/hosts, Docker's DNS, the host's), or a container. */
-  to: z.union([z.string().min(1), z.strictObject({ container: z.string().min(1) })]),
-  /** A TCP port to connect to instead of ping. */
-  port: z.number().int().min(1).max(65535).optional(),
-  /** false: the step wants it blocked (icc=false, a DROP rule). */
-  reachable: z.boolean().default(true),
+  from: fromSchema
+    .optional()
+    .describe('Where the probe starts: `{ netns: N }`, `{ container: C }`; omit for the host.'),
+  to: z
+    .union([
+      z.string().min(1),
+      z.strictObject({
+        container: z.string().min(1),
+        host: z
+          .string()
+          .regex(/^host\d+$/)
+          .optional(),
+      }),
+    ])
+    .describe(
+      "An address, a name (resolved as the source would: its /etc/hosts, Docker's DNS, the host's), or a container.",
+    ),
+  port: z.number().int().min(1).max(65535).optional().describe('A TCP port to connect to instead of ping.'),
+  reachable: z.boolean().default(true).describe('false: the step wants it blocked (icc=false, a DROP rule).'),
 });
 
 const ipv4 = /^\d{1,3}(\.\d{1,3}){3}$/;
@@ -52,15 +63,22 @@ export default defineKind(
     active: true,
   },
   async (p, ctx) => {
-    const state = stateOf(ctx);
-    const from = fromLabel(p.from);
+    const runOn = probeHost(p.from, ctx.host);
+    const state = ctx.states[runOn] ?? stateOf(ctx);
+    const from = fromLabel(p.from, runOn, ctx.host);
     const e = enter(state, p.from);
     if ('report' in e) return [e.report];
-    const to = typeof p.to === 'string' ? p.to : t(`容器 ${p.to.container}`, `container ${p.to.container}`);
+    const toHost = typeof p.to === 'string' ? runOn : (p.to.host ?? ctx.host);
+    const on = toHost === runOn ? t('', '') : t(`${toHost} 上的`, ` on ${toHost}`);
+    const to =
+      typeof p.to === 'string'
+        ? p.to
+        : t(`${on.zh}容器 ${p.to.container}`, `container ${p.to.container}${on.en}`);
     let ip = '';
     let resolve = '';
     if (typeof p.to !== 'string') {
-      ip = containerIp(state, findContainer(state, p.to.container)) ?? '';
+      const target = ctx.states[toHost] ?? state;
+      ip = containerIp(target, findContainer(target, p.to.container)) ?? '';
       if (!ip) return [fail('noTarget', { to })];
     } else if (ipv4.test(p.to)) ip = p.to;
     else
@@ -72,7 +90,7 @@ export default defineKind(
       ? `${e.prefix}timeout 5 bash -c 'exec 3<>/dev/tcp/'"$ip"'/${p.port}' 2>&1`
       : `${e.prefix}ping -c 2 -i 0.3 -W 2 -q "$ip" 2>&1 | tail -n 2`;
     const script = `${resolve || `ip=${sh(ip)}`}\necho "ip=$ip"\n[ -n "$ip" ] || exit 90\n${probe}\necho "rc=\${PIPESTATUS[0]}"`;
-    const r = await ctx.exec(ctx.host, script, 20_000);
+    const r = await ctx.exec(runOn, script, 20_000);
     const got = /ip=(\S*)/.exec(r.stdout)?.[1] ?? '';
     if (r.code === 90 || !got) return [fail('unresolved', { from, to })];
     const rc = Number(/rc=(\d+)/.exec(r.stdout)?.[1] ?? '1');

@@ -7,10 +7,8 @@ import type { Report } from '../types.ts';
 
 const schema = z.strictObject({
   ...placeFields,
-  /** `default`, or a destination network such as `10.0.1.0/24`. */
-  dst: z.string().min(1),
-  /** Gateway address. */
-  via: z.string().optional(),
+  dst: z.string().min(1).describe('`default`, or a destination network such as `10.0.1.0/24`.'),
+  via: z.string().optional().describe('Gateway address.'),
   dev: z.string().optional(),
   table: z.string().default('main'),
   exists: z.boolean().default(true),

@@ -3,12 +3,16 @@ import { defineKind, fail, ok } from '../kind.ts';
 import { t } from '../render.ts';
 
 const schema = z.strictObject({
-  /** Bash run as root on the host; the condition holds when it exits with `exitCode`. */
-  script: z.string().min(1),
+  script: z
+    .string()
+    .min(1)
+    .describe('Bash run as root on the host; the condition holds when it exits with `exitCode`.'),
   exitCode: z.number().int().default(0),
   timeoutMs: z.number().int().positive().max(120_000).default(30_000),
-  /** What to tell the learner when it fails, instead of the script's output. */
-  explain: z.strictObject({ zh: z.string(), en: z.string() }).optional(),
+  explain: z
+    .strictObject({ zh: z.string(), en: z.string() })
+    .optional()
+    .describe("What to tell the learner when it fails, instead of the script's output."),
 });
 
 export default defineKind(

@@ -3,11 +3,16 @@ import { defineKind, fail, ok, sh, stateOf } from '../kind.ts';
 import { t } from '../render.ts';
 
 const schema = z.strictObject({
-  /** e.g. `net.ipv4.ip_forward`. */
-  key: z.string().regex(/^[a-z0-9_.\-/]+$/i, 'a sysctl key such as net.ipv4.ip_forward'),
+  key: z
+    .string()
+    .regex(/^[a-z0-9_.\-/]+$/i, 'a sysctl key such as net.ipv4.ip_forward')
+    .describe('e.g. `net.ipv4.ip_forward`.'),
   value: z.union([z.string(), z.number()]).transform(String),
-  /** Read it inside this netns (network sysctls are per namespace). */
-  netns: z.string().min(1).optional(),
+  netns: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('Read it inside this netns (network sysctls are per namespace).'),
 });
 
 export default defineKind(

@@ -11,8 +11,7 @@ type End = z.infer<typeof end>;
 
 const schema = z.strictObject({
   ends: z.tuple([end, end]),
-  /** Both ends administratively up. */
-  up: z.boolean().optional(),
+  up: z.boolean().optional().describe('Both ends administratively up.'),
 });
 
 interface Found {
