@@ -3,6 +3,7 @@
  * problem as `file:line: what is wrong — how to fix it`. Exit 1 when there is any.
  */
 import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { say } from '../log.ts';
 import { checkCatalog } from './catalog.ts';
 import { englishTwin, lessonFiles } from './load.ts';
@@ -20,7 +21,9 @@ export async function lintFiles(files: string[]): Promise<Problem[]> {
     problems.push(...r.problems);
     parsed.push(r.parsed);
   }
-  problems.push(...lintCourse(parsed));
+  const dirs = [...new Set(files.map((f) => path.dirname(f)))];
+  const siblings = (await Promise.all(dirs.map((d) => lessonFiles(d)))).flat();
+  problems.push(...lintCourse(parsed, siblings.map((f) => path.basename(f, '.md'))));
   return problems;
 }
 

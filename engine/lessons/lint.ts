@@ -103,10 +103,11 @@ function links(token: Token): string[] {
 }
 
 /** Problems that span files: duplicate ids and prerequisites that name no lesson. */
-export function lintCourse(all: Parsed[]): Problem[] {
+export function lintCourse(all: Parsed[], otherIds: Iterable<string> = []): Problem[] {
   const out: Problem[] = [];
   const seen = new Map<string, string>();
-  const ids = new Set(all.map((p) => p.lesson.id));
+  // Lessons not being linted this time (lint of one file) still count as prerequisites.
+  const ids = new Set([...all.map((p) => p.lesson.id), ...otherIds]);
   for (const p of all) {
     const { id, file } = p.lesson;
     const line = p.frontMatterLines.id ?? 1;
