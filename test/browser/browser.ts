@@ -1,0 +1,66 @@
+/** Chromium for the browser tests: Debian's build, never a downloaded one. */
+import fs from 'node:fs';
+import path from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+
+export const chromiumPath = '/usr/bin/chromium';
+export const resultsDir = path.resolve('test-results');
+
+export async function launch(): Promise<Browser> {
+  if (!fs.existsSync(chromiumPath)) {
+    throw new Error(
+      `${chromiumPath} is missing: run \`apt-get install -y chromium\` (scripts/setup.sh does)`,
+    );
+  }
+  return chromium.launch({
+    executablePath: chromiumPath,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
+  });
+}
+
+/** A 1366×768 laptop screen, the smallest the course is designed for. */
+export async function laptopPage(browser: Browser): Promise<Page> {
+  const page = await browser.newPage({ viewport: { width: 1366, height: 768 } });
+  page.on('pageerror', (e) => process.stderr.write(`page error: ${e.message}\n`));
+  return page;
+}
+
+export async function shot(page: Page, name: string): Promise<string> {
+  fs.mkdirSync(resultsDir, { recursive: true });
+  const file = path.join(resultsDir, `${name}.png`);
+  await page.screenshot({ path: file });
+  return file;
+}
+
+/** The text on the active terminal's screen (xterm's buffer, not pixels). */
+export function terminalText(page: Page): Promise<string> {
+  return page.evaluate(() => {
+    const pageEl = document.querySelector('dl-app')?.shadowRoot?.querySelector('dl-lesson-page');
+    const term = pageEl?.shadowRoot?.querySelector('dl-terminal:not([hidden])') as
+      (HTMLElement & { screenText(): string }) | null;
+    return term?.screenText() ?? '';
+  });
+}
+
+/** The step cards' states, from their badges: passed / failed / pending. */
+export function stepStates(page: Page): Promise<string[]> {
+  return page.evaluate(() => {
+    const pageEl = document.querySelector('dl-app')?.shadowRoot?.querySelector('dl-lesson-page');
+    return [...(pageEl?.shadowRoot?.querySelectorAll('dl-step-card') ?? [])].map(
+      (c) => c.shadowRoot?.querySelector('.badge')?.getAttribute('data-state') ?? 'checking',
+    );
+  });
+}
+
+/** Clicks into the terminal and types, the way a learner does. */
+export async function typeInTerminal(page: Page, text: string): Promise<void> {
+  await page.locator('dl-terminal:not([hidden])').click();
+  await page.keyboard.type(text, { delay: 5 });
+}

@@ -1,0 +1,135 @@
+/**
+ * The web app in real Chromium against the real server, with a local bash standing in for the VM
+ * (so it runs on any machine in seconds) and the fixture lesson of test/unit/server. lab.test.ts
+ * does the same against a real lab and lesson 15.
+ */
+import http from 'node:http';
+import path from 'node:path';
+import type { AddressInfo } from 'node:net';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testApp } from '../unit/server/harness.ts';
+import type { App } from '../../engine/server/app.ts';
+import { laptopPage, launch, shot, stepStates, terminalText, typeInTerminal } from './browser.ts';
+
+let app: App & { dir: string };
+let browser: Browser;
+let page: Page;
+
+beforeAll(async () => {
+  process.env.DL_TEST_DIR = '/tmp/dl-test';
+  app = await testApp({ distDir: path.resolve('dist'), maxLabs: 4 });
+  browser = await launch();
+  page = await laptopPage(browser);
+});
+afterAll(async () => {
+  await browser?.close();
+  await app?.close();
+});
+
+const until = (p: () => Promise<boolean>, ms: number, what: string) =>
+  expect.poll(p, { timeout: ms, interval: 200, message: what }).toBe(true);
+
+describe('web app with a local shell', () => {
+  it('lists the chapters in Chinese', async () => {
+    await page.goto(app.url);
+    await expect.poll(() => page.locator('dl-lesson-list a').count()).toBe(1);
+    expect(await page.locator('dl-lesson-list h1').textContent()).toBe('课程目录');
+    await shot(page, 'local-list');
+  });
+
+  it('turns a step ✓ by itself after the command, and shows what is wrong before', async () => {
+    await page.locator('dl-lesson-list a').first().click();
+    await until(async () => /local[#$] /.test(await terminalText(page)), 20_000, 'the prompt');
+    await typeInTerminal(page, 'ls /tmp/dl-test\n');
+    await until(async () => (await stepStates(page))[0] === 'failed', 10_000, 'step 1 fails');
+    const wrong = await page.locator('dl-step-card').first().locator('.result li').first().textContent();
+    expect(wrong).toContain('还没有 /tmp/dl-test/a');
+    await typeInTerminal(page, 'touch /tmp/dl-test/a\n');
+    await until(async () => (await stepStates(page))[0] === 'passed', 10_000, 'step 1 passes');
+    expect(await page.locator('dl-step-card[current]').getAttribute('data-step')).toBe('1');
+    await shot(page, 'local-lesson-passed');
+  });
+
+  it('keeps progress and the terminal screen across a reload', async () => {
+    await typeInTerminal(page, 'echo before-$((40+2))\n');
+    await until(async () => (await terminalText(page)).includes('before-42'), 10_000, 'the echo');
+    await page.reload();
+    await until(async () => (await stepStates(page))[0] === 'passed', 10_000, 'step 1 still passed');
+    await until(async () => (await terminalText(page)).includes('before-42'), 10_000, 'the restored screen');
+  });
+
+  it('runs a code block in the terminal, opens hints one by one, shows the solution', async () => {
+    const card = page.locator('dl-step-card').nth(1);
+    await card.locator('button[data-action="hint"]').click();
+    await expect.poll(() => card.locator('.hint').count()).toBe(1);
+    await expect.poll(() => card.locator('button[data-action="hint"]').count()).toBe(0);
+    await card.locator('button[data-action="solution"]').click();
+    await expect
+      .poll(() => card.locator('.solution code').first().textContent())
+      .toContain('touch /tmp/dl-test/b');
+    await card.locator('.code button[data-action="run"]').first().click();
+    await until(async () => (await stepStates(page))[1] === 'passed', 10_000, 'step 2 passes');
+    await until(async () => (await page.locator('dl-lesson-page .done').count()) === 1, 5000, 'lesson done');
+    await shot(page, 'local-lesson-done');
+  });
+
+  it('switches to English and to the dark theme', async () => {
+    await page.getByRole('button', { name: 'Language / 语言' }).click();
+    await expect
+      .poll(() => page.locator('dl-step-card').first().locator('.badge').textContent())
+      .toContain('Passed');
+    await page.locator('dl-app header button').nth(1).click();
+    expect(await page.evaluate(() => document.documentElement.dataset.theme)).toBe('dark');
+    await shot(page, 'local-lesson-en-dark');
+    await page.getByRole('button', { name: 'Language / 语言' }).click();
+    await page.locator('dl-app header button').nth(1).click();
+  });
+
+  it('refuses a terminal socket opened from a foreign page', async () => {
+    // A page on another origin (another port) tries to open this learner's terminal.
+    const other = http.createServer((_req, res) => res.end('<!doctype html><title>other</title>'));
+    await new Promise<void>((r) => other.listen(0, '127.0.0.1', () => r()));
+    const otherUrl = `http://127.0.0.1:${(other.address() as AddressInfo).port}/`;
+    try {
+      const token = await page.evaluate(() =>
+        fetch('/api/session')
+          .then((r) => r.json())
+          .then((s: { token: string }) => s.token),
+      );
+      const foreign = await browser.newPage();
+      await foreign.goto(otherUrl);
+      const outcome = await foreign.evaluate(
+        ([port, t]) =>
+          new Promise<string>((resolve) => {
+            const ws = new WebSocket(
+              `ws://localhost:${port}/ws/terminal?lesson=01-files&host=host1&token=${t}`,
+            );
+            ws.onopen = () => resolve('open');
+            ws.onclose = (e) => resolve(`closed ${e.code}`);
+          }),
+        [app.port, token] as const,
+      );
+      expect(outcome).toBe('closed 1006');
+      // The browser hides the status; the same request from Node shows it is a 403.
+      const status = await new Promise<number>((resolve) => {
+        const req = http.get({
+          port: app.port,
+          path: `/ws/terminal?lesson=01-files&token=${token}`,
+          headers: {
+            connection: 'Upgrade',
+            upgrade: 'websocket',
+            'sec-websocket-version': '13',
+            'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==',
+            origin: otherUrl.slice(0, -1),
+          },
+        });
+        req.on('response', (res) => resolve(res.statusCode ?? 0));
+      });
+      expect(status).toBe(403);
+      await foreign.close();
+    } finally {
+      other.close();
+    }
+  });
+});

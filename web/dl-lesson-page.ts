@@ -1,0 +1,439 @@
+import { LitElement, css, html, nothing, type PropertyValues } from 'lit';
+import { Task } from '@lit/task';
+import type { LabStatus, LessonView, ProgressView, ServerEvent } from '../engine/protocol.ts';
+import { api, ApiFailure } from './api.ts';
+import { SettingsController, t } from './i18n.ts';
+import type { StepAction } from './dl-step-card.ts';
+import type { SocketState } from './term-socket.ts';
+import type { DlTerminal } from './dl-terminal.ts';
+import './dl-markdown.ts';
+import './dl-step-card.ts';
+import './dl-terminal.ts';
+
+/**
+ * A lesson: its text and step cards on the left, a terminal per host on the right. Step results
+ * arrive over the terminal socket when a command finishes; the buttons call the API.
+ */
+export class DlLessonPage extends LitElement {
+  static properties = {
+    lessonId: { attribute: 'lesson-id' },
+    token: {},
+    progress: { state: true },
+    lab: { state: true },
+    socket: { state: true },
+    activeHost: { state: true },
+    checking: { state: true },
+    busyStep: { state: true },
+    error: { state: true },
+  };
+  declare lessonId: string;
+  declare token: string;
+  declare progress: ProgressView | null;
+  declare lab: LabStatus;
+  declare socket: SocketState;
+  declare activeHost: string;
+  declare checking: number | null;
+  declare busyStep: number | null;
+  declare error: string | null;
+
+  private readonly settings = new SettingsController(this);
+
+  private readonly lesson = new Task(this, {
+    task: async ([id]: readonly [string]) => {
+      const view = await api<LessonView>('GET', `/api/lessons/${encodeURIComponent(id)}`);
+      this.progress = view.progress;
+      this.activeHost = view.hosts[0] ?? 'host1';
+      return view;
+    },
+    args: () => [this.lessonId] as const,
+  });
+
+  constructor() {
+    super();
+    this.progress = null;
+    this.lab = { state: 'idle' };
+    this.socket = 'connecting';
+    this.activeHost = 'host1';
+    this.checking = null;
+    this.busyStep = null;
+    this.error = null;
+  }
+
+  static styles = css`
+    :host {
+      display: grid;
+      grid-template-columns: minmax(360px, 44fr) 56fr;
+      grid-template-rows: minmax(0, 1fr);
+    }
+    .lesson {
+      overflow-y: auto;
+      padding: 8px 22px 40px;
+      min-height: 0;
+    }
+    .lesson:focus-visible {
+      outline: 2px solid var(--focus);
+      outline-offset: -2px;
+    }
+    h1 {
+      font-size: 22px;
+      margin: 10px 0 4px;
+    }
+    .meta {
+      color: var(--muted);
+      font-size: 13.5px;
+    }
+    .done {
+      padding: 10px 14px;
+      border-radius: 8px;
+      background: var(--ok-bg);
+      color: var(--ok);
+      font-weight: 600;
+    }
+    .error {
+      padding: 8px 12px;
+      border-radius: 6px;
+      background: var(--bad-bg);
+      color: var(--bad);
+    }
+    .right {
+      display: flex;
+      flex-direction: column;
+      min-height: 0;
+      min-width: 0;
+      background: var(--term-bg);
+    }
+    .bar {
+      display: flex;
+      align-items: center;
+      gap: 4px;
+      padding: 4px 8px 0;
+      color: #c9d1d9;
+      font-size: 13px;
+    }
+    .tab {
+      font: inherit;
+      padding: 4px 14px;
+      border: 1px solid #30363d;
+      border-bottom: none;
+      border-radius: 6px 6px 0 0;
+      background: transparent;
+      color: #9aa5b1;
+      cursor: pointer;
+    }
+    .tab[aria-selected='true'] {
+      background: #1e1e1e;
+      color: #fff;
+    }
+    .tab:focus-visible {
+      outline: 2px solid var(--focus);
+    }
+    .status {
+      margin-left: auto;
+    }
+    .status .dot {
+      display: inline-block;
+      width: 8px;
+      height: 8px;
+      border-radius: 50%;
+      margin-right: 6px;
+      background: #d29922;
+    }
+    .status.ready .dot {
+      background: #3fb950;
+    }
+    .terms {
+      position: relative;
+      flex: 1;
+      min-height: 0;
+    }
+    dl-terminal {
+      position: absolute;
+      inset: 0;
+    }
+    dl-terminal[hidden] {
+      display: none;
+    }
+    .overlay {
+      position: absolute;
+      inset: 0;
+      display: grid;
+      place-items: center;
+      background: rgba(10, 12, 16, 0.82);
+      color: #e6edf3;
+      text-align: center;
+      padding: 24px;
+      font-size: 16px;
+      z-index: 2;
+    }
+    .overlay button {
+      font: inherit;
+      margin-top: 14px;
+      padding: 6px 22px;
+      border-radius: 6px;
+      border: none;
+      background: #4493f8;
+      color: #0d1117;
+      cursor: pointer;
+    }
+    .spinner {
+      width: 28px;
+      height: 28px;
+      margin: 0 auto 12px;
+      border: 3px solid #30363d;
+      border-top-color: #4493f8;
+      border-radius: 50%;
+      animation: spin 0.9s linear infinite;
+    }
+    @keyframes spin {
+      to {
+        transform: rotate(360deg);
+      }
+    }
+    @media (prefers-reduced-motion: reduce) {
+      .spinner {
+        animation: none;
+      }
+    }
+  `;
+
+  connectedCallback(): void {
+    super.connectedCallback();
+    this.addEventListener('keydown', this.onKey);
+  }
+
+  disconnectedCallback(): void {
+    super.disconnectedCallback();
+    this.removeEventListener('keydown', this.onKey);
+  }
+
+  /** F6 moves between the lesson and the terminal (the usual "next pane" key). */
+  private readonly onKey = (e: KeyboardEvent): void => {
+    if (e.key === 'F6') {
+      e.preventDefault();
+      this.activeTerminal()?.focus();
+    }
+  };
+
+  private activeTerminal(): DlTerminal | null {
+    return this.renderRoot.querySelector<DlTerminal>(`dl-terminal[host="${this.activeHost}"]`);
+  }
+
+  private onServerEvent(e: CustomEvent<ServerEvent>): void {
+    const ev = e.detail;
+    switch (ev.type) {
+      case 'lab':
+        this.lab = ev.status;
+        return;
+      case 'checking':
+        if (ev.lessonId === this.lessonId) this.checking = ev.step;
+        return;
+      case 'check': {
+        if (ev.result.lessonId !== this.lessonId) return;
+        const before = this.progress?.currentStep;
+        this.checking = null;
+        this.progress = ev.progress;
+        if (before !== ev.progress.currentStep) void this.updateComplete.then(() => this.scrollToCurrent());
+        return;
+      }
+      case 'exit':
+        return;
+      default:
+        ev satisfies never;
+    }
+  }
+
+  private scrollToCurrent(): void {
+    const card = this.renderRoot.querySelector('dl-step-card[current]');
+    card?.scrollIntoView({ behavior: 'smooth', block: 'nearest' });
+  }
+
+  private async onStepAction(e: CustomEvent<{ step: number; action: StepAction }>): Promise<void> {
+    const { step, action } = e.detail;
+    const base = `/api/lessons/${encodeURIComponent(this.lessonId)}`;
+    this.error = null;
+    try {
+      if (action === 'check') {
+        this.checking = step;
+        await api('POST', `${base}/check`, { step });
+        // The result also arrives over the socket; fetch the progress in case the socket is down.
+        this.progress = (await api<LessonView>('GET', base)).progress;
+        this.checking = null;
+      } else if (action === 'hint') {
+        await api('POST', `${base}/steps/${step}/hint`);
+        this.progress = (await api<LessonView>('GET', base)).progress;
+      } else if (action === 'solution') {
+        await api('POST', `${base}/steps/${step}/solution`);
+        this.progress = (await api<LessonView>('GET', base)).progress;
+      } else {
+        this.busyStep = step;
+        this.progress = await api<ProgressView>('POST', `${base}/steps/${step}/skip`);
+      }
+    } catch (err) {
+      this.error = err instanceof ApiFailure ? t(err.text) : String(err);
+      this.checking = null;
+    } finally {
+      if (action === 'skip') this.busyStep = null;
+    }
+  }
+
+  private resume(): void {
+    this.lab = { state: 'idle' };
+    this.socket = 'connecting';
+    for (const term of this.renderRoot.querySelectorAll('dl-terminal')) term.reconnect();
+  }
+
+  private overlay() {
+    const lab = this.lab;
+    if (this.socket === 'replaced') {
+      return html`<div class="overlay" role="status">
+        <div>
+          ${t('这个终端已经在另一个窗口里打开了。', 'This terminal is open in another window.')}<br />
+          <button @click=${this.resume}>${t('在这里继续使用', 'Use it here')}</button>
+        </div>
+      </div>`;
+    }
+    switch (lab.state) {
+      case 'ready':
+        return this.socket === 'reconnecting'
+          ? html`<div class="overlay" role="status">
+              <div>
+                <div class="spinner"></div>
+                ${t('连接断开了，正在重新连接…', 'Connection lost, reconnecting…')}
+              </div>
+            </div>`
+          : nothing;
+      case 'idle':
+        return html`<div class="overlay" role="status">
+          <div>
+            <div class="spinner"></div>
+            ${t('正在连接…', 'Connecting…')}
+          </div>
+        </div>`;
+      case 'queued':
+        return html`<div class="overlay" role="status" data-state="queued">
+          <div>
+            <div class="spinner"></div>
+            ${t(`全部机器都在使用中，你排在第 ${lab.position} 位。`, `All lab machines are in use; you are number ${lab.position} in the queue.`)}<br />
+            <small
+              >${t('轮到你时会自动开始，不用刷新页面。', 'It starts by itself when your turn comes; no need to reload.')}</small
+            >
+          </div>
+        </div>`;
+      case 'starting':
+        return html`<div class="overlay" role="status" data-state="starting">
+          <div>
+            <div class="spinner"></div>
+            ${t(lab.detail)}
+          </div>
+        </div>`;
+      case 'stopped':
+        return html`<div class="overlay" role="status" data-state="stopped">
+          <div>${t(lab.reason)}<br /><button @click=${this.resume}>${t('继续', 'Resume')}</button></div>
+        </div>`;
+      case 'failed':
+        return html`<div class="overlay" role="alert" data-state="failed">
+          <div>${t(lab.reason)}<br /><button @click=${this.resume}>${t('重试', 'Try again')}</button></div>
+        </div>`;
+      default:
+        return lab satisfies never;
+    }
+  }
+
+  protected updated(changed: PropertyValues<this>): void {
+    if (changed.has('activeHost')) this.activeTerminal()?.focus();
+  }
+
+  render() {
+    void this.settings;
+    return this.lesson.render({
+      pending: () => html`<p class="lesson">${t('加载中…', 'Loading…')}</p>`,
+      error: (e) => html`<p class="lesson error">${e instanceof ApiFailure ? t(e.text) : String(e)}</p>`,
+      complete: (view) => this.page(view),
+    });
+  }
+
+  private page(view: LessonView) {
+    const p = this.progress ?? view.progress;
+    const allPassed = p.steps.every((s) => s.passed);
+    const ready = this.lab.state === 'ready';
+    return html`
+      <section
+        class="lesson"
+        tabindex="-1"
+        aria-label=${t('课文', 'Lesson')}
+        @dl-step-action=${this.onStepAction}
+        @dl-run=${(e: CustomEvent<string>) => this.activeTerminal()?.run(e.detail)}
+      >
+        <h1>${view.chapter}. ${view.title}</h1>
+        <div class="meta">
+          ${t(`约 ${view.minutes} 分钟 · ${view.steps.length} 步`, `about ${view.minutes} min · ${view.steps.length} steps`)}
+          ${view.hosts.length > 1 ? t(` · ${view.hosts.length} 台机器`, ` · ${view.hosts.length} machines`) : ''}
+          · ${t('F6 在课文和终端之间切换', 'F6 switches between lesson and terminal')}
+        </div>
+        <dl-markdown .source=${view.intro}></dl-markdown>
+        ${this.error ? html`<p class="error" role="alert">${this.error}</p>` : nothing}
+        ${view.steps.map(
+          (s) =>
+            html`<dl-step-card
+              .step=${s}
+              .progress=${p.steps[s.index]!}
+              ?current=${p.currentStep === s.index}
+              ?checking=${this.checking === s.index}
+              ?busy=${this.busyStep === s.index}
+              data-step=${s.index}
+            ></dl-step-card>`,
+        )}
+        ${allPassed ? html`<p class="done" role="status">${t('✓ 这一课的所有步骤都完成了！', '✓ Every step of this lesson is done!')}</p>` : nothing}
+        <dl-markdown .source=${view.summary}></dl-markdown>
+      </section>
+      <section
+        class="right"
+        aria-label=${t('终端', 'Terminal')}
+        @dl-server-event=${this.onServerEvent}
+        @dl-socket-state=${(e: CustomEvent<SocketState>) => (this.socket = e.detail)}
+        @dl-leave-terminal=${() => this.renderRoot.querySelector<HTMLElement>('.lesson')?.focus()}
+      >
+        <div class="bar" role="tablist">
+          ${
+            view.hosts.length > 1
+              ? view.hosts.map(
+                  (h) =>
+                    html`<button
+                      class="tab"
+                      role="tab"
+                      aria-selected=${h === this.activeHost}
+                      @click=${() => (this.activeHost = h)}
+                    >
+                      ${h}
+                    </button>`,
+                )
+              : html`<span>root@${view.hosts[0]}</span>`
+          }
+          <span class="status ${ready ? 'ready' : ''}" data-lab=${this.lab.state}>
+            <span class="dot"></span
+            >${ready ? t('实验机器已就绪', 'Lab ready') : t('实验机器未就绪', 'Lab not ready')}
+          </span>
+        </div>
+        <div class="terms">
+          ${view.hosts.map(
+            (h) =>
+              html`<dl-terminal
+                lesson-id=${view.id}
+                host=${h}
+                token=${this.token}
+                ?hidden=${h !== this.activeHost}
+              ></dl-terminal>`,
+          )}
+          ${this.overlay()}
+        </div>
+      </section>
+    `;
+  }
+}
+
+customElements.define('dl-lesson-page', DlLessonPage);
+declare global {
+  interface HTMLElementTagNameMap {
+    'dl-lesson-page': DlLessonPage;
+  }
+}

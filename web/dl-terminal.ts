@@ -1,0 +1,153 @@
+import { LitElement, css, html, unsafeCSS, type PropertyValues } from 'lit';
+import { Terminal } from '@xterm/xterm';
+import { FitAddon } from '@xterm/addon-fit';
+import { WebLinksAddon } from '@xterm/addon-web-links';
+import { WebglAddon } from '@xterm/addon-webgl';
+import xtermCss from '@xterm/xterm/css/xterm.css?inline';
+import type { ServerEvent } from '../engine/protocol.ts';
+import { TermSocket, type SocketState } from './term-socket.ts';
+
+/**
+ * One host's terminal: xterm.js (WebGL renderer, DOM if WebGL is missing) on a TermSocket.
+ * @fires dl-server-event - a ServerEvent from the server (lab status, check results), as `detail`
+ * @fires dl-socket-state - the socket's SocketState, as `detail`
+ * @fires dl-leave-terminal - F6 pressed in the terminal: move focus to the lesson
+ */
+export class DlTerminal extends LitElement {
+  static properties = {
+    lessonId: { attribute: 'lesson-id' },
+    host: {},
+    token: {},
+  };
+  declare lessonId: string;
+  declare host: string;
+  declare token: string;
+
+  static styles = [
+    unsafeCSS(xtermCss),
+    css`
+      :host {
+        display: block;
+        position: relative;
+        background: var(--term-bg);
+        min-height: 0;
+      }
+      .screen {
+        position: absolute;
+        inset: 6px 0 0 8px;
+      }
+    `,
+  ];
+
+  private term: Terminal | null = null;
+  private fit: FitAddon | null = null;
+  private socket: TermSocket | null = null;
+  private observer: ResizeObserver | null = null;
+  /** Which renderer is in use, for tests and bug reports. */
+  renderer: 'webgl' | 'dom' = 'dom';
+
+  render() {
+    return html`<div class="screen" part="screen"></div>`;
+  }
+
+  protected firstUpdated(_changed: PropertyValues): void {
+    const term = new Terminal({
+      fontFamily: "'DejaVu Sans Mono', 'Noto Sans Mono CJK SC', Menlo, Consolas, monospace",
+      fontSize: 14,
+      cursorBlink: true,
+      scrollback: 5000,
+      theme: { background: '#1e1e1e' },
+      allowProposedApi: true,
+    });
+    this.term = term;
+    this.fit = new FitAddon();
+    term.loadAddon(this.fit);
+    term.loadAddon(new WebLinksAddon());
+    term.open(this.renderRoot.querySelector('.screen') as HTMLElement);
+    try {
+      const webgl = new WebglAddon();
+      webgl.onContextLoss(() => {
+        webgl.dispose();
+        this.renderer = 'dom';
+      });
+      term.loadAddon(webgl);
+      this.renderer = 'webgl';
+    } catch {
+      this.renderer = 'dom'; // no WebGL2 (old GPU, --disable-gpu): xterm's DOM renderer works everywhere
+    }
+    term.attachCustomKeyEventHandler((e) => {
+      if (e.key === 'F6' && e.type === 'keydown') {
+        this.dispatchEvent(new CustomEvent('dl-leave-terminal', { bubbles: true, composed: true }));
+        return false;
+      }
+      return true;
+    });
+    this.safeFit();
+    this.socket = new TermSocket({
+      lessonId: this.lessonId,
+      host: this.host,
+      token: this.token,
+      size: () => ({ cols: term.cols, rows: term.rows }),
+      onOutput: (data, done) => term.write(data, done),
+      onEvent: (event: ServerEvent) =>
+        this.dispatchEvent(
+          new CustomEvent('dl-server-event', { detail: event, bubbles: true, composed: true }),
+        ),
+      onState: (state: SocketState) =>
+        this.dispatchEvent(
+          new CustomEvent('dl-socket-state', { detail: state, bubbles: true, composed: true }),
+        ),
+    });
+    term.onData((d) => this.socket?.input(d));
+    term.onResize(({ cols, rows }) => this.socket?.resize(cols, rows));
+    this.observer = new ResizeObserver(() => this.safeFit());
+    this.observer.observe(this);
+    this.socket.connect();
+  }
+
+  /** Fitting a hidden terminal (a background tab) would make it 1 column wide: skip it then. */
+  private safeFit(): void {
+    if (this.offsetWidth > 50 && this.offsetHeight > 50) this.fit?.fit();
+  }
+
+  /** Reconnects (after the lab was stopped and the learner chose to resume). */
+  reconnect(): void {
+    this.socket?.connect();
+  }
+
+  /** Types a command as if the learner had, then Enter. Lines are run one by one. */
+  run(command: string): void {
+    const lines = command.replace(/\r\n/g, '\n').replace(/\n+$/, '');
+    this.socket?.input(lines.replace(/\n/g, '\r') + '\r');
+    this.focus();
+  }
+
+  focus(): void {
+    this.term?.focus();
+  }
+
+  /** The visible screen as text, for tests. */
+  screenText(): string {
+    const buf = this.term?.buffer.active;
+    if (!buf) return '';
+    const lines: string[] = [];
+    for (let i = 0; i < buf.length; i++) lines.push(buf.getLine(i)?.translateToString(true) ?? '');
+    return lines.join('\n');
+  }
+
+  disconnectedCallback(): void {
+    super.disconnectedCallback();
+    this.observer?.disconnect();
+    this.socket?.dispose();
+    this.term?.dispose();
+    this.socket = null;
+    this.term = null;
+  }
+}
+
+customElements.define('dl-terminal', DlTerminal);
+declare global {
+  interface HTMLElementTagNameMap {
+    'dl-terminal': DlTerminal;
+  }
+}

@@ -1,0 +1,119 @@
+/**
+ * The browser end of one terminal socket: binary frames (engine/protocol.ts), acks after the
+ * terminal has rendered output (flow control), and reconnection with back-off unless the server
+ * closed on purpose (replaced by another window, or the lab was stopped).
+ */
+import {
+  decodeServerFrame,
+  encodeClientFrame,
+  terminalPath,
+  type ClientFrame,
+  type ServerEvent,
+} from '../engine/protocol.ts';
+
+export type SocketState = 'connecting' | 'open' | 'reconnecting' | 'replaced' | 'stopped' | 'closed';
+
+export interface TermSocketOptions {
+  lessonId: string;
+  host: string;
+  token: string;
+  size(): { cols: number; rows: number };
+  /** Must call `done` once the data is on screen; that is the ack. */
+  onOutput(data: Uint8Array, done: () => void): void;
+  onEvent(event: ServerEvent): void;
+  onState(state: SocketState): void;
+}
+
+/** Acks are sent in batches of at least this many bytes, or after `ackDelayMs` of quiet. */
+const ackEveryBytes = 32 * 1024;
+const ackDelayMs = 20;
+const closeReplaced = 4001;
+const closeStopped = 4003;
+
+export class TermSocket {
+  private ws: WebSocket | null = null;
+  private unacked = 0;
+  private ackTimer: number | undefined;
+  private retry = 0;
+  private retryTimer: number | undefined;
+  private disposed = false;
+
+  constructor(private readonly o: TermSocketOptions) {}
+
+  connect(): void {
+    window.clearTimeout(this.retryTimer);
+    this.ws?.close(1000);
+    const { cols, rows } = this.o.size();
+    const q = new URLSearchParams({
+      lesson: this.o.lessonId,
+      host: this.o.host,
+      token: this.o.token,
+      cols: String(cols),
+      rows: String(rows),
+    });
+    const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
+    const ws = new WebSocket(`${scheme}://${location.host}${terminalPath}?${q}`);
+    ws.binaryType = 'arraybuffer';
+    this.ws = ws;
+    this.o.onState(this.retry ? 'reconnecting' : 'connecting');
+    ws.onopen = () => {
+      this.retry = 0;
+      this.unacked = 0;
+      this.o.onState('open');
+    };
+    ws.onmessage = (e: MessageEvent<ArrayBuffer>) => {
+      const frame = decodeServerFrame(new Uint8Array(e.data));
+      if (!frame) return;
+      if (frame.type === 'output') {
+        const n = frame.data.length;
+        this.o.onOutput(frame.data, () => this.ack(ws, n));
+      } else {
+        this.o.onEvent(frame.event);
+      }
+    };
+    ws.onclose = (e) => {
+      if (this.ws !== ws || this.disposed) return;
+      this.ws = null;
+      if (e.code === closeReplaced) return this.o.onState('replaced');
+      if (e.code === closeStopped) return this.o.onState('stopped');
+      // Back off 1, 2, 4, 8 s, then every 10 s: the server may be restarting.
+      const delay = Math.min(10_000, 1000 * 2 ** this.retry++);
+      this.o.onState('reconnecting');
+      this.retryTimer = window.setTimeout(() => this.connect(), delay);
+    };
+  }
+
+  private send(f: ClientFrame): void {
+    if (this.ws?.readyState === WebSocket.OPEN) this.ws.send(encodeClientFrame(f));
+  }
+
+  private ack(ws: WebSocket, bytes: number): void {
+    if (ws !== this.ws) return;
+    this.unacked += bytes;
+    window.clearTimeout(this.ackTimer);
+    if (this.unacked >= ackEveryBytes) this.flushAck();
+    else this.ackTimer = window.setTimeout(() => this.flushAck(), ackDelayMs);
+  }
+
+  private flushAck(): void {
+    if (this.unacked === 0) return;
+    this.send({ type: 'ack', bytes: this.unacked });
+    this.unacked = 0;
+  }
+
+  input(text: string): void {
+    this.send({ type: 'input', data: new TextEncoder().encode(text) });
+  }
+
+  resize(cols: number, rows: number): void {
+    this.send({ type: 'resize', cols, rows });
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    window.clearTimeout(this.retryTimer);
+    window.clearTimeout(this.ackTimer);
+    this.ws?.close(1000);
+    this.ws = null;
+  }
+}
