@@ -81,6 +81,9 @@ export class Client {
 /** A terminal socket as the browser uses it: acks output, collects screen text and events. */
 export class TermClient {
   output = '';
+  /** Output bytes received, and not yet acked (when autoAck is off). */
+  received = 0;
+  unacked = 0;
   events: ServerEvent[] = [];
   private waiters: (() => void)[] = [];
   readonly ws: WebSocket;
@@ -100,8 +103,11 @@ export class TermClient {
       const f = decodeServerFrame(new Uint8Array(raw));
       if (!f) return;
       if (f.type === 'output') {
-        this.output += Buffer.from(f.data).toString('utf8');
+        // Keep only the tail: a benchmark may push megabytes through.
+        this.output = (this.output + Buffer.from(f.data).toString('utf8')).slice(-100_000);
+        this.received += f.data.length;
         if (this.autoAck) this.send({ type: 'ack', bytes: f.data.length });
+        else this.unacked += f.data.length;
       } else {
         this.events.push(f.event);
       }
@@ -115,6 +121,12 @@ export class TermClient {
       cookie: client.cookie,
       origin: client.origin,
     });
+  }
+
+  /** Acks everything held back, as a browser does once it has rendered. */
+  ackAll(): void {
+    this.send({ type: 'ack', bytes: this.unacked });
+    this.unacked = 0;
   }
 
   send(f: Parameters<typeof encodeClientFrame>[0]): void {

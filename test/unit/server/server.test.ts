@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client, TermClient, testApp } from './harness.ts';
 import type { CheckView, LessonSummary, LessonView, ServerEvent } from '../../../engine/protocol.ts';
 import type { App } from '../../../engine/server/app.ts';
+import { defaultFlow } from '../../../engine/server/flow.ts';
 
 const lessonId = '01-files';
 let app: App & { dir: string };
@@ -145,5 +146,26 @@ describe('server', () => {
     } finally {
       await small.close();
     }
+  });
+
+  it('pauses the shell while the browser does not ack, and Ctrl-C stops `yes`', async () => {
+    const c = new Client(app.url);
+    const t = TermClient.open(app, c, (await c.session()).token, { lesson: lessonId });
+    await t.until(() => /local[#$] /.test(t.output), 20_000, 'the prompt');
+    t.autoAck = false;
+    t.type('yes\r');
+    await t.until(() => t.received > 200_000, 10_000, 'output of yes');
+    await new Promise((r) => setTimeout(r, 1000));
+    const stalled = t.received;
+    await new Promise((r) => setTimeout(r, 500));
+    // Paused: nothing more arrives, and what arrived is bounded by the high watermark plus one batch.
+    expect(t.received).toBe(stalled);
+    expect(stalled).toBeLessThan(defaultFlow.highWatermarkBytes + 2 * defaultFlow.maxBatchBytes);
+    t.autoAck = true;
+    t.type('\x03');
+    t.ackAll();
+    t.output = '';
+    await t.until(() => /\^C\r\n[^]*local[#$] /.test(t.output), 5000, 'the prompt after Ctrl-C');
+    t.ws.close();
   });
 });

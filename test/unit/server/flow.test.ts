@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest';
+import { Batcher, Watermark, checkFlow, defaultFlow } from '../../../engine/server/flow.ts';
+
+describe('flow control', () => {
+  it('pauses above the high watermark and resumes only below the low one', () => {
+    const calls: boolean[] = [];
+    const w = new Watermark({ ...defaultFlow, highWatermarkBytes: 100, lowWatermarkBytes: 20 }, (p) =>
+      calls.push(p),
+    );
+    w.sent('viewer', 90);
+    expect(calls).toEqual([]);
+    w.sent('viewer', 20);
+    expect(calls).toEqual([true]);
+    w.done('viewer', 50); // 60 left: still above low
+    expect(calls).toEqual([true]);
+    w.done('viewer', 45);
+    expect(calls).toEqual([true, false]);
+  });
+
+  it('lets the slowest consumer decide, and forgets a consumer that left', () => {
+    const calls: boolean[] = [];
+    const w = new Watermark({ ...defaultFlow, highWatermarkBytes: 100, lowWatermarkBytes: 20 }, (p) =>
+      calls.push(p),
+    );
+    w.sent('screen', 10);
+    w.sent('viewer', 150);
+    w.done('screen', 10);
+    expect(w.isPaused).toBe(true);
+    w.forget('viewer');
+    expect(calls).toEqual([true, false]);
+  });
+
+  it('batches small chunks and sends at maxBatchBytes at once', async () => {
+    const sent: number[] = [];
+    const batcher = new Batcher({ ...defaultFlow, flushDelayMs: 5, maxBatchBytes: 10 }, (d) =>
+      sent.push(d.length),
+    );
+    batcher.push(Buffer.alloc(3));
+    batcher.push(Buffer.alloc(3));
+    expect(sent).toEqual([]);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(sent).toEqual([6]);
+    batcher.push(Buffer.alloc(12));
+    expect(sent).toEqual([6, 12]);
+    batcher.dispose();
+  });
+
+  it('refuses watermarks the xterm.js guide warns against', () => {
+    expect(() => checkFlow({ ...defaultFlow, highWatermarkBytes: 600 * 1024 })).toThrow('500 KB');
+    expect(() => checkFlow({ ...defaultFlow, lowWatermarkBytes: defaultFlow.highWatermarkBytes })).toThrow();
+  });
+});

@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest';
+import { Store } from '../../../engine/server/store.ts';
+import { curlScript, parseCurlResponse, parsePreviewPath } from '../../../engine/server/preview.ts';
+import { decodeClientFrame, encodeClientFrame } from '../../../engine/protocol.ts';
+
+describe('progress store', () => {
+  it('migrates once and keeps steps, hints and the current step per learner', () => {
+    const s = new Store(':memory:');
+    expect(s.schemaVersion).toBe(1);
+    const a = s.createLearner();
+    const b = s.createLearner('小王');
+    s.markPassed(a.id, 'l', 0);
+    s.setCurrentStep(a.id, 'l', 1);
+    expect(s.openHint(a.id, 'l', 1, 2)).toBe(1);
+    expect(s.openHint(a.id, 'l', 1, 2)).toBe(2);
+    expect(s.openHint(a.id, 'l', 1, 2)).toBe(2);
+    const p = s.progress(a.id, 'l');
+    expect(p.currentStep).toBe(1);
+    expect(p.steps.get(0)?.passed).toBe(true);
+    expect(s.progress(b.id, 'l').steps.size).toBe(0);
+    expect(s.learnerByName('小王')?.id).toBe(b.id);
+    s.close();
+  });
+});
+
+describe('port preview', () => {
+  it('accepts only host/port paths', () => {
+    expect(parsePreviewPath('/preview/host1/8080/a/b?c=1')).toEqual({
+      host: 'host1',
+      port: 8080,
+      path: '/a/b?c=1',
+    });
+    expect(parsePreviewPath('/preview/host2/80')).toEqual({ host: 'host2', port: 80, path: '/' });
+    expect(parsePreviewPath('/preview/10.0.0.1/80/')).toBeNull();
+    expect(parsePreviewPath('/preview/host1/99999/')).toBeNull();
+  });
+
+  it('quotes the path for the shell', () => {
+    const script = curlScript({ host: 'host1', port: 80, path: "/'; rm -rf /" }, 'GET', undefined, false);
+    expect(script).toContain(`'http://127.0.0.1:80/'\\''; rm -rf /'`);
+  });
+
+  it('skips 100 Continue and splits headers from a binary body', () => {
+    const raw = Buffer.concat([
+      Buffer.from('HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Type: image/png\r\n\r\n'),
+      Buffer.from([0, 1, 2, 255]),
+    ]);
+    const r = parseCurlResponse(raw)!;
+    expect(r.status).toBe(200);
+    expect(r.headers).toEqual([['content-type', 'image/png']]);
+    expect([...r.body]).toEqual([0, 1, 2, 255]);
+  });
+});
+
+describe('protocol', () => {
+  it('round-trips client frames and ignores unknown command bytes', () => {
+    const f = { type: 'resize', cols: 120, rows: 40 } as const;
+    expect(decodeClientFrame(encodeClientFrame(f))).toEqual(f);
+    expect(decodeClientFrame(new Uint8Array([0x7a, 1]))).toBeNull();
+    expect(decodeClientFrame(encodeClientFrame({ type: 'resize', cols: 0, rows: 40 }))).toBeNull();
+  });
+});
