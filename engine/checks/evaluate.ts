@@ -22,8 +22,11 @@ export class CheckError extends Error {
   override name = 'CheckError';
 }
 
-export interface Probe {
+export interface EvalOptions {
   exec: CheckContext['exec'];
+  defaultHost: string;
+  /** Per-condition limits; the defaults suit TCG. */
+  timeoutMs?: { passive: number; active: number };
 }
 
 export async function evaluateConditions(conditions: Condition[], lab: Lab): Promise<StepResult> {
@@ -39,7 +42,7 @@ export async function evaluateConditions(conditions: Condition[], lab: Lab): Pro
 export async function evaluateStates(
   conditions: Condition[],
   states: Record<string, HostState>,
-  opts: { exec: CheckContext['exec']; defaultHost: string },
+  opts: EvalOptions,
 ): Promise<ConditionResult[]> {
   const out: ConditionResult[] = [];
   // One after another: active probes share two TCG cores, and the order is the lesson's.
@@ -50,7 +53,7 @@ export async function evaluateStates(
 async function evaluateOne(
   c: Condition,
   states: Record<string, HostState>,
-  opts: { exec: CheckContext['exec']; defaultHost: string },
+  opts: EvalOptions,
 ): Promise<ConditionResult> {
   const base = { kind: c.kind, params: c.params };
   const parsed = parseCondition(c.kind, c.params);
@@ -77,7 +80,8 @@ async function evaluateOne(
     exec: opts.exec,
     history: (h) => Promise.resolve((states[h]?.history ?? []).map((e) => e.cmd)),
   };
-  const ms = kind.meta.active ? activeTimeoutMs : passiveTimeoutMs;
+  const limits = opts.timeoutMs ?? { passive: passiveTimeoutMs, active: activeTimeoutMs };
+  const ms = kind.meta.active ? limits.active : limits.passive;
   let timer: NodeJS.Timeout | undefined;
   try {
     const timeout = new Promise<never>((_, reject) => {

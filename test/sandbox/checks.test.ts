@@ -1,0 +1,117 @@
+/**
+ * The check library against a real lab (QEMU, TCG): lesson 15's veth lab done right, with the
+ * pair crossed, with one end down; a container and reachability; and dockerd stopped.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { evaluateConditions } from '../../engine/checks/evaluate.ts';
+import type { StepResult } from '../../engine/checks/types.ts';
+import { inspectHost } from '../../engine/inspect/inspect.ts';
+import type { Condition } from '../../engine/lessons/types.ts';
+import type { Lab } from '../../engine/sandbox/api.ts';
+import { startLab } from '../../engine/sandbox/lab.ts';
+
+let lab: Lab;
+beforeAll(async () => {
+  lab = await startLab({ label: 'checks test' });
+});
+afterAll(async () => {
+  await lab?.down();
+});
+
+async function sh(script: string): Promise<void> {
+  const r = await lab.host('host1').exec(`set -e\n${script}`, { timeoutMs: 300_000 });
+  if (r.code !== 0) throw new Error(`setup failed (${r.code}): ${r.stderr}`);
+}
+const conds = (list: Record<string, unknown>[]): Condition[] =>
+  list.map((c, i) => {
+    const [kind, params] = Object.entries(c)[0]!;
+    return { kind, params, line: i + 1 };
+  });
+const texts = (r: StepResult): string => r.conditions.flatMap((c) => c.messages.map((m) => m.zh)).join('\n');
+
+const veth = conds([
+  { netns: ['ns1', 'ns2'] },
+  {
+    veth: {
+      ends: [
+        { name: 'veth-ns1', netns: 'ns1' },
+        { name: 'veth-ns2', netns: 'ns2' },
+      ],
+    },
+  },
+  { addr: { dev: 'veth-ns1', netns: 'ns1', addr: '192.168.0.11/24' } },
+  { addr: { dev: 'veth-ns2', netns: 'ns2', addr: '192.168.0.12/24' } },
+  { link: { name: 'veth-ns1', netns: 'ns1', up: true } },
+  { link: { name: 'veth-ns2', netns: 'ns2', up: true } },
+  { reach: { from: { netns: 'ns1' }, to: '192.168.0.12' } },
+]);
+const build = (moveB: string, upB: boolean) => `ip netns del ns1 2>/dev/null || true
+ip netns del ns2 2>/dev/null || true
+ip netns add ns1; ip netns add ns2
+ip link add veth-ns1 type veth peer name veth-ns2
+ip link set veth-ns1 netns ns1
+ip link set veth-ns2 netns ${moveB}
+ip netns exec ns1 ip addr add 192.168.0.11/24 dev veth-ns1
+ip netns exec ${moveB} ip addr add 192.168.0.12/24 dev veth-ns2
+ip netns exec ns1 ip link set veth-ns1 up
+${upB ? `ip netns exec ${moveB} ip link set veth-ns2 up` : 'true'}`;
+
+describe('the veth lab of lesson 15', () => {
+  it('passes when done right', async () => {
+    await sh(build('ns2', true));
+    const r = await evaluateConditions(veth, lab);
+    expect(r.conditions.filter((c) => !c.ok).map((c) => c.messages[0]?.en)).toEqual([]);
+    expect(r.ok).toBe(true);
+  });
+
+  it('fails with the reason when both ends of the pair are in ns1', async () => {
+    await sh(build('ns1', true));
+    const r = await evaluateConditions(veth, lab);
+    expect(r.ok).toBe(false);
+    expect(r.conditions[0]!.ok).toBe(true); // the namespaces are there: partial progress is shown
+    expect(r.conditions[1]!.ok).toBe(false);
+    expect(r.conditions[1]!.messages[0]!.zh).toBe(
+      'veth-ns1 在命名空间 ns1里，但它的另一端 veth-ns2 还在命名空间 ns1里，没有移到命名空间 ns2',
+    );
+    expect(r.conditions[3]!.ok).toBe(false); // no veth-ns2 in ns2, so no address there either
+  });
+
+  it('fails when one end is down, and says which', async () => {
+    await sh(build('ns2', false));
+    const r = await evaluateConditions(veth, lab);
+    expect(r.ok).toBe(false);
+    expect(r.conditions[1]!.ok).toBe(true); // the pair itself is right
+    expect(r.conditions[5]!.ok).toBe(false);
+    expect(r.conditions[5]!.messages[0]!.zh).toMatch(/命名空间 ns2里的 veth-ns2 是 DOWN 的/);
+    expect(r.conditions[6]!.ok).toBe(false);
+    expect(texts(r)).toMatch(/从命名空间 ns1ping 通不到 192\.168\.0\.12|ping 通不到|不到 192\.168\.0\.12/);
+  });
+});
+
+describe('docker and reachability', () => {
+  it('sees a container by image, reaches it, and fetches its page', async () => {
+    await sh('docker run -d --name web -p 8080:80 nginx >/dev/null');
+    const r = await evaluateConditions(
+      conds([
+        { container: { image: 'nginx', running: true, ports: [{ container: 80, host: 8080 }] } },
+        { bridge: { name: 'docker0', ports: [{ container: 'web' }] } },
+        { reach: { to: { container: 'web' }, port: 80 } },
+        { http: { port: { container: 'web', port: 80 }, contains: 'nginx' } },
+        { container: { name: 'web', running: false } },
+      ]),
+      lab,
+    );
+    expect(r.conditions.map((c) => c.ok)).toEqual([true, true, true, true, false]);
+    expect(r.conditions[4]!.messages[0]!.zh).toBe('容器 web 还在运行，应该已经停止');
+  });
+
+  it('still inspects everything else when dockerd is stopped', async () => {
+    await sh('systemctl stop docker.socket docker');
+    const state = await inspectHost(lab.host('host1'));
+    expect(state.docker.running).toBe(false);
+    expect(state.namespaces.some((n) => n.names.includes('ns1'))).toBe(true);
+    const r = await evaluateConditions(conds([{ daemon: {} }, { netns: 'ns1' }]), lab);
+    expect(r.conditions.map((c) => c.ok)).toEqual([false, true]);
+    expect(r.conditions[0]!.messages[0]!.zh).toMatch(/dockerd 没有在运行/);
+  });
+});

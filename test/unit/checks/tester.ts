@@ -1,0 +1,98 @@
+/**
+ * A RuleTester for check kinds: a table of valid and invalid cases over snapshots recorded from a
+ * real sandbox (test/fixtures/states/*.json, made by scripts/record-states.ts). Active kinds replay
+ * the exec results recorded with the snapshot; a probe that was never recorded fails the test.
+ */
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { kinds, parseCondition } from '../../../engine/checks/index.ts';
+import { render } from '../../../engine/checks/render.ts';
+import type { CheckContext, Report } from '../../../engine/checks/types.ts';
+import type { HostState } from '../../../engine/inspect/types.ts';
+import type { ExecResult } from '../../../engine/sandbox/api.ts';
+
+export interface Fixture {
+  scenario: string;
+  description: string;
+  state: HostState;
+  exec: { host: string; script: string; result: ExecResult }[];
+}
+
+const cache = new Map<string, Fixture>();
+export function fixture(name: string): Fixture {
+  let f = cache.get(name);
+  if (!f) {
+    f = JSON.parse(
+      readFileSync(new URL(`../../fixtures/states/${name}.json`, import.meta.url), 'utf8'),
+    ) as Fixture;
+    cache.set(name, f);
+  }
+  // A fresh copy each time: a kind must not be able to change what the next case sees.
+  return structuredClone(f);
+}
+
+export interface Case {
+  /** Fixture (scenario) name. */
+  state: string;
+  params: unknown;
+  /** A name for the test; defaults to the params. */
+  name?: string;
+}
+export interface Invalid extends Case {
+  messageId: string;
+  /** Must match the rendered zh or en text of the report with that messageId. */
+  message?: RegExp;
+}
+
+export async function run(
+  kind: string,
+  c: Case,
+): Promise<{ reports: Report[]; texts: { zh: string; en: string }[] }> {
+  const parsed = parseCondition(kind, c.params);
+  if (!parsed.ok) throw new Error(`params of this case do not validate: ${parsed.errors.join('; ')}`);
+  const f = fixture(c.state);
+  const ctx: CheckContext = {
+    host: parsed.host ?? 'host1',
+    states: { host1: f.state },
+    exec: (host, script) => {
+      const hit = f.exec.find((e) => e.host === host && e.script === script);
+      if (!hit)
+        throw new Error(
+          `no exec recorded for this probe in ${c.state}.json; add it to test/fixtures/states/probes.ts and re-record:\n${script}`,
+        );
+      return Promise.resolve(hit.result);
+    },
+    history: () => Promise.resolve(f.state.history.map((e) => e.cmd)),
+  };
+  const reports = await parsed.kind.check(parsed.params, ctx);
+  return { reports, texts: reports.map((r) => render(parsed.kind.meta.messages, r)) };
+}
+
+export function tableTest(kind: string, table: { valid: Case[]; invalid: Invalid[] }): void {
+  describe(`check kind ${kind}`, () => {
+    it('is registered', () => expect(kinds[kind]).toBeDefined());
+    for (const c of table.valid) {
+      it(`passes: ${c.name ?? JSON.stringify(c.params)} on ${c.state}`, async () => {
+        const { reports, texts } = await run(kind, c);
+        expect(reports.length).toBeGreaterThan(0);
+        expect(reports.filter((r) => !r.ok).map((r, i) => `${r.messageId}: ${texts[i]?.en}`)).toEqual([]);
+        for (const t of texts) expect(t.zh).not.toMatch(/\{\w+\}/);
+      });
+    }
+    for (const c of table.invalid) {
+      it(`fails with ${c.messageId}: ${c.name ?? JSON.stringify(c.params)} on ${c.state}`, async () => {
+        const { reports, texts } = await run(kind, c);
+        const at = reports.findIndex((r) => !r.ok && r.messageId === c.messageId);
+        expect(
+          at,
+          `reports: ${JSON.stringify(reports.map((r, i) => [r.ok, r.messageId, texts[i]?.zh]))}`,
+        ).toBeGreaterThanOrEqual(0);
+        const text = texts[at]!;
+        // Placeholders all filled, in both languages.
+        expect(text.zh).not.toMatch(/\{\w+\}/);
+        expect(text.en).not.toMatch(/\{\w+\}/);
+        if (c.message) expect(`${text.zh}\n${text.en}`).toMatch(c.message);
+      });
+    }
+  });
+}
