@@ -128,6 +128,7 @@ export async function startApp(o: AppOptions): Promise<App> {
     store,
     close() {
       closed ??= (async () => {
+        course.close();
         hub.closeAll();
         wss.close();
         server.closeAllConnections();

@@ -51,6 +51,7 @@ export class Course {
   private readonly last = new Map<string, CheckView>();
   /** Per learner+lesson: a check is running, and whether another was asked for meanwhile. */
   private readonly running = new Map<string, { again: boolean }>();
+  private closed = false;
 
   constructor(private readonly o: CourseOptions) {
     this.byId = new Map(o.lessons.map((l) => [l.id, l]));
@@ -191,6 +192,7 @@ export class Course {
     const loop = async (): Promise<void> => {
       do {
         state.again = false;
+        if (this.closed) break;
         const lab = this.o.runningLab(learnerId, lessonId);
         const lesson = this.byId.get(lessonId);
         if (!lab || !lesson) break;
@@ -236,6 +238,7 @@ export class Course {
         error: { zh: `检查没能完成：${msg}`, en: `the check could not run: ${msg}` },
       };
     }
+    if (this.closed) return view; // the store is closed: nothing to record
     this.last.set(key(learnerId, lessonId, index), view);
     if (view.ok) {
       this.o.store.markPassed(learnerId, lessonId, index);
@@ -256,6 +259,11 @@ export class Course {
       .concat([...l.steps.keys()].filter((i) => i < index));
     const next = order.find(open) ?? l.steps.length;
     this.o.store.setCurrentStep(learnerId, lessonId, next);
+  }
+
+  /** Stops starting checks (the server is shutting down; the store is about to close). */
+  close(): void {
+    this.closed = true;
   }
 
   /** For the lab manager: setup, then (after a restart) the solutions of the steps already passed. */

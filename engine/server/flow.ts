@@ -46,6 +46,7 @@ export class Batcher {
   private chunks: Buffer[] = [];
   private size = 0;
   private timer: NodeJS.Timeout | null = null;
+  private lastSent = -Infinity;
 
   constructor(
     private readonly options: FlowOptions,
@@ -55,7 +56,9 @@ export class Batcher {
   push(chunk: Buffer): void {
     this.chunks.push(chunk);
     this.size += chunk.length;
-    if (this.size >= this.options.maxBatchBytes) this.flush();
+    // A keystroke's echo after a quiet spell goes out at once; only bursts wait to be joined.
+    const quiet = !this.timer && performance.now() - this.lastSent >= this.options.flushDelayMs;
+    if (quiet || this.size >= this.options.maxBatchBytes) this.flush();
     else this.timer ??= setTimeout(() => this.flush(), this.options.flushDelayMs);
   }
 
@@ -66,6 +69,7 @@ export class Batcher {
     const data = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks, this.size);
     this.chunks = [];
     this.size = 0;
+    this.lastSent = performance.now();
     this.send(data);
   }
 

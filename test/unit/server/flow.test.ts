@@ -30,18 +30,19 @@ describe('flow control', () => {
     expect(calls).toEqual([true, false]);
   });
 
-  it('batches small chunks and sends at maxBatchBytes at once', async () => {
+  it('sends the first chunk after quiet at once, joins a burst, and sends at maxBatchBytes', async () => {
     const sent: number[] = [];
     const batcher = new Batcher({ ...defaultFlow, flushDelayMs: 5, maxBatchBytes: 10 }, (d) =>
       sent.push(d.length),
     );
+    batcher.push(Buffer.alloc(1)); // after a quiet spell: at once (keystroke echo)
     batcher.push(Buffer.alloc(3));
     batcher.push(Buffer.alloc(3));
-    expect(sent).toEqual([]);
+    expect(sent).toEqual([1]);
     await new Promise((r) => setTimeout(r, 20));
-    expect(sent).toEqual([6]);
+    expect(sent).toEqual([1, 6]);
     batcher.push(Buffer.alloc(12));
-    expect(sent).toEqual([6, 12]);
+    expect(sent).toEqual([1, 6, 12]);
     batcher.dispose();
   });
 

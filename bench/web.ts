@@ -1,0 +1,182 @@
+/**
+ * Web server benchmarks, called by `npm run bench` as `bench(lab, say)`:
+ * - keystroke echo round trip through the server vs a node-pty spawned directly, both on a LOCAL
+ *   bash, so the difference is the server (WebSocket, batching, headless screen), not the VM;
+ * - throughput of `cat` of a 50 MB file to a WebSocket client that acks (flow control on), vs the
+ *   same cat read straight from a pty, plus the server's peak RSS growth and Ctrl-C after `yes`;
+ * - with the real lab: time from a command's end (OSC 133 D seen by the client) to the ✓ event.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { spawn } from 'node-pty';
+import type { Lab } from '../engine/sandbox/api.ts';
+import { localShell } from '../engine/server/local-lab.ts';
+import { Client, TermClient, testApp } from '../test/unit/server/harness.ts';
+import { loadLessons } from '../engine/lessons/load.ts';
+import { percentile, ms } from './stats.ts';
+
+type Say = (line: string) => void;
+const prompt = /local[#$] /;
+
+/** Echo of single keystrokes in a directly spawned pty: the floor the server adds to. */
+export async function echoDirect(n: number): Promise<number[]> {
+  const sh = localShell();
+  const pty = spawn(sh.file, sh.args, { cols: 100, rows: 30, env: process.env as Record<string, string> });
+  let out = '';
+  pty.onData((d) => (out += d));
+  await waitFor(() => prompt.test(out), 10_000);
+  const times: number[] = [];
+  for (let i = 0; i < n; i++) {
+    out = '';
+    const t = performance.now();
+    pty.write('x');
+    await waitFor(() => out.includes('x'), 5000);
+    times.push(performance.now() - t);
+    if (i % 50 === 49) pty.write('\x15'); // Ctrl-U: keep the line short
+  }
+  pty.kill();
+  return times;
+}
+
+/** The same through the server: browser-like client, binary frames, acks. */
+export async function echoServer(n: number): Promise<number[]> {
+  const app = await testApp();
+  try {
+    const c = new Client(app.url);
+    const t = TermClient.open(app, c, (await c.session()).token, { lesson: '01-files' });
+    await t.until(() => prompt.test(t.output), 20_000, 'the prompt');
+    const times: number[] = [];
+    for (let i = 0; i < n; i++) {
+      t.output = '';
+      const start = performance.now();
+      t.type('x');
+      await t.until(() => t.output.includes('x'), 5000, 'the echo');
+      times.push(performance.now() - start);
+      if (i % 50 === 49) t.type('\x15');
+    }
+    t.ws.close();
+    return times;
+  } finally {
+    await app.close();
+  }
+}
+
+function bigFile(mb: number): string {
+  const file = path.join(os.tmpdir(), `dockerlab-bench-${mb}mb.txt`);
+  if (!fs.existsSync(file) || fs.statSync(file).size !== mb * 1024 * 1024) {
+    const line =
+      'dockerlab throughput benchmark line, plain ASCII text 0123456789 abcdefghijklmnopqrstuvwxyz\n';
+    const block = line.repeat(Math.ceil(65536 / line.length)).slice(0, 65536);
+    const fd = fs.openSync(file, 'w');
+    for (let i = 0; i < mb * 16; i++) fs.writeSync(fd, block);
+    fs.closeSync(fd);
+  }
+  return file;
+}
+
+export async function catDirect(file: string): Promise<number> {
+  const sh = localShell();
+  const pty = spawn(sh.file, sh.args, { cols: 100, rows: 30, env: process.env as Record<string, string> });
+  let tail = '';
+  pty.onData((d) => (tail = (tail + d).slice(-200)));
+  await waitFor(() => prompt.test(tail), 10_000);
+  const t = performance.now();
+  pty.write(`cat ${file}; echo CAT-$((1+1))-DONE\r`);
+  await waitFor(() => tail.includes('CAT-2-DONE'), 300_000);
+  const elapsed = performance.now() - t;
+  pty.kill();
+  return elapsed;
+}
+
+export async function catServer(file: string): Promise<{ ms: number; rssGrowthMb: number; ctrlCMs: number }> {
+  const app = await testApp();
+  try {
+    const c = new Client(app.url);
+    const t = TermClient.open(app, c, (await c.session()).token, { lesson: '01-files' });
+    await t.until(() => prompt.test(t.output), 20_000, 'the prompt');
+    const rss0 = process.memoryUsage().rss;
+    let peak = rss0;
+    const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 50);
+    const start = performance.now();
+    t.type(`cat ${file}; echo CAT-$((1+1))-DONE\r`);
+    await t.until(() => t.output.includes('CAT-2-DONE'), 300_000, 'the end of cat');
+    const elapsed = performance.now() - start;
+    clearInterval(sampler);
+    // Ctrl-C after `yes`: how long until the prompt is back on the client.
+    t.type('yes\r');
+    await t.until(() => t.received > 0 && t.output.includes('y\r\ny\r\n'), 10_000, 'yes');
+    await new Promise((r) => setTimeout(r, 500));
+    t.output = '';
+    const c0 = performance.now();
+    t.type('\x03');
+    await t.until(() => /\^C\r\n[^]*local[#$] /.test(t.output), 10_000, 'the prompt after Ctrl-C');
+    const ctrlCMs = performance.now() - c0;
+    t.ws.close();
+    return { ms: elapsed, rssGrowthMb: (peak - rss0) / 1e6, ctrlCMs };
+  } finally {
+    await app.close();
+  }
+}
+
+/** Command end → ✓ with the real lab and lesson 15's first step; `lab` is lent, never stopped. */
+export async function commandToCheck(lab: Lab, runs: number): Promise<number[]> {
+  const lessons = (await loadLessons('lessons')).filter((l) => l.id.startsWith('15-'));
+  if (lessons.length === 0) throw new Error('lesson 15 (lessons/15-*.md) is missing');
+  const lent: Lab = { ...lab, hosts: lab.hosts, host: (n) => lab.host(n), down: async () => {} };
+  const { evaluateConditions } = await import('../engine/checks/evaluate.ts');
+  const app = await testApp({ lessons, provider: { start: async () => lent }, evaluate: evaluateConditions });
+  const times: number[] = [];
+  try {
+    for (let i = 0; i < runs; i++) {
+      const c = new Client(app.url); // a new learner each run: step 1 is the current step again
+      const t = TermClient.open(app, c, (await c.session()).token, { lesson: lessons[0]!.id });
+      // The prompt's end mark (OSC 133 B) says the shell is ready for input.
+      await t.until(() => t.output.includes('\x1b]133;B'), 300_000, 'the VM prompt');
+      t.output = '';
+      t.type('ip netns add ns1; ip netns add ns2; ip netns exec ns1 ip link set lo up\r');
+      await t.until(() => t.output.includes('\x1b]133;D;'), 60_000, 'the command end');
+      const end = performance.now();
+      await t.until(() => t.events.some((e) => e.type === 'check' && e.result.ok), 60_000, 'the ✓');
+      times.push(performance.now() - end);
+      t.ws.close();
+      await lab.host('host1').exec('ip netns del ns1; ip netns del ns2; true');
+    }
+  } finally {
+    await app.close();
+  }
+  return times;
+}
+
+async function waitFor(p: () => boolean, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!p()) {
+    if (Date.now() > deadline) throw new Error('benchmark timed out');
+    await new Promise((r) => setTimeout(r, 1));
+  }
+}
+
+export async function bench(lab: Lab, say: Say): Promise<void> {
+  const n = 200;
+  const direct = await echoDirect(n);
+  const served = await echoServer(n);
+  const p50d = percentile(direct, 50);
+  const p50s = percentile(served, 50);
+  say(
+    `键入回显（本机 bash）/ keystroke echo, local bash, ${n} keys: direct node-pty p50 ${ms(p50d)} p95 ${ms(percentile(direct, 95))}; ` +
+      `through the server p50 ${ms(p50s)} p95 ${ms(percentile(served, 95))}; server adds ×${(p50s / p50d).toFixed(2)} (p50)`,
+  );
+  const file = bigFile(50);
+  const d = await catDirect(file);
+  const s = await catServer(file);
+  const mbps = (t: number) => (50 / (t / 1000)).toFixed(1);
+  say(
+    `cat 50 MB: direct pty ${ms(d)} (${mbps(d)} MB/s); to an acking WebSocket client ${ms(s.ms)} (${mbps(s.ms)} MB/s), ` +
+      `×${(s.ms / d).toFixed(2)} slower; server RSS grew ≤ ${s.rssGrowthMb.toFixed(0)} MB; Ctrl-C after yes → prompt in ${ms(s.ctrlCMs)}`,
+  );
+  const checks = await commandToCheck(lab, 3);
+  say(
+    `命令结束到 ✓ / command end → ✓ (lesson 15 step 1, real lab, ${checks.length} runs): ` +
+      `p50 ${ms(percentile(checks, 50))}, max ${ms(Math.max(...checks))}`,
+  );
+}
