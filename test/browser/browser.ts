@@ -53,8 +53,8 @@ export function terminalText(page: Page): Promise<string> {
 export function stepStates(page: Page): Promise<string[]> {
   return page.evaluate(() => {
     const pageEl = document.querySelector('dl-app')?.shadowRoot?.querySelector('dl-lesson-page');
-    return [...(pageEl?.shadowRoot?.querySelectorAll('dl-step-card') ?? [])].map(
-      (c) => c.shadowRoot?.querySelector('.badge')?.getAttribute('data-state') ?? 'checking',
+    return Array.from(pageEl?.shadowRoot?.querySelectorAll('dl-step-card') ?? []).map(
+      (c: Element) => c.shadowRoot?.querySelector('.badge')?.getAttribute('data-state') ?? 'checking',
     );
   });
 }
