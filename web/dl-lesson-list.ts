@@ -2,14 +2,14 @@ import { LitElement, css, html } from 'lit';
 import { Task } from '@lit/task';
 import type { LessonSummary } from '../engine/protocol.ts';
 import { api, ApiFailure } from './api.ts';
-import { SettingsController, t } from './i18n.ts';
+import { SettingsController, currentLang, t } from './i18n.ts';
 
 /** The chapter list: every lesson with its length and how far the learner has come. */
 export class DlLessonList extends LitElement {
   private readonly settings = new SettingsController(this);
   private readonly lessons = new Task(this, {
-    task: () => api<LessonSummary[]>('GET', '/api/lessons'),
-    args: () => [],
+    task: ([lang]: readonly [string]) => api<LessonSummary[]>('GET', `/api/lessons?lang=${lang}`),
+    args: () => [currentLang()] as const,
   });
 
   static styles = css`

@@ -2,7 +2,7 @@ import { LitElement, css, html, nothing, type PropertyValues } from 'lit';
 import { Task } from '@lit/task';
 import type { LabStatus, LessonView, ProgressView, ServerEvent } from '../engine/protocol.ts';
 import { api, ApiFailure } from './api.ts';
-import { SettingsController, t } from './i18n.ts';
+import { SettingsController, currentLang, t } from './i18n.ts';
 import type { StepAction } from './dl-step-card.ts';
 import type { SocketState } from './term-socket.ts';
 import type { DlTerminal } from './dl-terminal.ts';
@@ -39,13 +39,14 @@ export class DlLessonPage extends LitElement {
   private readonly settings = new SettingsController(this);
 
   private readonly lesson = new Task(this, {
-    task: async ([id]: readonly [string]) => {
-      const view = await api<LessonView>('GET', `/api/lessons/${encodeURIComponent(id)}`);
+    task: async ([id, lang]: readonly [string, string]) => {
+      const view = await api<LessonView>('GET', `/api/lessons/${encodeURIComponent(id)}?lang=${lang}`);
       this.progress = view.progress;
-      this.activeHost = view.hosts[0] ?? 'host1';
+      if (!view.hosts.includes(this.activeHost)) this.activeHost = view.hosts[0] ?? 'host1';
       return view;
     },
-    args: () => [this.lessonId] as const,
+    // The language is an argument: switching it fetches the lesson's English text, if it has one.
+    args: () => [this.lessonId, currentLang()] as const,
   });
 
   constructor() {
@@ -231,7 +232,12 @@ export class DlLessonPage extends LitElement {
         if (ev.result.lessonId !== this.lessonId) return;
         const before = this.progress?.currentStep;
         this.checking = null;
-        this.progress = ev.progress;
+        // Hints come in the page's language from the API; the socket's copy is in Chinese.
+        const old = this.progress;
+        this.progress = {
+          ...ev.progress,
+          steps: ev.progress.steps.map((s, i) => (old?.steps[i] ? { ...s, hints: old.steps[i].hints } : s)),
+        };
         if (before !== ev.progress.currentStep) void this.updateComplete.then(() => this.scrollToCurrent());
         return;
       }
@@ -250,20 +256,21 @@ export class DlLessonPage extends LitElement {
   private async onStepAction(e: CustomEvent<{ step: number; action: StepAction }>): Promise<void> {
     const { step, action } = e.detail;
     const base = `/api/lessons/${encodeURIComponent(this.lessonId)}`;
+    const view = `${base}?lang=${currentLang()}`;
     this.error = null;
     try {
       if (action === 'check') {
         this.checking = step;
         await api('POST', `${base}/check`, { step });
         // The result also arrives over the socket; fetch the progress in case the socket is down.
-        this.progress = (await api<LessonView>('GET', base)).progress;
+        this.progress = (await api<LessonView>('GET', view)).progress;
         this.checking = null;
       } else if (action === 'hint') {
         await api('POST', `${base}/steps/${step}/hint`);
-        this.progress = (await api<LessonView>('GET', base)).progress;
+        this.progress = (await api<LessonView>('GET', view)).progress;
       } else if (action === 'solution') {
         await api('POST', `${base}/steps/${step}/solution`);
-        this.progress = (await api<LessonView>('GET', base)).progress;
+        this.progress = (await api<LessonView>('GET', view)).progress;
       } else {
         this.busyStep = step;
         this.progress = await api<ProgressView>('POST', `${base}/steps/${step}/skip`);
@@ -346,7 +353,11 @@ export class DlLessonPage extends LitElement {
   render() {
     void this.settings;
     return this.lesson.render({
-      pending: () => html`<p class="lesson">${t('加载中…', 'Loading…')}</p>`,
+      // Keep showing the page (and its terminals) while another language's text loads.
+      pending: () =>
+        this.lesson.value
+          ? this.page(this.lesson.value)
+          : html`<p class="lesson">${t('加载中…', 'Loading…')}</p>`,
       error: (e) => html`<p class="lesson error">${e instanceof ApiFailure ? t(e.text) : String(e)}</p>`,
       complete: (view) => this.page(view),
     });

@@ -1,7 +1,7 @@
 /** The JSON API under /api: a small table of routes, each a function of the learner and the URL's parts. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ApiError, LabStatus, SessionView } from '../protocol.ts';
-import { HttpError, type Course } from './course.ts';
+import { HttpError, type Course, type Lang } from './course.ts';
 import type { Learner, Store } from './store.ts';
 import { identify, setLearnerCookie } from './session.ts';
 import { logger } from '../log.ts';
@@ -20,6 +20,8 @@ export interface ApiContext {
 
 interface Call {
   learner: Learner;
+  /** `?lang=en` asks for the English text of lessons where there is one. */
+  lang: Lang;
   params: string[];
   body: Record<string, unknown>;
   req: IncomingMessage;
@@ -59,8 +61,12 @@ const routes: [string, RegExp, Handler][] = [
       return session(learner);
     },
   ],
-  ['GET', /^\/api\/lessons$/, (c, { learner }) => c.course.summaries(learner.id)],
-  ['GET', /^\/api\/lessons\/([\w-]+)$/, (c, { learner, params }) => c.course.view(learner.id, params[0]!)],
+  ['GET', /^\/api\/lessons$/, (c, { learner, lang }) => c.course.summaries(learner.id, lang)],
+  [
+    'GET',
+    /^\/api\/lessons\/([\w-]+)$/,
+    (c, { learner, params, lang }) => c.course.view(learner.id, params[0]!, lang),
+  ],
   [
     'POST',
     /^\/api\/lessons\/([\w-]+)\/check$/,
@@ -80,7 +86,7 @@ const routes: [string, RegExp, Handler][] = [
   [
     'POST',
     /^\/api\/lessons\/([\w-]+)\/steps\/(\d+)\/hint$/,
-    (c, { learner, params }) => c.course.hint(learner.id, params[0]!, stepParam(params[1])),
+    (c, { learner, params, lang }) => c.course.hint(learner.id, params[0]!, stepParam(params[1]), lang),
   ],
   [
     'POST',
@@ -125,6 +131,9 @@ export async function handleApi(
   res: ServerResponse,
   pathname: string,
 ): Promise<void> {
+  // `?lang=en` asks for the English twin of a lesson's text, where there is one.
+  const lang: Lang =
+    new URL(req.url ?? '/', 'http://localhost').searchParams.get('lang') === 'en' ? 'en' : 'zh';
   try {
     const match = routes.find(([m, re]) => m === req.method && re.test(pathname));
     if (!match)
@@ -132,7 +141,7 @@ export async function handleApi(
     const learner = identify(req, res, ctx.store);
     ctx.touch(learner.id);
     const params = match[1].exec(pathname)!.slice(1);
-    const value = await match[2](ctx, { learner, params, body: await readJson(req), req, res });
+    const value = await match[2](ctx, { learner, lang, params, body: await readJson(req), req, res });
     send(res, 200, value);
   } catch (e) {
     if (e instanceof HttpError) {

@@ -25,6 +25,7 @@ const log = logger('server');
 
 export interface AppOptions {
   lessons: Lesson[];
+  english?: Map<string, Lesson>;
   provider: LabProvider;
   evaluate: Evaluate;
   /** 0 picks a free port. */
@@ -62,13 +63,14 @@ export async function startApp(o: AppOptions): Promise<App> {
   });
   const course: Course = new Course({
     lessons: o.lessons,
+    english: o.english,
     store,
     evaluate: o.evaluate,
     labFor: (id, lesson) => labs.ensure(id, lesson),
     runningLab: (id, lessonId) => (labs.lessonOf(id) === lessonId ? labs.lab(id) : null),
     publish: (id, event) => hub.publish(id, event),
   });
-  const distDir = path.resolve(o.distDir ?? 'dist');
+  const distDir = path.resolve(o.distDir ?? path.join(import.meta.dirname, '../../dist'));
   const wss = new WebSocketServer({ noServer: true, maxPayload: 1024 * 1024 });
   let origins = new Set<string>();
   const apiCtx = {

@@ -11,7 +11,9 @@ import type { Lab } from '../sandbox/api.ts';
 import type { Evaluate } from './course.ts';
 import type { LabProvider } from './labs.ts';
 import { startApp } from './app.ts';
-import { loadLessons } from '../lessons/load.ts';
+import { englishTwin, loadLesson, loadLessons } from '../lessons/load.ts';
+import type { Lesson } from '../lessons/types.ts';
+import fs from 'node:fs';
 import { say } from '../log.ts';
 
 /** Loaded on the first check, so the server starts even while the checks are being worked on. */
@@ -32,6 +34,15 @@ function positive(name: string, fallback: number): number {
   return n;
 }
 
+async function englishTwins(lessons: Lesson[]): Promise<Map<string, Lesson>> {
+  const twins = new Map<string, Lesson>();
+  for (const l of lessons) {
+    const file = englishTwin(l.file);
+    if (fs.existsSync(file)) twins.set(l.id, await loadLesson(file));
+  }
+  return twins;
+}
+
 export async function main(args: string[]): Promise<number> {
   const { values } = parseArgs({ args, options: { port: { type: 'string' } } });
   const port = Number(values.port ?? process.env.PORT ?? 8080);
@@ -41,8 +52,10 @@ export async function main(args: string[]): Promise<number> {
   }
   const local = process.env.DOCKERLAB_LOCAL_SHELL === '1';
   const provider = local ? (await import('./local-lab.ts')).localProvider : vmProvider;
+  const lessons = await loadLessons(process.env.DOCKERLAB_LESSONS ?? 'lessons');
   const app = await startApp({
-    lessons: await loadLessons(process.env.DOCKERLAB_LESSONS ?? 'lessons'),
+    lessons,
+    english: await englishTwins(lessons),
     provider,
     evaluate,
     port,

@@ -17,6 +17,8 @@ import type {
   Text,
 } from '../protocol.ts';
 import type { Store } from './store.ts';
+
+export type Lang = 'zh' | 'en';
 import { logger } from '../log.ts';
 
 const log = logger('course');
@@ -34,6 +36,8 @@ export class HttpError extends Error {
 
 export interface CourseOptions {
   lessons: Lesson[];
+  /** English twins (`NN-slug.en.md`) by lesson id: shown when the page asks for English. */
+  english?: Map<string, Lesson>;
   store: Store;
   evaluate: Evaluate;
   /** The learner's lab, ready for the lesson (may start it: queue, boot, setup). */
@@ -63,11 +67,16 @@ export class Course {
     return lesson;
   }
 
-  summaries(learnerId: string): LessonSummary[] {
+  /** The lesson's text in `lang`: the English twin when asked for and present, else the Chinese. */
+  private text(id: string, lang: Lang): Lesson {
+    return (lang === 'en' ? this.o.english?.get(id) : undefined) ?? this.lesson(id);
+  }
+
+  summaries(learnerId: string, lang: Lang = 'zh'): LessonSummary[] {
     const passed = this.o.store.passedCounts(learnerId);
     return this.o.lessons.map((l) => ({
       id: l.id,
-      title: l.title,
+      title: this.text(l.id, lang).title,
       chapter: l.chapter,
       hosts: l.hosts,
       minutes: l.minutes,
@@ -76,13 +85,16 @@ export class Course {
     }));
   }
 
-  view(learnerId: string, lessonId: string): LessonView {
-    const l = this.lesson(lessonId);
+  view(learnerId: string, lessonId: string, lang: Lang = 'zh'): LessonView {
+    const zh = this.lesson(lessonId);
+    const text = this.text(lessonId, lang);
+    // A twin whose steps do not line up is not used for the steps (the linter reports it).
+    const l = text.steps.length === zh.steps.length ? text : { ...text, steps: zh.steps };
     return {
       id: l.id,
       title: l.title,
       chapter: l.chapter,
-      hosts: Array.from({ length: l.hosts }, (_, i) => `host${i + 1}`),
+      hosts: Array.from({ length: zh.hosts }, (_, i) => `host${i + 1}`),
       minutes: l.minutes,
       intro: l.intro,
       summary: l.summary,
@@ -92,12 +104,14 @@ export class Course {
         body: s.body,
         hintCount: s.hints.length,
       })),
-      progress: this.progress(learnerId, lessonId),
+      progress: this.progress(learnerId, lessonId, lang),
     };
   }
 
-  progress(learnerId: string, lessonId: string): ProgressView {
-    const l = this.lesson(lessonId);
+  progress(learnerId: string, lessonId: string, lang: Lang = 'zh'): ProgressView {
+    const zh = this.lesson(lessonId);
+    const text = this.text(lessonId, lang);
+    const l = text.steps.length === zh.steps.length ? text : zh;
     const p = this.o.store.progress(learnerId, lessonId);
     return {
       currentStep: Math.min(p.currentStep, l.steps.length),
@@ -127,10 +141,10 @@ export class Course {
     return this.progress(learnerId, lessonId);
   }
 
-  hint(learnerId: string, lessonId: string, index: number): HintView {
+  hint(learnerId: string, lessonId: string, index: number, lang: Lang = 'zh'): HintView {
     const step = this.step(lessonId, index);
     const open = this.o.store.openHint(learnerId, lessonId, index, step.hints.length);
-    return { hints: step.hints.slice(0, open) };
+    return { hints: this.progress(learnerId, lessonId, lang).steps[index]!.hints.slice(0, open) };
   }
 
   solution(learnerId: string, lessonId: string, index: number): SolutionView {
