@@ -128,8 +128,31 @@ export class DlLessonPage extends LitElement {
     .tab:focus-visible {
       outline: 2px solid var(--focus);
     }
-    .status {
+    .preview {
       margin-left: auto;
+      display: flex;
+      gap: 4px;
+      align-items: center;
+    }
+    .preview input {
+      width: 5em;
+      font: inherit;
+      background: #0d1117;
+      color: #e6edf3;
+      border: 1px solid #30363d;
+      border-radius: 4px;
+      padding: 1px 4px;
+    }
+    .preview button {
+      font: inherit;
+      background: transparent;
+      color: #c9d1d9;
+      border: 1px solid #30363d;
+      border-radius: 4px;
+      cursor: pointer;
+    }
+    .status {
+      margin-left: 12px;
     }
     .status .dot {
       display: inline-block;
@@ -223,6 +246,9 @@ export class DlLessonPage extends LitElement {
     const ev = e.detail;
     switch (ev.type) {
       case 'lab':
+        // The first time the machine is ready, put the cursor in the terminal: typing is next.
+        if (ev.status.state === 'ready' && this.lab.state !== 'ready')
+          void this.updateComplete.then(() => this.activeTerminal()?.focus());
         this.lab = ev.status;
         return;
       case 'checking':
@@ -281,6 +307,14 @@ export class DlLessonPage extends LitElement {
     } finally {
       if (action === 'skip') this.busyStep = null;
     }
+  }
+
+  /** Opens what a web server on that port of the current host answers, in a new tab. */
+  private openPreview(e: SubmitEvent): void {
+    e.preventDefault();
+    const port = Number(new FormData(e.target as HTMLFormElement).get('port') || 80);
+    if (Number.isInteger(port) && port > 0 && port < 65536)
+      window.open(`/preview/${this.activeHost}/${port}/`, '_blank', 'noopener');
   }
 
   private resume(): void {
@@ -420,6 +454,13 @@ export class DlLessonPage extends LitElement {
                 )
               : html`<span>root@${view.hosts[0]}</span>`
           }
+          <form class="preview" @submit=${this.openPreview}>
+            <label
+              >${t('预览端口', 'Preview port')}
+              <input name="port" type="number" min="1" max="65535" placeholder="80"
+            /></label>
+            <button type="submit">${t('打开', 'Open')}</button>
+          </form>
           <span class="status ${ready ? 'ready' : ''}" data-lab=${this.lab.state}>
             <span class="dot"></span
             >${ready ? t('实验机器已就绪', 'Lab ready') : t('实验机器未就绪', 'Lab not ready')}
