@@ -74,6 +74,19 @@ describe('web app with a local shell', () => {
     await shot(page, 'local-lesson-done');
   });
 
+  it('keeps up with `yes` through acks, and Ctrl-C gets the prompt back', async () => {
+    await typeInTerminal(page, 'clear; yes\n');
+    await page.waitForTimeout(1500);
+    await page.keyboard.press('Control+C');
+    // Without working acks the server would stay paused and the prompt would never arrive.
+    await until(
+      async () => /\^C\s*\n\s*local[#$]/.test(await terminalText(page)),
+      5000,
+      'the prompt after Ctrl-C',
+    );
+    await typeInTerminal(page, 'clear\n');
+  });
+
   it('switches to English and to the dark theme', async () => {
     await page.getByRole('button', { name: 'Language / 语言' }).click();
     await expect
