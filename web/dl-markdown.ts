@@ -40,8 +40,6 @@ export class DlMarkdown extends LitElement {
       .code pre {
         margin: 0;
         padding: 0.6em 0.8em;
-        /* room for the copy / run buttons in the top right corner */
-        padding-right: 13em;
         overflow-x: auto;
         font-size: 13.5px;
         line-height: 1.5;
@@ -51,11 +49,10 @@ export class DlMarkdown extends LitElement {
         padding: 0;
       }
       .actions {
-        position: absolute;
-        top: 5px;
-        right: 6px;
+        float: right;
         display: flex;
         gap: 6px;
+        padding: 5px 6px 0 8px;
       }
       .actions button {
         font: inherit;

@@ -38,8 +38,8 @@ const marked = new Marked({
         ? '<button type="button" class="run" data-action="run">在终端运行</button>'
         : '';
       return (
-        `<div class="code"><pre><code class="hljs" data-lang="${escapeHtml(language)}">${body}</code></pre>` +
-        `<div class="actions"><button type="button" data-action="copy">复制</button>${run}</div></div>`
+        `<div class="code"><div class="actions"><button type="button" data-action="copy">复制</button>${run}</div>` +
+        `<pre><code class="hljs" data-lang="${escapeHtml(language)}">${body}</code></pre></div>`
       );
     },
     link({ href, text }: Tokens.Link): string {

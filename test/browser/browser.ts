@@ -59,8 +59,16 @@ export function stepStates(page: Page): Promise<string[]> {
   });
 }
 
-/** Clicks into the terminal and types, the way a learner does. */
+/** True when the terminal's last line is a shell prompt waiting for input. */
+async function atPrompt(page: Page): Promise<boolean> {
+  const lines = (await terminalText(page)).split('\n').filter((l) => l.trim() !== '');
+  return /[#$]$/.test(lines.at(-1) ?? '');
+}
+
+/** Clicks into the terminal, waits for the prompt, and types, the way a learner does. */
 export async function typeInTerminal(page: Page, text: string): Promise<void> {
+  const deadline = Date.now() + 120_000;
+  while (!(await atPrompt(page)) && Date.now() < deadline) await page.waitForTimeout(100);
   await page.locator('dl-terminal:not([hidden])').click();
   await page.keyboard.type(text, { delay: 5 });
 }
