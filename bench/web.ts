@@ -132,7 +132,11 @@ export async function commandToCheck(lab: Lab, runs: number): Promise<number[]> 
       const c = new Client(app.url); // a new learner each run: step 1 is the current step again
       const t = TermClient.open(app, c, (await c.session()).token, { lesson: lessons[0]!.id });
       // The prompt's end mark (OSC 133 B) says the shell is ready for input.
-      await t.until(() => t.output.includes('\x1b]133;B'), 300_000, 'the VM prompt');
+      await t
+        .until(() => t.output.includes('\x1b]133;B'), 300_000, 'the VM prompt')
+        .catch((e: Error) => {
+          throw new Error(`${e.message}; events: ${JSON.stringify(t.events)}`);
+        });
       t.output = '';
       t.type('ip netns add ns1; ip netns add ns2; ip netns exec ns1 ip link set lo up\r');
       await t.until(() => t.output.includes('\x1b]133;D;'), 60_000, 'the command end');
