@@ -82,11 +82,40 @@ export class Vm {
 
   /** Connects to the agent line and serves it as a mux socket at `<name>.sock`. */
   async attach(timeoutMs: number): Promise<Mux> {
+    if (this.spec.incoming) await this.resume(timeoutMs);
     const agent = await connectWhenReady(this.file('agent'), this.exited, timeoutMs);
     this.mux = new Mux(agent);
     await this.mux.listen(this.file('sock'));
     await this.mux.waitForAgent(timeoutMs);
     return this.mux;
+  }
+
+  /**
+   * A snapshot is saved from a paused VM, so the resumed one stays paused once its state is
+   * loaded: wait for the load, then continue it.
+   */
+  private async resume(timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    let qmp: Qmp | null = null;
+    while (!qmp) {
+      qmp = await Qmp.connect(this.file('qmp')).catch(() => null);
+      if (!qmp) {
+        if (Date.now() > deadline || this.process.exitCode !== null) throw new Error(`QEMU did not start; see ${this.file('qemu.log')}`);
+        await sleep(50);
+      }
+    }
+    try {
+      for (;;) {
+        const { status } = (await qmp.command('query-status')) as { status: string };
+        if (status === 'paused' || status === 'postmigrate' || status === 'running') break;
+        if (status !== 'inmigrate') throw new Error(`resuming the snapshot failed: VM status ${status}; see ${this.file('qemu.log')}`);
+        if (Date.now() > deadline) throw new Error('loading the snapshot took too long');
+        await sleep(50);
+      }
+      await qmp.command('cont');
+    } finally {
+      qmp.close();
+    }
   }
 
   /** A client of our own mux, for the owner's commands (identity, readiness, provisioning). */
