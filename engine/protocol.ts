@@ -21,6 +21,8 @@ export interface SessionView {
   name: string | null;
   /** Must be sent as `?token=` on the terminal WebSocket; it binds the socket to this learner. */
   token: string;
+  /** The server has a class code: learners may sign in by name to find their progress anywhere. */
+  classCode: boolean;
 }
 
 export interface LessonSummary {

@@ -132,7 +132,10 @@ export class DlApp extends LitElement {
           complete: (s) =>
             m
               ? html`<dl-lesson-page lesson-id=${m[1]!} token=${s.token}></dl-lesson-page>`
-              : html`<dl-lesson-list></dl-lesson-list>`,
+              : html`<dl-lesson-list
+                  .session=${s}
+                  @dl-signed-in=${() => this.session.run()}
+                ></dl-lesson-list>`,
         })}
       </main>
     `;

@@ -1,11 +1,15 @@
 import { LitElement, css, html } from 'lit';
 import { Task } from '@lit/task';
-import type { LessonSummary } from '../engine/protocol.ts';
+import type { LessonSummary, SessionView } from '../engine/protocol.ts';
+import './dl-class-sign-in.ts';
 import { api, ApiFailure } from './api.ts';
 import { SettingsController, currentLang, t } from './i18n.ts';
 
 /** The chapter list: every lesson with its length and how far the learner has come. */
 export class DlLessonList extends LitElement {
+  static properties = { session: { attribute: false } };
+  declare session: SessionView;
+
   private readonly settings = new SettingsController(this);
   private readonly lessons = new Task(this, {
     task: ([lang]: readonly [string]) => api<LessonSummary[]>('GET', `/api/lessons?lang=${lang}`),

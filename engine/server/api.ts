@@ -30,10 +30,11 @@ interface Call {
 
 type Handler = (ctx: ApiContext, call: Call) => unknown;
 
-const session = (learner: Learner): SessionView => ({
+const session = (learner: Learner, c: ApiContext): SessionView => ({
   learnerId: learner.id,
   name: learner.name,
   token: learner.token,
+  classCode: c.classCode !== undefined,
 });
 
 function stepParam(s: string | undefined): number {
@@ -44,7 +45,7 @@ function stepParam(s: string | undefined): number {
 }
 
 const routes: [string, RegExp, Handler][] = [
-  ['GET', /^\/api\/session$/, (_c, { learner }) => session(learner)],
+  ['GET', /^\/api\/session$/, (c, { learner }) => session(learner, c)],
   [
     'POST',
     /^\/api\/session$/,
@@ -58,7 +59,7 @@ const routes: [string, RegExp, Handler][] = [
       }
       const learner = c.store.learnerByName(name) ?? c.store.createLearner(name);
       setLearnerCookie(res, learner);
-      return session(learner);
+      return session(learner, c);
     },
   ],
   ['GET', /^\/api\/lessons$/, (c, { learner, lang }) => c.course.summaries(learner.id, lang)],

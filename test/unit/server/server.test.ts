@@ -3,7 +3,13 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client, TermClient, testApp } from './harness.ts';
-import type { CheckView, LessonSummary, LessonView, ServerEvent } from '../../../engine/protocol.ts';
+import type {
+  CheckView,
+  LessonSummary,
+  LessonView,
+  ServerEvent,
+  SessionView,
+} from '../../../engine/protocol.ts';
 import type { App } from '../../../engine/server/app.ts';
 import { defaultFlow } from '../../../engine/server/flow.ts';
 
@@ -200,6 +206,29 @@ describe('server', () => {
       t.ws.close();
     } finally {
       web.close();
+    }
+  });
+
+  it('signs a learner in by class code and name, on any computer', async () => {
+    const classApp = await testApp({ classCode: 'docker-2026' });
+    try {
+      const first = new Client(classApp.url);
+      expect((await first.session()).classCode).toBe(true);
+      const wrong = await first.json('POST', '/api/session', { classCode: 'nope', name: '小李' });
+      expect(wrong.status).toBe(403);
+      const signed = await first.json<SessionView>('POST', '/api/session', {
+        classCode: 'docker-2026',
+        name: '小李',
+      });
+      expect(signed.body.name).toBe('小李');
+      const elsewhere = new Client(classApp.url);
+      const again = await elsewhere.json<SessionView>('POST', '/api/session', {
+        classCode: 'docker-2026',
+        name: '小李',
+      });
+      expect(again.body.learnerId).toBe(signed.body.learnerId);
+    } finally {
+      await classApp.close();
     }
   });
 });
