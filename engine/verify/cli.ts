@@ -5,11 +5,13 @@
  */
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { say } from '../log.ts';
+import { logger, say } from '../log.ts';
 import { loadLesson, lessonFiles } from '../lessons/load.ts';
 import type { Lesson } from '../lessons/types.ts';
 import { formatStep, formatVerdict } from './report.ts';
 import { verifyLesson, type LessonVerdict, type VerifyDeps } from './verify.ts';
+
+const log = logger('verify');
 
 const usage = `用法 / usage: dockerlab verify [课程 lesson ...] [options]
   --all 或不写课程：验证全部 / --all or no lesson: verify them all
@@ -35,10 +37,29 @@ export async function resolveLessons(names: string[], dir = 'lessons'): Promise<
   );
 }
 
+/** How long to wait for a free VM when others' labs fill the machine (DOCKERLAB_MAX_VMS). */
+const capacityWaitMs = 15 * 60_000;
+const capacityPollMs = 10_000;
+
 export async function defaultDeps(): Promise<VerifyDeps> {
-  const { startLab } = await import('../sandbox/lab.ts');
+  const { startLab, LabCapacityError } = await import('../sandbox/lab.ts');
   const { evaluateConditions } = await import('../checks/evaluate.ts');
-  return { startLab: (o) => startLab(o), evaluate: (c, lab) => evaluateConditions(c, lab) };
+  return {
+    // Labs of the server or of other test runs may hold every VM for a while: wait rather than fail.
+    startLab: async (o) => {
+      const deadline = Date.now() + capacityWaitMs;
+      for (;;) {
+        try {
+          return await startLab(o);
+        } catch (e) {
+          if (!(e instanceof LabCapacityError) || Date.now() > deadline) throw e;
+          log.info('waiting for a free VM', { lesson: o.label, error: e.message });
+          await new Promise((r) => setTimeout(r, capacityPollMs));
+        }
+      }
+    },
+    evaluate: (c, lab) => evaluateConditions(c, lab),
+  };
 }
 
 export async function main(args: string[]): Promise<number> {
