@@ -33,7 +33,7 @@ const until = (p: () => Promise<boolean>, ms: number, what: string) =>
 describe('web app with a local shell', () => {
   it('lists the chapters in Chinese', async () => {
     await page.goto(app.url);
-    await expect.poll(() => page.locator('dl-lesson-list a').count()).toBe(1);
+    await expect.poll(() => page.locator('dl-lesson-list a').count()).toBe(2);
     expect(await page.locator('dl-lesson-list h1').textContent()).toBe('课程目录');
     await shot(page, 'local-list');
   });

@@ -31,7 +31,7 @@ describe('server', () => {
     expect(c.cookie).toMatch(/^dl_sid=/);
     expect(s.token.length).toBeGreaterThan(10);
     const lessons = await c.json<LessonSummary[]>('GET', '/api/lessons');
-    expect(lessons.body.map((l) => l.id)).toEqual([lessonId]);
+    expect(lessons.body.map((l) => l.id)).toEqual([lessonId, '02-two-hosts']);
     const view = await c.json<LessonView>('GET', `/api/lessons/${lessonId}`);
     expect(view.body.steps[0]!.hintCount).toBe(2);
     // Neither the check nor the solution goes to the page unasked.
@@ -230,5 +230,22 @@ describe('server', () => {
     } finally {
       await classApp.close();
     }
+  });
+
+  it('gives each host of a multi-host lesson its own shell, and no others', async () => {
+    const c = new Client(app.url);
+    const { token } = await c.session();
+    const t1 = TermClient.open(app, c, token, { lesson: '02-two-hosts', host: 'host1' });
+    const t2 = TermClient.open(app, c, token, { lesson: '02-two-hosts', host: 'host2' });
+    await t1.until(() => /local[#$] /.test(t1.output), 20_000, 'host1 prompt');
+    await t2.until(() => /local[#$] /.test(t2.output), 20_000, 'host2 prompt');
+    t2.type('echo only-on-$((1+1))\r');
+    await t2.until(() => t2.output.includes('only-on-2'), 10_000, 'host2 echo');
+    expect(t1.output).not.toContain('only-on-2');
+    await expect(
+      TermClient.open(app, c, token, { lesson: '02-two-hosts', host: 'host3' }).opened,
+    ).rejects.toThrow('HTTP 404');
+    t1.ws.close();
+    t2.ws.close();
   });
 });
