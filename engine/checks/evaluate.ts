@@ -4,7 +4,7 @@
  * runs too long becomes a named error that says which kind and line failed, never a crash.
  */
 import { inspectLab } from '../inspect/inspect.ts';
-import type { HostState } from '../inspect/types.ts';
+import type { HostState, Skippable } from '../inspect/types.ts';
 import type { Condition } from '../lessons/types.ts';
 import type { Lab } from '../sandbox/api.ts';
 import { parseCondition } from './index.ts';
@@ -31,11 +31,21 @@ export interface EvalOptions {
 
 export async function evaluateConditions(conditions: Condition[], lab: Lab): Promise<StepResult> {
   const t0 = Date.now();
-  const states = await inspectLab(lab);
+  const states = await inspectLab(lab, { skip: skippable(conditions) });
   const exec: CheckContext['exec'] = (host, script, timeoutMs) =>
     lab.host(host).exec(script, { timeoutMs: timeoutMs ?? 30_000 });
   const conds = await evaluateStates(conditions, states, { exec, defaultHost: lab.hosts[0]!.name });
   return { ok: conds.every((c) => c.ok), conditions: conds, elapsedMs: Date.now() - t0 };
+}
+
+/** What no condition of the step looks at: daemon info only for `daemon`, images for `image`/`container`. */
+export function skippable(conditions: Condition[]): Skippable[] {
+  const used = new Set(conditions.map((c) => c.kind));
+  const skip: Skippable[] = [];
+  if (!used.has('daemon')) skip.push('info');
+  if (!used.has('image') && !used.has('container')) skip.push('images');
+  if (!used.has('image')) skip.push('history');
+  return skip;
 }
 
 /** The pure part, for unit tests: conditions over given snapshots, probes through `exec`. */

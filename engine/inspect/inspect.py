@@ -4,17 +4,20 @@ Docker state. Sent as stdin to `python3 -` in one exec round trip (see inspect.t
 Speed matters (QEMU TCG, every process spawn costs tens of ms), so:
 - namespaces are found by scanning /proc once (inode of /proc/PID/ns/net), not with lsns;
 - each network namespace costs ONE `ip -b -` process (links+addresses and routes in a batch),
-  entered with setns(2) in the child before exec, started all at once and read afterwards;
-- Docker is read through its API on the unix socket (http.client), a few requests in parallel,
-  never the docker CLI (a Go binary that takes ~0.5 s to start under TCG).
+  all started at once and read afterwards;
+- Docker is read through its API on the unix socket with a bare HTTP/1.0 client, a few requests in
+  parallel, never the docker CLI (a Go binary that takes ~0.5 s to start under TCG);
+- only cheap modules are imported, and inspect.ts runs `python3 -S` (no site): under TCG, site
+  costs ~200 ms and http.client/concurrent.futures/ctypes another ~500 ms of imports.
 A failing part is recorded in `errors` and the rest still works (e.g. dockerd stopped).
 """
-import concurrent.futures, ctypes, http.client, json, os, re, socket, subprocess, time
+import json, os, re, socket, subprocess, sys, threading, time
 
 T0 = time.monotonic()
-CLONE_NEWNET = 0x40000000
 ERRORS = []
-LIBC = ctypes.CDLL(None, use_errno=True)
+# Parts a caller may skip because its conditions do not need them: `info` (GET /info takes
+# ~0.8 s under TCG), `images` (list + inspect of each), `history` (of each image).
+SKIP = set(sys.argv[sys.argv.index("--skip") + 1].split(",")) if "--skip" in sys.argv else set()
 NS_TYPES = ("net", "uts", "pid", "mnt", "ipc", "user", "cgroup")
 SYSCTLS = (
     "net.ipv4.ip_forward",
@@ -72,25 +75,15 @@ def scan_processes():
     return procs
 
 
-def setns_to(path):
-    def enter():
-        fd = os.open(path, os.O_RDONLY)
-        if LIBC.setns(fd, CLONE_NEWNET) != 0:
-            os._exit(97)
-        os.close(fd)
-
-    return enter
-
-
 def start_ip(entry, host):
-    """One `ip` per namespace: `addr show` (links with details and addresses) and all routes."""
-    return subprocess.Popen(
-        ["ip", "-j", "-d", "-b", "-"],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        preexec_fn=None if host else setns_to(entry),
-    )
+    """One `ip` per namespace: `addr show` (links with details and addresses) and all routes.
+    HACK: `ip -n NAME` opens /run/netns/NAME, so `../../proc/PID/ns/net` reaches a container's
+    namespace too; this lets ip do the setns itself (no preexec_fn, which would also stop
+    subprocess from using vfork, nor ctypes, which is slow to import)."""
+    argv = ["ip", "-j", "-d", "-b", "-"]
+    if not host:
+        argv[1:1] = ["-n", entry[len("/run/netns/"):] if entry.startswith("/run/netns/") else "../.." + entry]
+    return subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
 
 def json_docs(text):
@@ -195,6 +188,8 @@ def parse_iptables(text):
     for line in text.splitlines():
         if line.startswith("*"):
             table = line[1:].strip()
+            if table not in ("filter", "nat"):
+                table = None
         elif line.startswith(":") and table:
             parts = line[1:].split()
             policies.append({"table": table, "chain": parts[0], "policy": parts[1]})
@@ -295,28 +290,79 @@ def parse_ovs(text):
 
 
 # ---------------------------------------------------------------- docker
-class UnixHTTP(http.client.HTTPConnection):
-    def __init__(self, path):
-        super().__init__("localhost", timeout=4)
-        self.path = path
-
-    def connect(self):
-        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self.sock.settimeout(4)
-        self.sock.connect(self.path)
-
-
 def api(path):
-    c = UnixHTTP("/var/run/docker.sock")
+    """GET over /var/run/docker.sock. HTTP/1.0, so dockerd answers without chunking and closes."""
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.settimeout(4)
     try:
-        c.request("GET", path)
-        r = c.getresponse()
-        body = r.read()
-        if r.status != 200:
-            raise RuntimeError("GET %s -> %d %s" % (path, r.status, body[:200]))
-        return json.loads(body)
+        s.connect("/var/run/docker.sock")
+        s.sendall(("GET %s HTTP/1.0\r\nHost: docker\r\n\r\n" % path).encode())
+        chunks = []
+        while True:
+            b = s.recv(65536)
+            if not b:
+                break
+            chunks.append(b)
     finally:
-        c.close()
+        s.close()
+    head, _, body = b"".join(chunks).partition(b"\r\n\r\n")
+    status = head.split(b" ", 2)[1:2]
+    if status != [b"200"]:
+        raise RuntimeError("GET %s -> %s %s" % (path, head[:60], body[:200]))
+    return json.loads(body)
+
+
+class Pool:
+    """A few threads for Docker API calls (concurrent.futures is slow to import)."""
+
+    def __init__(self, n):
+        self.n, self.jobs, self.lock, self.threads = n, [], threading.Lock(), []
+
+    def submit(self, fn, *args):
+        job = {"fn": fn, "args": args, "done": threading.Event()}
+        with self.lock:
+            self.jobs.append(job)
+            if len(self.threads) < self.n:
+                t = threading.Thread(target=self.work, daemon=True)
+                self.threads.append(t)
+                t.start()
+        return Future(job)
+
+    def work(self):
+        while True:
+            with self.lock:
+                pending = [j for j in self.jobs if "taken" not in j]
+                if not pending:
+                    self.threads.remove(threading.current_thread())
+                    return
+                job = pending[0]
+                job["taken"] = True
+            try:
+                job["value"] = job["fn"](*job["args"])
+            except Exception as e:  # noqa: BLE001 -- handed to whoever waits for it
+                job["error"] = e
+            job["done"].set()
+
+
+class Done:
+    def __init__(self, value):
+        self.value = value
+
+    def result(self):
+        return self.value
+
+
+class Future:
+    def __init__(self, job):
+        self.job = job
+
+    def result(self):
+        self.job["done"].wait(10)
+        if "error" in self.job:
+            raise self.job["error"]
+        if "value" not in self.job:
+            raise TimeoutError("docker API call did not finish")
+        return self.job["value"]
 
 
 def kv_list(items):
@@ -417,7 +463,7 @@ def image_of(i, hist):
 
 
 def docker_state(pool, pid_ns):
-    out = {"running": False, "containers": [], "images": [], "networks": [], "volumes": [], "info": None}
+    out = {"running": False, "containers": [], "images": [], "networks": [], "volumes": [], "info": None, "skipped": sorted(SKIP)}
     raw = read("/etc/docker/daemon.json")
     out["daemonJson"] = {"present": raw is not None, "text": raw or ""}
     if raw is not None:
@@ -426,18 +472,21 @@ def docker_state(pool, pid_ns):
         except ValueError as e:
             out["daemonJson"]["error"] = str(e)
     try:
+        # /info first: it is the slowest answer, the rest runs beside it.
+        info_f = pool.submit(api, "/info") if "info" not in SKIP else Done(None)
         listing = pool.submit(api, "/containers/json?all=1")
-        imgs = pool.submit(api, "/images/json")
-        info_f, nets_f, vols_f = pool.submit(api, "/info"), pool.submit(api, "/networks"), pool.submit(api, "/volumes")
+        imgs = pool.submit(api, "/images/json") if "images" not in SKIP else None
+        nets_f, vols_f = pool.submit(api, "/networks"), pool.submit(api, "/volumes")
         cfuts = [pool.submit(api, "/containers/%s/json" % c["Id"]) for c in listing.result()]
-        ilist = imgs.result()
-        ifuts = [(pool.submit(api, "/images/%s/json" % i["Id"]), pool.submit(api, "/images/%s/history" % i["Id"])) for i in ilist]
+        ilist = imgs.result() if imgs else []
+        none = Done([])
+        ifuts = [(pool.submit(api, "/images/%s/json" % i["Id"]), pool.submit(api, "/images/%s/history" % i["Id"]) if "history" not in SKIP else none) for i in ilist]
         info = info_f.result()
     except Exception as e:  # noqa: BLE001 -- any failure means "dockerd is not answering"
         out["error"] = "%s: %s" % (type(e).__name__, e)
         return out
     out["running"] = True
-    out["info"] = {
+    out["info"] = None if info is None else {
         "serverVersion": info.get("ServerVersion", ""),
         "labels": info.get("Labels") or [],
         "debug": bool(info.get("Debug")),
@@ -519,8 +568,17 @@ def sysctls():
     return out
 
 
+PHASES = {}
+
+
+def mark(name):
+    PHASES[name] = round((time.monotonic() - T0) * 1000)
+
+
 def main():
+    mark("start")
     procs = scan_processes()
+    mark("procs")
     nss = namespaces(procs)
     # Start every slow process first, then do in-process work while they run.
     ips = []
@@ -536,7 +594,8 @@ def main():
             p.stdin.close()
             p.stdin = None  # else communicate() flushes the closed pipe and raises
     side = {}
-    for name, argv in (("iptables", ["iptables-save", "-t", "filter"]), ("nat", ["iptables-save", "-t", "nat"]), ("ss", ["ss", "-ltnuHp"])):
+    # One iptables-save for all tables (each spawn costs); only filter and nat are kept.
+    for name, argv in (("iptables", ["iptables-save"]), ("ss", ["ss", "-ltnuHp"])):
         try:
             side[name] = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         except OSError as e:
@@ -549,9 +608,10 @@ def main():
         except OSError as e:
             err("ovs", e)
 
+    mark("spawned")
     pid_ns = {p["pid"]: p["ns"].get("net") for p in procs}
-    with concurrent.futures.ThreadPoolExecutor(max_workers=6) as pool:
-        docker = docker_state(pool, pid_ns)
+    docker = docker_state(Pool(4), pid_ns)
+    mark("docker")
     for c in docker["containers"]:
         if c["pid"]:
             c["cgroup"] = cgroup_of(c["pid"])
@@ -570,6 +630,7 @@ def main():
         except (ValueError, IndexError) as x:
             err("ip in netns %s" % ns["id"], "%s %s" % (x, e[:200]))
     resolve_veths(nss)
+    mark("ip")
 
     result = {
         "version": 1,
@@ -585,18 +646,14 @@ def main():
         "docker": docker,
         "history": history(),
     }
-    for name in ("iptables", "nat"):
-        p = side.get(name)
-        if not p:
-            continue
+    p = side.get("iptables")
+    if p:
         out, e = p.communicate(timeout=10)
         if p.returncode == 0:
             rules, pol = parse_iptables(out.decode("utf-8", "replace"))
-            result["iptables"]["available"] = True
-            result["iptables"]["rules"] += rules
-            result["iptables"]["policies"] += pol
+            result["iptables"] = {"available": True, "rules": rules, "policies": pol}
         else:
-            err(name, e.decode("utf-8", "replace")[:200])
+            err("iptables", e.decode("utf-8", "replace")[:200])
     if "ss" in side:
         out, _ = side["ss"].communicate(timeout=10)
         result["sockets"] = parse_ss(out.decode("utf-8", "replace"))
@@ -607,6 +664,8 @@ def main():
         except (ValueError, KeyError) as x:
             result["ovs"]["running"] = False
             err("ovs", "%s %s" % (x, e.decode("utf-8", "replace")[:200]))
+    mark("end")
+    result["phases"] = PHASES
     result["errors"] = ERRORS
     result["elapsedMs"] = round((time.monotonic() - T0) * 1000)
     print(json.dumps(result, separators=(",", ":")))

@@ -233,13 +233,19 @@ export interface DockerState {
   /** False when the API on /var/run/docker.sock did not answer (dockerd stopped or broken). */
   running: boolean;
   error?: string;
+  /** Null when dockerd is down, or when `info` was skipped (see InspectOptions). */
   info: DaemonInfo | null;
+  /** Parts this snapshot left out on purpose. */
+  skipped: Skippable[];
   daemonJson: { present: boolean; text: string; config?: Record<string, unknown>; error?: string };
   containers: Container[];
   images: Image[];
   networks: DockerNetwork[];
   volumes: Volume[];
 }
+
+/** Slow parts of a snapshot a caller may leave out when its conditions do not look at them. */
+export type Skippable = 'info' | 'images' | 'history';
 
 export interface HostState {
   version: 1;
@@ -265,6 +271,8 @@ export interface HostState {
   docker: DockerState;
   /** ~/.bash_history, oldest first; `t` is the HISTTIMEFORMAT timestamp when present. */
   history: { t: number | null; cmd: string }[];
+  /** Milliseconds since the script started, at the end of each phase (for the benchmark). */
+  phases?: Record<string, number>;
 }
 
-export { inspectHost, inspectLab } from './inspect.ts';
+export { inspectHost, inspectLab, type InspectOptions } from './inspect.ts';

@@ -38,7 +38,7 @@ tableTest('addr', {
     },
     {
       state: 'netns-veth',
-      params: { dev: 'eth0', netns: 'ns1', addr: '192.168.0.11/24' },
+      params: { dev: 'veth-zz', netns: 'ns1', addr: '192.168.0.11/24' },
       messageId: 'noDev',
     },
     {

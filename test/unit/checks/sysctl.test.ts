@@ -5,7 +5,7 @@ tableTest('sysctl', {
     { state: 'bare', params: { key: 'net.ipv4.ip_forward', value: 1 } },
     {
       state: 'netns-veth',
-      params: { key: 'net.ipv4.ip_forward', value: '0', netns: 'ns1' },
+      params: { key: 'net.ipv4.ip_forward', value: '1', netns: 'ns1' },
       name: 'a namespace has its own (probe)',
     },
     {
