@@ -80,6 +80,7 @@ export async function main(args: string[]): Promise<number> {
       const lab = await attachLab(id);
       const script = cmd.length === 1 ? cmd[0]! : cmd.map(shellQuote).join(' ');
       const r = await lab.host(host).exec(script, { timeoutMs: Number(process.env.DOCKERLAB_EXEC_TIMEOUT_MS ?? 600_000) });
+      lab.detach();
       process.stdout.write(r.stdout);
       process.stderr.write(r.stderr);
       if (r.timedOut) process.stderr.write('命令超时 / the command timed out\n');

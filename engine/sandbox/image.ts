@@ -199,11 +199,11 @@ async function withLock<T>(name: string, work: () => Promise<T>): Promise<T> {
   }
 }
 
+/** Whether a process runs (a zombie, dead but not yet reaped by its parent, does not). */
 export function isAlive(pid: number): boolean {
   if (!pid) return false;
   try {
-    process.kill(pid, 0);
-    return true;
+    return !/^\d+ \(.*\) Z/.test(fs.readFileSync(`/proc/${pid}/stat`, 'utf8'));
   } catch {
     return false;
   }

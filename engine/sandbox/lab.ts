@@ -156,7 +156,12 @@ async function waitReady(id: string, pid: number): Promise<Lab> {
   }
 }
 
-export async function attachLab(id: string): Promise<Lab> {
+/** A lab as seen from this process; `detach` closes this process's connections to it. */
+export interface LabHandle extends Lab {
+  detach(): void;
+}
+
+export async function attachLab(id: string): Promise<LabHandle> {
   const dir = labDir(id);
   if (!fs.existsSync(path.join(dir, 'lab.json'))) {
     throw new Error(`no lab "${id}": see \`dockerlab sandbox list\` for the running ones`);
@@ -172,6 +177,7 @@ export async function attachLab(id: string): Promise<Lab> {
       return host;
     },
     down: () => stopLab(id),
+    detach: () => hosts.forEach((h) => h.detach()),
   };
 }
 
@@ -197,6 +203,11 @@ class Host implements SandboxHost {
       this.client = null; // reconnect next time (the lab may have been reset)
       throw e;
     }
+  }
+
+  detach(): void {
+    void this.client?.then((c) => c.close()).catch(() => undefined);
+    this.client = null;
   }
 
   shellCommand() {
