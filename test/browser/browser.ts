@@ -62,7 +62,7 @@ export function stepStates(page: Page): Promise<string[]> {
 /** True when the terminal's last line is a shell prompt waiting for input. */
 async function atPrompt(page: Page): Promise<boolean> {
   const lines = (await terminalText(page)).split('\n').filter((l) => l.trim() !== '');
-  return /[#$]$/.test(lines.at(-1) ?? '');
+  return /[#$]\s*$/.test(lines.at(-1) ?? '');
 }
 
 /** Clicks into the terminal, waits for the prompt, and types, the way a learner does. */
