@@ -3,6 +3,7 @@
  * figures and ratios. Timings live here, never in tests: these machines are noisy.
  */
 import { say } from '../engine/log.ts';
+import type { Lab } from '../engine/sandbox/api.ts';
 import { benchSandbox } from './sandbox.ts';
 
 export async function main(): Promise<number> {
@@ -22,7 +23,8 @@ export async function main(): Promise<number> {
 }
 
 /** Benchmarks of the other parts, each `bench(lab, say)`. */
-const optional: Record<string, () => Promise<{ bench(lab: import('../engine/sandbox/api.ts').Lab, say: (l: string) => void): Promise<void> }>> = {
-  'checks': () => import('./checks.ts'),
-  'web': () => import('./web.ts'),
-};
+const optional: Record<string, () => Promise<{ bench(lab: Lab, say: (l: string) => void): Promise<void> }>> =
+  {
+    checks: () => import('./checks.ts'),
+    web: () => import('./web.ts'),
+  };

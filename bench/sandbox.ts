@@ -18,22 +18,34 @@ export async function benchSandbox(say: (line: string) => void): Promise<Lab> {
   const cold = await startLab({ label: 'bench cold', cold: true });
   const coldMs = performance.now() - t1;
   await cold.down();
-  say(`启动到 dockerd 就绪 / start to a ready dockerd: cold boot ${ms(coldMs)}, snapshot resume ${ms(resumeMs)}, ratio ${(coldMs / resumeMs).toFixed(1)}×`);
+  say(
+    `启动到 dockerd 就绪 / start to a ready dockerd: cold boot ${ms(coldMs)}, snapshot resume ${ms(resumeMs)}, ratio ${(coldMs / resumeMs).toFixed(1)}×`,
+  );
 
   const host = warm.host('host1');
   await host.exec('true');
   const bare = await timeIt(40, () => host.exec('true'));
   const ipLink = await timeIt(40, () => host.exec('ip -j link'));
-  say(`exec 往返 / exec round trip \`true\`: p50 ${ms(percentile(bare, 50))}, p95 ${ms(percentile(bare, 95))}`);
-  say(`exec 往返 / exec round trip \`ip -j link\`: p50 ${ms(percentile(ipLink, 50))}, p95 ${ms(percentile(ipLink, 95))} (${(percentile(ipLink, 50) / percentile(bare, 50)).toFixed(1)}× bare)`);
+  say(
+    `exec 往返 / exec round trip \`true\`: p50 ${ms(percentile(bare, 50))}, p95 ${ms(percentile(bare, 95))}`,
+  );
+  say(
+    `exec 往返 / exec round trip \`ip -j link\`: p50 ${ms(percentile(ipLink, 50))}, p95 ${ms(percentile(ipLink, 95))} (${(percentile(ipLink, 50) / percentile(bare, 50)).toFixed(1)}× bare)`,
+  );
 
   const run = await timeIt(3, () => host.exec('docker run --rm busybox true'));
-  say(`docker run --rm busybox true: p50 ${ms(percentile(run, 50))} (${(percentile(run, 50) / percentile(bare, 50)).toFixed(0)}× a bare exec)`);
+  say(
+    `docker run --rm busybox true: p50 ${ms(percentile(run, 50))} (${(percentile(run, 50) / percentile(bare, 50)).toFixed(0)}× a bare exec)`,
+  );
 
   await new Promise((r) => setTimeout(r, 10_000));
-  const pid = execFileSync('pgrep', ['-f', `qemu-system-x86_64.*${warm.id}`], { encoding: 'utf8' }).trim().split('\n')[0];
+  const pid = execFileSync('pgrep', ['-f', `qemu-system-x86_64.*${warm.id}`], { encoding: 'utf8' })
+    .trim()
+    .split('\n')[0];
   const rss = /VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
-  say(`空闲虚拟机内存 / RSS of an idle VM: ${(Number(rss) / 1024).toFixed(0)} MiB (guest memory ${readLab(labDir(warm.id)).memoryMb} MiB)`);
+  say(
+    `空闲虚拟机内存 / RSS of an idle VM: ${(Number(rss) / 1024).toFixed(0)} MiB (guest memory ${readLab(labDir(warm.id)).memoryMb} MiB)`,
+  );
 
   const ready = path.join(imagePaths().dir, 'READY');
   let built: { buildMs?: number } = {};
@@ -42,6 +54,8 @@ export async function benchSandbox(say: (line: string) => void): Promise<Lab> {
   } catch {
     // an image built before build times were recorded
   }
-  say(`镜像构建 / image build (recorded when this image was built): ${built.buildMs ? ms(built.buildMs) : 'unknown'}`);
+  say(
+    `镜像构建 / image build (recorded when this image was built): ${built.buildMs ? ms(built.buildMs) : 'unknown'}`,
+  );
   return warm;
 }

@@ -4,11 +4,23 @@
  */
 import { say } from './log.ts';
 
-const commands: Record<string, { module: () => Promise<{ main(args: string[]): Promise<number> }>; help: string }> = {
-  sandbox: { module: () => import('./sandbox/cli.ts'), help: 'build | up | shell | exec | snapshot | reset | down | list | doctor' },
-  serve: { module: () => import('./server/cli.ts'), help: '启动网页服务 / serve the web app (PORT, default 8080)' },
+const commands: Record<
+  string,
+  { module: () => Promise<{ main(args: string[]): Promise<number> }>; help: string }
+> = {
+  sandbox: {
+    module: () => import('./sandbox/cli.ts'),
+    help: 'build | up | shell | exec | snapshot | reset | down | list | doctor',
+  },
+  serve: {
+    module: () => import('./server/cli.ts'),
+    help: '启动网页服务 / serve the web app (PORT, default 8080)',
+  },
   lessons: { module: () => import('./lessons/cli.ts'), help: 'lint: 检查课程文件 / validate lessons/*.md' },
-  verify: { module: () => import('./verify/cli.ts'), help: '在沙箱里证明课程 / prove lessons in a fresh sandbox' },
+  verify: {
+    module: () => import('./verify/cli.ts'),
+    help: '在沙箱里证明课程 / prove lessons in a fresh sandbox',
+  },
   bench: { module: () => import('../bench/cli.ts'), help: '性能测试 / print benchmark ratios' },
 };
 

@@ -2,7 +2,15 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import { GuestClient } from './client.ts';
-import { ensureImage, ensureSnapshot, findSnapshot, imagePaths, imageReady, inputsHash, type Progress } from './image.ts';
+import {
+  ensureImage,
+  ensureSnapshot,
+  findSnapshot,
+  imagePaths,
+  imageReady,
+  inputsHash,
+  type Progress,
+} from './image.ts';
 import { attachLab, defaults, labDir, listLabs, readLab, reapOrphans, startLab, stopLab } from './lab.ts';
 import { supervise } from './supervisor.ts';
 import { detectAccel } from './vm.ts';
@@ -34,7 +42,9 @@ export function progressBar(): Progress {
     const width = 24;
     const done = Math.round((width * (step - 1)) / total);
     const secs = Math.round((Date.now() - started) / 1000);
-    process.stderr.write(`[${'#'.repeat(done)}${'.'.repeat(width - done)}] ${step}/${total} ${label} (${secs}s)\n`);
+    process.stderr.write(
+      `[${'#'.repeat(done)}${'.'.repeat(width - done)}] ${step}/${total} ${label} (${secs}s)\n`,
+    );
   };
 }
 
@@ -79,7 +89,9 @@ export async function main(args: string[]): Promise<number> {
       if (!cmd.length) throw new Error('用法 / usage: dockerlab sandbox exec ID[:HOST] -- CMD...');
       const lab = await attachLab(id);
       const script = cmd.length === 1 ? cmd[0]! : cmd.map(shellQuote).join(' ');
-      const r = await lab.host(host).exec(script, { timeoutMs: Number(process.env.DOCKERLAB_EXEC_TIMEOUT_MS ?? 600_000) });
+      const r = await lab
+        .host(host)
+        .exec(script, { timeoutMs: Number(process.env.DOCKERLAB_EXEC_TIMEOUT_MS ?? 600_000) });
       lab.detach();
       process.stdout.write(r.stdout);
       process.stderr.write(r.stderr);
@@ -92,7 +104,8 @@ export async function main(args: string[]): Promise<number> {
       const cpus = Number(flag(rest, '--cpus') ?? defaults.cpus);
       const dir = path.join(cacheDir, 'snapshots');
       for (const f of fs.existsSync(dir) ? fs.readdirSync(dir) : []) {
-        if (f.endsWith(`-${memoryMb}m-${cpus}c`)) fs.rmSync(path.join(dir, f), { recursive: true, force: true });
+        if (f.endsWith(`-${memoryMb}m-${cpus}c`))
+          fs.rmSync(path.join(dir, f), { recursive: true, force: true });
       }
       const snap = await ensureSnapshot(image, memoryMb, cpus);
       say(`快照已就绪 / snapshot ready: ${snap.dir}`);
@@ -102,7 +115,13 @@ export async function main(args: string[]): Promise<number> {
       const { id } = target(rest[0]);
       const old = readLab(labDir(id));
       await stopLab(id);
-      await startLab({ id, hosts: old.hosts.length, memoryMb: old.memoryMb, cpus: old.cpus, label: old.label });
+      await startLab({
+        id,
+        hosts: old.hosts.length,
+        memoryMb: old.memoryMb,
+        cpus: old.cpus,
+        label: old.label,
+      });
       say(id);
       return 0;
     }
@@ -115,7 +134,9 @@ export async function main(args: string[]): Promise<number> {
       reapOrphans();
       for (const l of listLabs()) {
         const boot = l.boot ? `${l.boot.from} ${(l.boot.ms / 1000).toFixed(1)}s` : '';
-        say(`${l.id}\t${l.state}\t${l.hosts.map((h) => `${h.name}=${h.address}`).join(',')}\t${boot}\t${l.label ?? ''}`);
+        say(
+          `${l.id}\t${l.state}\t${l.hosts.map((h) => `${h.name}=${h.address}`).join(',')}\t${boot}\t${l.label ?? ''}`,
+        );
       }
       return 0;
     }
@@ -152,7 +173,8 @@ async function shell({ id, host }: { id: string; host: string }): Promise<number
 function doctor(): number {
   const problems: string[] = [];
   const need = (cmd: string, pkg: string) => {
-    if (spawnSync('sh', ['-c', `command -v ${cmd}`]).status !== 0) problems.push(`缺少 ${cmd}：apt-get install -y ${pkg}`);
+    if (spawnSync('sh', ['-c', `command -v ${cmd}`]).status !== 0)
+      problems.push(`缺少 ${cmd}：apt-get install -y ${pkg}`);
   };
   need('qemu-system-x86_64', 'qemu-system-x86');
   need('qemu-img', 'qemu-utils');
@@ -163,8 +185,11 @@ function doctor(): number {
   need('setpriv', 'util-linux');
   need('gcc', 'gcc libc6-dev');
   if (!fs.existsSync('/bin/busybox')) problems.push('缺少 busybox：apt-get install -y busybox-static');
-  if (process.getuid?.() !== 0) problems.push('构建镜像需要 root（mmdebstrap 与 chroot）/ building the image needs root');
-  say(`镜像 / image ${inputsHash()}: ${imageReady() ? '已构建 / built' : '未构建，运行 npm run build:vm / not built: npm run build:vm'} (${imagePaths().dir})`);
+  if (process.getuid?.() !== 0)
+    problems.push('构建镜像需要 root（mmdebstrap 与 chroot）/ building the image needs root');
+  say(
+    `镜像 / image ${inputsHash()}: ${imageReady() ? '已构建 / built' : '未构建，运行 npm run build:vm / not built: npm run build:vm'} (${imagePaths().dir})`,
+  );
   if (fs.existsSync(imagePaths().kernel)) say(`加速 / accelerator: ${detectAccel(imagePaths().kernel)}`);
   say(`实验环境目录 / labs: ${labsDir}; 最多 / at most ${defaults.maxVms} VMs`);
   for (const p of problems) say('✗ ' + p);

@@ -67,7 +67,9 @@ export class GuestClient {
     socket.on('data', (chunk) => {
       for (const frame of decoder.push(chunk)) this.dispatch(frame);
     });
-    socket.on('close', () => this.fail(new Error('沙箱连接已断开 / the sandbox connection closed (is the lab down?)')));
+    socket.on('close', () =>
+      this.fail(new Error('沙箱连接已断开 / the sandbox connection closed (is the lab down?)')),
+    );
     socket.on('error', (e) => this.fail(e));
   }
 
@@ -76,7 +78,11 @@ export class GuestClient {
       const socket = net.createConnection(path);
       socket.once('connect', () => resolve(new GuestClient(socket)));
       socket.once('error', (e) =>
-        reject(new Error(`cannot reach the sandbox at ${path}: ${e.message}; is the lab up? (dockerlab sandbox list)`)),
+        reject(
+          new Error(
+            `cannot reach the sandbox at ${path}: ${e.message}; is the lab up? (dockerlab sandbox list)`,
+          ),
+        ),
       );
     });
   }
@@ -115,7 +121,9 @@ export class GuestClient {
       // The guest enforces timeoutMs; this guard only catches a guest that stopped answering.
       const guard = setTimeout(() => {
         proc.kill();
-        reject(new Error(`no answer from the sandbox within ${timeoutMs + 10_000} ms running ${argv.join(' ')}`));
+        reject(
+          new Error(`no answer from the sandbox within ${timeoutMs + 10_000} ms running ${argv.join(' ')}`),
+        );
       }, timeoutMs + 10_000);
       proc.once('exit', (status) => {
         clearTimeout(guard);
@@ -169,7 +177,8 @@ export class GuestClient {
     if (this.closed) return;
     this.closed = error;
     for (const reject of this.failures) reject(error);
-    for (const proc of this.processes.values()) proc.emit('exit', { code: 255, signal: null, timedOut: false });
+    for (const proc of this.processes.values())
+      proc.emit('exit', { code: 255, signal: null, timedOut: false });
     this.processes.clear();
   }
 }

@@ -29,11 +29,16 @@ const HEADER = 9;
 /** Larger frames mean a corrupt stream; the agent never sends more than 32 KiB of output at once. */
 const MAX_FRAME_BYTES = 16 * 1024 * 1024;
 
-export function encodeFrame(channel: number, type: FrameType, payload: Buffer | string | object = Buffer.alloc(0)) {
-  const body =
-    Buffer.isBuffer(payload) ? payload
-    : typeof payload === 'string' ? Buffer.from(payload)
-    : Buffer.from(JSON.stringify(payload));
+export function encodeFrame(
+  channel: number,
+  type: FrameType,
+  payload: Buffer | string | object = Buffer.alloc(0),
+) {
+  const body = Buffer.isBuffer(payload)
+    ? payload
+    : typeof payload === 'string'
+      ? Buffer.from(payload)
+      : Buffer.from(JSON.stringify(payload));
   const head = Buffer.alloc(HEADER);
   head.writeUInt32BE(body.length + 5, 0);
   head.writeUInt32BE(channel, 4);
@@ -51,7 +56,9 @@ export class FrameDecoder {
     while (this.buffer.length >= 4) {
       const length = this.buffer.readUInt32BE(0);
       if (length < 5 || length > MAX_FRAME_BYTES) {
-        throw new Error(`guest channel out of sync: frame length ${length}; restart the lab (dockerlab sandbox reset)`);
+        throw new Error(
+          `guest channel out of sync: frame length ${length}; restart the lab (dockerlab sandbox reset)`,
+        );
       }
       if (this.buffer.length < 4 + length) break;
       frames.push({

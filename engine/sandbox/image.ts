@@ -58,7 +58,12 @@ function listFiles(dir: string): string[] {
 
 export function imagePaths(hash = inputsHash()): ImagePaths {
   const dir = path.join(cacheDir, 'images', hash);
-  return { dir, kernel: path.join(dir, 'vmlinuz'), initrd: path.join(dir, 'initrd.img'), disk: path.join(dir, 'disk.qcow2') };
+  return {
+    dir,
+    kernel: path.join(dir, 'vmlinuz'),
+    initrd: path.join(dir, 'initrd.img'),
+    disk: path.join(dir, 'disk.qcow2'),
+  };
 }
 
 export function imageReady(hash = inputsHash()): boolean {
@@ -79,11 +84,19 @@ export async function ensureImage(progress: Progress = () => {}): Promise<ImageP
     const started = Date.now();
     await runBuildScript(tmp, (step, label) => progress({ step, total, label }));
     progress({ step: 7, total, label: '在虚拟机里载入镜像 / loading the images into dockerd' });
-    await provision({ dir: tmp, kernel: path.join(tmp, 'vmlinuz'), initrd: path.join(tmp, 'initrd.img'), disk: path.join(tmp, 'disk.qcow2') });
+    await provision({
+      dir: tmp,
+      kernel: path.join(tmp, 'vmlinuz'),
+      initrd: path.join(tmp, 'initrd.img'),
+      disk: path.join(tmp, 'disk.qcow2'),
+    });
     progress({ step: 8, total, label: '完成 / done' });
     fs.rmSync(paths.dir, { recursive: true, force: true });
     fs.renameSync(tmp, paths.dir);
-    fs.writeFileSync(path.join(paths.dir, 'READY'), JSON.stringify({ at: new Date().toISOString(), buildMs: Date.now() - started }) + '\n');
+    fs.writeFileSync(
+      path.join(paths.dir, 'READY'),
+      JSON.stringify({ at: new Date().toISOString(), buildMs: Date.now() - started }) + '\n',
+    );
     // Older images and their snapshots are dead weight once a new one is built.
     for (const old of fs.readdirSync(path.join(cacheDir, 'images'))) {
       if (old !== hash) fs.rmSync(path.join(cacheDir, 'images', old), { recursive: true, force: true });
@@ -94,7 +107,9 @@ export async function ensureImage(progress: Progress = () => {}): Promise<ImageP
 
 function runBuildScript(out: string, onStep: (step: number, label: string) => void): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn('bash', [path.join(here, 'image/build.sh'), out], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('bash', [path.join(here, 'image/build.sh'), out], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const tail: string[] = [];
     const remember = (line: string) => (tail.push(line), tail.length > 30 && tail.shift());
     readline.createInterface({ input: child.stdout }).on('line', (line) => {
@@ -104,7 +119,9 @@ function runBuildScript(out: string, onStep: (step: number, label: string) => vo
     });
     readline.createInterface({ input: child.stderr }).on('line', remember);
     child.on('exit', (code) =>
-      code === 0 ? resolve() : reject(new Error(`image build failed (exit ${code}); last lines:\n${tail.join('\n')}`)),
+      code === 0
+        ? resolve()
+        : reject(new Error(`image build failed (exit ${code}); last lines:\n${tail.join('\n')}`)),
     );
   });
 }
@@ -112,21 +129,33 @@ function runBuildScript(out: string, onStep: (step: number, label: string) => vo
 /** Boots the fresh image once to pull the offline images into dockerd, then powers it off. */
 async function provision(image: ImagePaths): Promise<void> {
   const accel = detectAccel(image.kernel);
-  const vm = new Vm({ ...image, dir: image.dir, name: 'provision', memoryMb: 2048, cpus: 2, mac: '52:54:00:00:00:01', accel });
+  const vm = new Vm({
+    ...image,
+    dir: image.dir,
+    name: 'provision',
+    memoryMb: 2048,
+    cpus: 2,
+    mac: '52:54:00:00:00:01',
+    accel,
+  });
   try {
     await vm.attach(300_000);
     await vm.waitForDocker(300_000);
     const client = await vm.client();
     for (const name of PRELOADED) {
       const r = await client.exec(['docker', 'pull', '-q', name], { timeoutMs: 600_000 });
-      if (r.code !== 0) throw new Error(`docker pull ${name} from the VM's mirror failed: ${r.stderr || r.stdout}`);
+      if (r.code !== 0)
+        throw new Error(`docker pull ${name} from the VM's mirror failed: ${r.stderr || r.stdout}`);
       log.info('pulled', { image: name });
     }
-    await client.exec(['bash', '-c', 'fstrim -a; sync; systemctl poweroff'], { timeoutMs: 60_000 }).catch(() => undefined);
+    await client
+      .exec(['bash', '-c', 'fstrim -a; sync; systemctl poweroff'], { timeoutMs: 60_000 })
+      .catch(() => undefined);
     await Promise.race([vm.exited, new Promise((r) => setTimeout(r, 120_000))]);
   } finally {
     await vm.kill();
-    for (const f of fs.readdirSync(image.dir)) if (f.startsWith('provision.')) fs.rmSync(path.join(image.dir, f));
+    for (const f of fs.readdirSync(image.dir))
+      if (f.startsWith('provision.')) fs.rmSync(path.join(image.dir, f));
   }
 }
 
@@ -155,26 +184,41 @@ export async function ensureSnapshot(image: ImagePaths, memoryMb: number, cpus: 
     const disk = path.join(dir, 'disk.qcow2');
     createOverlay(image.disk, disk);
     const hub = await startHub(path.join(dir, 'hub.sock'));
-    const vm = new Vm({ ...image, dir, name: 'snap', disk, memoryMb, cpus, mac: '52:54:00:00:00:02', accel, hub: path.join(dir, 'hub.sock') });
+    const vm = new Vm({
+      ...image,
+      dir,
+      name: 'snap',
+      disk,
+      memoryMb,
+      cpus,
+      mac: '52:54:00:00:00:02',
+      accel,
+      hub: path.join(dir, 'hub.sock'),
+    });
     try {
       await vm.attach(300_000);
       await vm.waitForDocker(300_000);
       const client = await vm.client();
       // Settle: let boot-time jobs finish so they do not all run again in every restored VM.
-      await client.exec(['bash', '-c', 'systemctl is-system-running --wait >/dev/null; sync'], { timeoutMs: 120_000 });
+      await client.exec(['bash', '-c', 'systemctl is-system-running --wait >/dev/null; sync'], {
+        timeoutMs: 120_000,
+      });
       await vm.saveState(path.join(dir, 'ram.state'));
     } finally {
       await vm.kill();
       hub.close();
     }
-    for (const f of fs.readdirSync(dir)) if (f !== 'disk.qcow2' && f !== 'ram.state') fs.rmSync(path.join(dir, f));
+    for (const f of fs.readdirSync(dir))
+      if (f !== 'disk.qcow2' && f !== 'ram.state') fs.rmSync(path.join(dir, f));
     fs.writeFileSync(path.join(dir, 'READY'), new Date().toISOString() + '\n');
     return { dir, disk, ram: path.join(dir, 'ram.state'), accel };
   });
 }
 
 export function createOverlay(backing: string, file: string): void {
-  const r = spawnSync('qemu-img', ['create', '-q', '-f', 'qcow2', '-F', 'qcow2', '-b', backing, file], { encoding: 'utf8' });
+  const r = spawnSync('qemu-img', ['create', '-q', '-f', 'qcow2', '-F', 'qcow2', '-b', backing, file], {
+    encoding: 'utf8',
+  });
   if (r.status !== 0) throw new Error(`qemu-img create ${file} failed: ${r.stderr}`);
 }
 

@@ -173,7 +173,8 @@ export async function attachLab(id: string): Promise<LabHandle> {
     hosts,
     host(name: string) {
       const host = hosts.find((h) => h.name === name);
-      if (!host) throw new Error(`lab ${id} has no host "${name}"; it has ${hosts.map((h) => h.name).join(', ')}`);
+      if (!host)
+        throw new Error(`lab ${id} has no host "${name}"; it has ${hosts.map((h) => h.name).join(', ')}`);
       return host;
     },
     down: () => stopLab(id),

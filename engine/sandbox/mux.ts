@@ -38,7 +38,10 @@ export class Mux {
       await Promise.race([
         alive,
         new Promise((_, reject) =>
-          setTimeout(() => reject(new Error(`the guest agent did not answer within ${timeoutMs} ms`)), timeoutMs),
+          setTimeout(
+            () => reject(new Error(`the guest agent did not answer within ${timeoutMs} ms`)),
+            timeoutMs,
+          ),
         ),
       ]);
     } finally {

@@ -62,7 +62,11 @@ export async function supervise(dir: string): Promise<void> {
       void vm.exited.then((code) => void stop(`VM ${host.name} exited (${code})`));
     }
     await Promise.all(vms.map((vm, i) => bringUp(vm, record, i)));
-    record = { ...record, state: 'ready', boot: { from: snapshot ? 'snapshot' : 'cold', ms: Date.now() - started } };
+    record = {
+      ...record,
+      state: 'ready',
+      boot: { from: snapshot ? 'snapshot' : 'cold', ms: Date.now() - started },
+    };
     writeLab(dir, record);
     log.info('lab ready', { lab: record.id, ...record.boot });
   } catch (e) {

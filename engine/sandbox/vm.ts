@@ -36,16 +36,22 @@ export const KERNEL_CMDLINE = 'root=/dev/vda rw console=ttyS0 net.ifnames=0 quie
 export function qemuArgs(spec: VmSpec): string[] {
   const sock = (what: string) => path.join(spec.dir, `${spec.name}.${what}`);
   const accel =
-    spec.accel === 'kvm' ? ['-accel', 'kvm', '-cpu', 'host']
-      // tb-size bounds the translation cache (MiB): the default grows a TCG VM's RSS by a GiB.
-    : ['-accel', 'tcg,thread=multi,tb-size=256', '-cpu', 'max'];
+    spec.accel === 'kvm'
+      ? ['-accel', 'kvm', '-cpu', 'host']
+      : // tb-size bounds the translation cache (MiB): the default grows a TCG VM's RSS by a GiB.
+        ['-accel', 'tcg,thread=multi,tb-size=256', '-cpu', 'max'];
   const args = [
     ...['-name', `dockerlab-${spec.name}`, '-machine', 'pc', ...accel],
     ...['-m', String(spec.memoryMb), '-smp', String(spec.cpus), '-nodefaults', '-display', 'none'],
     ...['-serial', `file:${sock('console.log')}`],
     ...['-kernel', spec.kernel, '-initrd', spec.initrd, '-append', KERNEL_CMDLINE],
     ...['-drive', `file=${spec.disk},if=virtio,format=qcow2,cache=unsafe,discard=unmap`],
-    ...['-device', 'virtio-serial-pci', '-chardev', `socket,id=agent,path=${sock('agent')},server=on,wait=off`],
+    ...[
+      '-device',
+      'virtio-serial-pci',
+      '-chardev',
+      `socket,id=agent,path=${sock('agent')},server=on,wait=off`,
+    ],
     ...['-device', 'virtserialport,chardev=agent,name=org.dockerlab.agent'],
     ...['-object', 'rng-random,id=rng,filename=/dev/urandom', '-device', 'virtio-rng-pci,rng=rng'],
     ...['-qmp', `unix:${sock('qmp')},server=on,wait=off`],
@@ -70,9 +76,13 @@ export class Vm {
   constructor(readonly spec: VmSpec) {
     fs.mkdirSync(spec.dir, { recursive: true });
     // setpriv: if our process dies, even by SIGKILL, the kernel kills QEMU too.
-    this.process = spawn('setpriv', ['--pdeathsig', 'SIGKILL', '--', 'qemu-system-x86_64', ...qemuArgs(spec)], {
-      stdio: ['ignore', 'ignore', fs.openSync(this.file('qemu.log'), 'a')],
-    });
+    this.process = spawn(
+      'setpriv',
+      ['--pdeathsig', 'SIGKILL', '--', 'qemu-system-x86_64', ...qemuArgs(spec)],
+      {
+        stdio: ['ignore', 'ignore', fs.openSync(this.file('qemu.log'), 'a')],
+      },
+    );
     this.exited = new Promise((resolve) => this.process.once('exit', (code) => resolve(code)));
   }
 
@@ -100,7 +110,8 @@ export class Vm {
     while (!qmp) {
       qmp = await Qmp.connect(this.file('qmp')).catch(() => null);
       if (!qmp) {
-        if (Date.now() > deadline || this.process.exitCode !== null) throw new Error(`QEMU did not start; see ${this.file('qemu.log')}`);
+        if (Date.now() > deadline || this.process.exitCode !== null)
+          throw new Error(`QEMU did not start; see ${this.file('qemu.log')}`);
         await sleep(50);
       }
     }
@@ -108,7 +119,8 @@ export class Vm {
       for (;;) {
         const { status } = (await qmp.command('query-status')) as { status: string };
         if (status === 'paused' || status === 'postmigrate' || status === 'running') break;
-        if (status !== 'inmigrate') throw new Error(`resuming the snapshot failed: VM status ${status}; see ${this.file('qemu.log')}`);
+        if (status !== 'inmigrate')
+          throw new Error(`resuming the snapshot failed: VM status ${status}; see ${this.file('qemu.log')}`);
         if (Date.now() > deadline) throw new Error('loading the snapshot took too long');
         await sleep(50);
       }
@@ -129,9 +141,12 @@ export class Vm {
     const client = await this.client();
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
-      const r = await client.exec(['curl', '-sf', '--unix-socket', '/var/run/docker.sock', 'http://d/_ping'], {
-        timeoutMs: 10_000,
-      });
+      const r = await client.exec(
+        ['curl', '-sf', '--unix-socket', '/var/run/docker.sock', 'http://d/_ping'],
+        {
+          timeoutMs: 10_000,
+        },
+      );
       if (r.code === 0) return;
       await sleep(500);
     }
@@ -184,7 +199,8 @@ async function connectWhenReady(socketPath: string, exited: Promise<unknown>, ti
  * Boots the kernel for a few seconds and looks for its first words on the serial console.
  */
 export function detectAccel(kernel: string): Accel {
-  if (process.env.DOCKERLAB_ACCEL === 'tcg' || process.env.DOCKERLAB_ACCEL === 'kvm') return process.env.DOCKERLAB_ACCEL;
+  if (process.env.DOCKERLAB_ACCEL === 'tcg' || process.env.DOCKERLAB_ACCEL === 'kvm')
+    return process.env.DOCKERLAB_ACCEL;
   const marker = path.join(cacheDir, 'accel');
   const bootId = fs.readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
   try {
@@ -197,9 +213,19 @@ export function detectAccel(kernel: string): Accel {
   if (fs.existsSync('/dev/kvm')) {
     const r = spawnSync(
       'timeout',
-      ['8', 'qemu-system-x86_64', '-accel', 'kvm', '-cpu', 'host', '-m', '256', '-nodefaults', '-display', 'none'].concat(
-        ['-serial', 'stdio', '-kernel', kernel, '-append', 'console=ttyS0 panic=-1', '-no-reboot'],
-      ),
+      [
+        '8',
+        'qemu-system-x86_64',
+        '-accel',
+        'kvm',
+        '-cpu',
+        'host',
+        '-m',
+        '256',
+        '-nodefaults',
+        '-display',
+        'none',
+      ].concat(['-serial', 'stdio', '-kernel', kernel, '-append', 'console=ttyS0 panic=-1', '-no-reboot']),
       { encoding: 'utf8' },
     );
     if (/Linux version/.test(r.stdout ?? '')) accel = 'kvm';

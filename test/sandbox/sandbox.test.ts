@@ -15,7 +15,10 @@ let lab: Lab;
 
 function qemuPidsOf(id: string): number[] {
   try {
-    return execFileSync('pgrep', ['-f', `qemu-system-x86_64.*${id}`], { encoding: 'utf8' }).trim().split('\n').map(Number);
+    return execFileSync('pgrep', ['-f', `qemu-system-x86_64.*${id}`], { encoding: 'utf8' })
+      .trim()
+      .split('\n')
+      .map(Number);
   } catch {
     return [];
   }
@@ -52,9 +55,12 @@ describe('a two-host lab', () => {
     expect((await h.exec('curl -sS -m 3 -o /dev/null http://deb.debian.org/')).code).not.toBe(0);
     const pull = await h.exec('docker rmi -f nginx >/dev/null && docker pull nginx', { timeoutMs: 300_000 });
     expect(pull.stdout).toContain('Downloaded newer image for nginx:latest');
-    const apt = await h.exec('docker run --rm debian bash -c "apt-get update -q >/dev/null && apt-get install -y -q curl >/dev/null && curl --version"', {
-      timeoutMs: 300_000,
-    });
+    const apt = await h.exec(
+      'docker run --rm debian bash -c "apt-get update -q >/dev/null && apt-get install -y -q curl >/dev/null && curl --version"',
+      {
+        timeoutMs: 300_000,
+      },
+    );
     expect(apt.stderr.replace(/debconf: .*\n/g, '')).toBe('');
     expect(apt.stdout).toMatch(/^curl \d/);
   });

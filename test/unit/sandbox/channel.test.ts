@@ -29,7 +29,9 @@ beforeAll(async () => {
   const line = path.join(dir, 'line.sock');
   children.push(spawn('socat', [`PTY,link=${port},raw,echo=0`, `UNIX-LISTEN:${line}`]));
   await until(() => fs.existsSync(port) && fs.existsSync(line), 'socat');
-  children.push(spawn('python3', [path.resolve('engine/sandbox/guest/agent.py'), port], { stdio: 'inherit' }));
+  children.push(
+    spawn('python3', [path.resolve('engine/sandbox/guest/agent.py'), port], { stdio: 'inherit' }),
+  );
   const agent = net.createConnection(line);
   await new Promise((r) => agent.once('connect', r));
   mux = new Mux(agent);
@@ -72,7 +74,7 @@ describe('guest channel', () => {
 
   it('carries large output intact', async () => {
     const r = await client.exec(['bash', '-c', 'seq 1 300000']);
-    expect(r.stdout.length).toBe(1_988_895) // seq 1 300000 | wc -c;
+    expect(r.stdout.length).toBe(1_988_895); // seq 1 300000 | wc -c;
     expect(r.stdout.endsWith('299999\n300000\n')).toBe(true);
   });
 
