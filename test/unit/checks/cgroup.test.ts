@@ -4,9 +4,15 @@ tableTest('cgroup', {
   valid: [
     { state: 'docker', params: { container: 'limited', memory: '64m', cpuShares: 512 } },
     { state: 'docker', params: { container: 'limited', memory: 67108864, cpuWeight: 20 } },
-    { state: 'docker', params: { container: 'web', cpuWeight: 100, pidsMax: 'max' } },
+    { state: 'docker', params: { container: 'web', cpuWeight: 100 } },
   ],
   invalid: [
+    {
+      state: 'docker',
+      params: { container: 'web', pidsMax: 'max' },
+      messageId: 'value',
+      message: /pids\.max/,
+    },
     {
       state: 'docker',
       params: { container: 'web', memory: '64m' },

@@ -34,7 +34,7 @@ tableTest('container', {
       messageId: 'missing',
       message: /镜像 hello-world 的容器/,
     },
-    { state: 'docker', params: { name: 'mydebian' }, messageId: 'missing', message: /web \(nginx\)/ },
+    { state: 'docker', params: { name: 'mydebian' }, messageId: 'missing', message: /v3 \(busybox\)/ },
     {
       state: 'docker',
       params: { name: 'web', image: 'redis' },

@@ -56,7 +56,7 @@ tableTest('link', {
       state: 'docker',
       params: { name: 'eth0', container: 'ghost' },
       messageId: 'noContainer',
-      message: /web/,
+      message: /v3, v2/,
     },
     { state: 'veth-host', params: { name: 'veth-ns1', exists: false }, messageId: 'present' },
   ],

@@ -13,7 +13,7 @@ tableTest('network', {
       state: 'docker',
       params: { name: 'mynet', containers: ['web'] },
       messageId: 'container',
-      message: /alpha, beta/,
+      message: /beta, alpha/,
     },
     { state: 'bare', params: { name: 'bridge', subnet: '10.0.0.0/8' }, messageId: 'subnet' },
     { state: 'docker', params: { name: 'mynet', exists: false }, messageId: 'present' },

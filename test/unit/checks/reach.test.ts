@@ -16,11 +16,16 @@ tableTest('reach', {
       params: { from: { container: 'alpha' }, to: 'beta' },
       name: 'a name on a user network (Docker DNS)',
     },
-    { state: 'docker', params: { from: { container: 'alpha' }, to: { container: 'cct1' } } },
     { state: 'docker', params: { to: { container: 'web' }, port: 80 } },
     { state: 'bridge-ovs', params: { from: { netns: 'manual' }, to: { container: 'web' } } },
   ],
   invalid: [
+    {
+      state: 'docker',
+      params: { from: { container: 'alpha' }, to: { container: 'cct1' } },
+      messageId: 'unreachable',
+      name: 'a user network is isolated from the default bridge',
+    },
     {
       state: 'veth-down',
       params: { from: { netns: 'ns1' }, to: '192.168.0.12' },
