@@ -161,6 +161,17 @@ def namespaces(procs):
         ns = by_ino.setdefault(i, {"id": i, "names": [], "host": i == host_ino, "pids": [], "entry": path})
         ns["names"].append(n)
         ns["entry"] = path if not ns["host"] else None
+    # Docker keeps each container's namespace bind-mounted here: a stopping or restarting
+    # container's namespace may have no process left but still hold the other end of a veth.
+    try:
+        sandboxes = sorted(os.listdir("/run/docker/netns"))
+    except OSError:
+        sandboxes = []
+    for n in sandboxes:
+        path = "/run/docker/netns/" + n
+        i = inode(path)
+        if i is not None and i not in by_ino:
+            by_ino[i] = {"id": i, "names": [], "host": False, "pids": [], "entry": path}
     return [by_ino[host_ino]] + [v for k, v in by_ino.items() if k != host_ino]
 
 
