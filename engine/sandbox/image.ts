@@ -51,7 +51,7 @@ export function inputsHash(): string {
 function listFiles(dir: string): string[] {
   return fs
     .readdirSync(dir, { withFileTypes: true, recursive: true })
-    .filter((e) => e.isFile())
+    .filter((e) => e.isFile() && !e.parentPath.includes('__pycache__'))
     .map((e) => path.join(e.parentPath, e.name))
     .sort();
 }
