@@ -39,7 +39,7 @@ export class DlMarkdown extends LitElement {
       }
       .code pre {
         margin: 0;
-        padding: 0.6em 0.8em;
+        padding: 0 0.8em 0.6em;
         overflow-x: auto;
         font-size: 13.5px;
         line-height: 1.5;
@@ -48,11 +48,12 @@ export class DlMarkdown extends LitElement {
         background: none;
         padding: 0;
       }
+      /* A bar of its own above the code: floated buttons would narrow the code and cut long lines. */
       .actions {
-        float: right;
         display: flex;
+        justify-content: flex-end;
         gap: 6px;
-        padding: 5px 6px 0 8px;
+        padding: 4px 6px 0;
       }
       .actions button {
         font: inherit;

@@ -11,9 +11,8 @@ import type { Lab } from '../sandbox/api.ts';
 import type { Evaluate } from './course.ts';
 import type { LabProvider } from './labs.ts';
 import { startApp } from './app.ts';
-import { englishTwin, loadLesson, loadLessons } from '../lessons/load.ts';
-import type { Lesson } from '../lessons/types.ts';
-import fs from 'node:fs';
+import { loadLessons } from '../lessons/load.ts';
+import { englishTwins } from './twins.ts';
 import { say } from '../log.ts';
 
 /** Loaded on the first check, so the server starts even while the checks are being worked on. */
@@ -32,15 +31,6 @@ function positive(name: string, fallback: number): number {
   const n = Number(raw);
   if (!(n > 0)) throw new Error(`Expected ${name} to be a positive number, got \`${raw}\``);
   return n;
-}
-
-async function englishTwins(lessons: Lesson[]): Promise<Map<string, Lesson>> {
-  const twins = new Map<string, Lesson>();
-  for (const l of lessons) {
-    const file = englishTwin(l.file);
-    if (fs.existsSync(file)) twins.set(l.id, await loadLesson(file));
-  }
-  return twins;
 }
 
 export async function main(args: string[]): Promise<number> {

@@ -10,6 +10,7 @@ import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApp, type App } from '../../engine/server/app.ts';
+import { englishTwins } from '../../engine/server/twins.ts';
 import { lessonFiles, loadLesson } from '../../engine/lessons/load.ts';
 import { laptopPage, launch, shot, stepStates, terminalText, typeInTerminal } from './browser.ts';
 
@@ -40,11 +41,12 @@ describe.skipIf(!sandboxReady)('lesson 15 in a real lab', () => {
   beforeAll(async () => {
     const { startLab } = await import('../../engine/sandbox/lab.ts');
     const { evaluateConditions } = await import('../../engine/checks/evaluate.ts');
+    const files = (await lessonFiles('lessons')).filter((f) => f.includes('/15-'));
+    const lessons = await Promise.all(files.map(loadLesson));
     app = await startApp({
-      // Only lesson 15: another lesson being edited must not break this test.
-      lessons: await Promise.all(
-        (await lessonFiles('lessons')).filter((f) => f.includes('/15-')).map(loadLesson),
-      ),
+      // Only lesson 15 (and its English twin): another lesson being edited must not break this test.
+      lessons,
+      english: await englishTwins(lessons),
       provider: { start: (o) => startLab(o) },
       evaluate: evaluateConditions,
       port: 0,
@@ -129,7 +131,18 @@ describe.skipIf(!sandboxReady)('lesson 15 in a real lab', () => {
       10_000,
       'lesson done',
     );
+    await page.locator('dl-lesson-page .done').scrollIntoViewIfNeeded();
     await shot(page, 'lab-lesson-done');
+    // The same page in English (the lesson has an English twin) and the dark theme.
+    await page.getByRole('button', { name: 'Language / 语言' }).click();
+    await expect
+      .poll(() => page.locator('dl-lesson-page h1').textContent(), { timeout: 10_000 })
+      .toContain('Network namespaces');
+    await page.locator('dl-app header button').nth(1).click();
+    await page.locator('dl-step-card').nth(3).scrollIntoViewIfNeeded();
+    await shot(page, 'lab-lesson-en-dark');
+    await page.getByRole('button', { name: 'Language / 语言' }).click();
+    await page.locator('dl-app header button').nth(1).click();
   });
 
   it('refuses the terminal socket to a foreign origin with 403', async () => {

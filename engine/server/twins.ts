@@ -1,0 +1,13 @@
+/** The English twins (`NN-slug.en.md`) of loaded lessons, by lesson id: the page shows them in English. */
+import fs from 'node:fs';
+import { englishTwin, loadLesson } from '../lessons/load.ts';
+import type { Lesson } from '../lessons/types.ts';
+
+export async function englishTwins(lessons: Lesson[]): Promise<Map<string, Lesson>> {
+  const twins = new Map<string, Lesson>();
+  for (const l of lessons) {
+    const file = englishTwin(l.file);
+    if (fs.existsSync(file)) twins.set(l.id, await loadLesson(file));
+  }
+  return twins;
+}
