@@ -43,18 +43,25 @@ export async function main(args: string[]): Promise<number> {
   const local = process.env.DOCKERLAB_LOCAL_SHELL === '1';
   const provider = local ? (await import('./local-lab.ts')).localProvider : vmProvider;
   const lessons = await loadLessons(process.env.DOCKERLAB_LESSONS ?? 'lessons');
-  const app = await startApp({
-    lessons,
-    english: await englishTwins(lessons),
-    provider,
-    evaluate,
-    port,
-    listenHost: process.env.DOCKERLAB_LISTEN ?? '127.0.0.1',
-    maxLabs: positive('DOCKERLAB_MAX_LABS', 2),
-    idleMs: positive('DOCKERLAB_IDLE_MINUTES', 30) * 60_000,
-    classCode: process.env.DOCKERLAB_CLASS_CODE || undefined,
-    origins: process.env.DOCKERLAB_ORIGINS,
-  });
+  let app;
+  try {
+    app = await startApp({
+      lessons,
+      english: await englishTwins(lessons),
+      provider,
+      evaluate,
+      port,
+      listenHost: process.env.DOCKERLAB_LISTEN ?? '127.0.0.1',
+      maxLabs: positive('DOCKERLAB_MAX_LABS', 2),
+      idleMs: positive('DOCKERLAB_IDLE_MINUTES', 30) * 60_000,
+      classCode: process.env.DOCKERLAB_CLASS_CODE || undefined,
+      origins: process.env.DOCKERLAB_ORIGINS,
+    });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw e;
+    say(`端口 ${port} 已被占用，请用 PORT=另一个端口 再试 / port ${port} is in use: try PORT=<another port>`);
+    return 1;
+  }
   if (local) say('注意：终端是本机的 bash，不是虚拟机 / NOTE: terminals are a local bash, not VMs');
   say(`Docker 实验室已启动 / dockerlab is serving: ${app.url}`);
   await new Promise<void>((resolve) => {
