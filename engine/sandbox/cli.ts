@@ -167,6 +167,8 @@ async function shell({ id, host }: { id: string; host: string }): Promise<number
   out.on('resize', () => proc.resize(out.columns, out.rows));
   const status = await new Promise<{ code: number }>((resolve) => proc.once('exit', resolve));
   client.close();
+  if (process.stdin.isTTY) process.stdin.setRawMode(false);
+  process.stdin.destroy(); // else the open stdin keeps this process alive after the shell ended
   return status.code;
 }
 
