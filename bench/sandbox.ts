@@ -17,6 +17,7 @@ export async function benchSandbox(say: (line: string) => void): Promise<Lab> {
   const t1 = performance.now();
   const cold = await startLab({ label: 'bench cold', cold: true });
   const coldMs = performance.now() - t1;
+  const coldBoot = readLab(labDir(cold.id)).boot;
   await cold.down();
   say(
     `启动到 dockerd 就绪 / start to a ready dockerd: cold boot ${ms(coldMs)}, snapshot resume ${ms(resumeMs)}, ratio ${(coldMs / resumeMs).toFixed(1)}×`,

@@ -32,7 +32,8 @@ export interface LabRecord {
   error?: string;
   createdAt: string;
   /** How the VMs started and how long it took, for `list` and the benchmarks. */
-  boot?: { from: 'snapshot' | 'cold'; ms: number };
+  /** `ms` until every dockerd answered; `shellMs` until every guest agent did (a shell works). */
+  boot?: { from: 'snapshot' | 'cold'; ms: number; shellMs: number };
 }
 
 export class LabCapacityError extends Error {}

@@ -84,8 +84,10 @@ export async function supervise(dir: string): Promise<void> {
   }
 }
 
-async function bringUp(vm: Vm, record: LabRecord, index: number): Promise<void> {
+/** Resumes or boots one VM, gives it its identity, waits for dockerd; returns when its shell was usable. */
+async function bringUp(vm: Vm, record: LabRecord, index: number, started: number): Promise<number> {
   const mux = await vm.attach(BOOT_TIMEOUT_MS);
+  const shellMs = Date.now() - started;
   const host = record.hosts[index]!;
   const client = await vm.client();
   const args = [
@@ -100,4 +102,5 @@ async function bringUp(vm: Vm, record: LabRecord, index: number): Promise<void> 
   if (r.code !== 0) throw new Error(`setting the identity of ${host.name} failed: ${r.stderr}`);
   await vm.waitForDocker(BOOT_TIMEOUT_MS);
   mux.status = { state: 'ready', host: host.name };
+  return shellMs;
 }
