@@ -22,6 +22,14 @@ export async function benchSandbox(say: (line: string) => void): Promise<Lab> {
   say(
     `启动到 dockerd 就绪 / start to a ready dockerd: cold boot ${ms(coldMs)}, snapshot resume ${ms(resumeMs)}, ratio ${(coldMs / resumeMs).toFixed(1)}×`,
   );
+  const coldShell = coldBoot?.shellMs ?? NaN;
+  const warmShell = readLab(labDir(warm.id)).boot?.shellMs ?? NaN;
+  say(
+    `启动到 shell 可用 / start to a usable shell (supervisor's clock): cold ${ms(coldShell)}, snapshot ${ms(warmShell)}, ratio ${(coldShell / warmShell).toFixed(1)}×`,
+  );
+  say(
+    '  (两者之差主要是重启 dockerd 以换上新的 engine id / the gap is mostly restarting dockerd for a fresh engine id)',
+  );
 
   const host = warm.host('host1');
   await host.exec('true');

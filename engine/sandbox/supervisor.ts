@@ -61,11 +61,11 @@ export async function supervise(dir: string): Promise<void> {
       vms.push(vm);
       void vm.exited.then((code) => void stop(`VM ${host.name} exited (${code})`));
     }
-    await Promise.all(vms.map((vm, i) => bringUp(vm, record, i)));
+    const shellMs = await Promise.all(vms.map((vm, i) => bringUp(vm, record, i, started)));
     record = {
       ...record,
       state: 'ready',
-      boot: { from: snapshot ? 'snapshot' : 'cold', ms: Date.now() - started },
+      boot: { from: snapshot ? 'snapshot' : 'cold', ms: Date.now() - started, shellMs: Math.max(...shellMs) },
     };
     writeLab(dir, record);
     log.info('lab ready', { lab: record.id, ...record.boot });
