@@ -89,10 +89,12 @@ export class DlTerminal extends LitElement {
       token: this.token,
       size: () => ({ cols: term.cols, rows: term.rows }),
       onOutput: (data, done) => term.write(data, done),
-      onEvent: (event: ServerEvent) =>
+      onEvent: (event: ServerEvent) => {
+        if (event.type === 'exit') this.onShellExit();
         this.dispatchEvent(
           new CustomEvent('dl-server-event', { detail: event, bubbles: true, composed: true }),
-        ),
+        );
+      },
       onState: (state: SocketState) =>
         this.dispatchEvent(
           new CustomEvent('dl-socket-state', { detail: state, bubbles: true, composed: true }),
@@ -108,6 +110,14 @@ export class DlTerminal extends LitElement {
   /** Fitting a hidden terminal (a background tab) would make it 1 column wide: skip it then. */
   private safeFit(): void {
     if (this.offsetWidth > 50 && this.offsetHeight > 50) this.fit?.fit();
+  }
+
+  /** The learner typed `exit` (or the shell died): say so and open a fresh shell on the same machine. */
+  private onShellExit(): void {
+    this.term?.write(
+      '\r\n\x1b[33m[shell 已退出，正在打开一个新的 / the shell exited, opening a new one…]\x1b[0m\r\n',
+    );
+    window.setTimeout(() => this.socket?.connect(), 1000);
   }
 
   /** Reconnects (after the lab was stopped and the learner chose to resume). */

@@ -87,6 +87,15 @@ describe('web app with a local shell', () => {
     await typeInTerminal(page, 'clear\n');
   });
 
+  it('opens a new shell after `exit`', async () => {
+    await typeInTerminal(page, 'exit\n');
+    await until(async () => (await terminalText(page)).includes('shell 已退出'), 5000, 'the exit notice');
+    // The new shell's screen replaces the old one (it starts with a reset).
+    await until(async () => !(await terminalText(page)).includes('shell 已退出'), 10_000, 'the new shell');
+    await typeInTerminal(page, 'echo new-$((1+2))\n');
+    await until(async () => (await terminalText(page)).includes('new-3'), 10_000, 'the new shell answers');
+  });
+
   it('switches to English and to the dark theme', async () => {
     await page.getByRole('button', { name: 'Language / 语言' }).click();
     await expect
