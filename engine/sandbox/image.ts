@@ -45,6 +45,8 @@ export function inputsHash(): string {
       hash.update(path.relative(here, file)).update('\0').update(fs.readFileSync(file)).update('\0');
     }
   }
+  // Build settings that change the image; unset means the default and leaves the hash as it was.
+  if (process.env.DOCKERLAB_DISK_SIZE) hash.update(`disk=${process.env.DOCKERLAB_DISK_SIZE}`);
   return hash.digest('hex').slice(0, 16);
 }
 
