@@ -29,7 +29,7 @@ local_mirror="deb [trusted=yes] copy://$work/debs ./"
 
 step 2 "构建 Docker 镜像 / building the Docker images"
 python3 "$here/mkimages.py" --mirror "$local_mirror" --suite "$suite" --work "$work/images" \
-  --registry "$work/registry" --apt-url "http://10.254.254.254/debian"
+  --registry "$work/registry" --apt-url "http://10.254.254.254:3142/debian"
 
 step 3 "安装虚拟机系统 / installing the VM system"
 mmdebstrap --quiet --variant=minbase "${no_recommends[@]}" \
