@@ -3,7 +3,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-node bin/dockerlab.js sandbox down --all
 echo "==> lint";       npx eslint --max-warnings 0 .
 echo "==> typecheck";  npm run -s typecheck
 echo "==> format";     npx prettier --check .
