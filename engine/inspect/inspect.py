@@ -599,10 +599,15 @@ def main():
         except OSError as e:
             ips.append(None)
             err("ip in netns %s" % ns["id"], e)
-    for p in ips:
+    for ns, p in zip(nss, ips):
         if p:
-            p.stdin.write(b"addr show\nroute show table all\n")
-            p.stdin.close()
+            try:
+                p.stdin.write(b"addr show\nroute show table all\n")
+                p.stdin.close()
+            except BrokenPipeError as e:
+                # The namespace went away between the /proc scan and now (a container stopped or
+                # dockerd restarted): `ip` exited at once. Its output, if any, says so below.
+                err("ip in netns %s" % ns["id"], e)
             p.stdin = None  # else communicate() flushes the closed pipe and raises
     side = {}
     # One iptables-save for all tables (each spawn costs); only filter and nat are kept.
