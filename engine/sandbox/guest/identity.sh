@@ -22,6 +22,11 @@ ip link set eth0 up
 # A new machine-id, and a new engine id for dockerd (it keeps it in key.json on 20.10 and in
 # engine-id on newer releases), which means restarting it.
 tr -d - < /proc/sys/kernel/random/uuid > /etc/machine-id
+# Learners restart dockerd often (daemon.json lessons); systemd's default limit of 3 starts a minute
+# would leave them with "start request repeated too quickly".
+mkdir -p /etc/systemd/system/docker.service.d
+printf '[Unit]\nStartLimitIntervalSec=0\n' > /etc/systemd/system/docker.service.d/dockerlab.conf
+systemctl daemon-reload
 if systemctl is-active -q docker; then
   rm -f /etc/docker/key.json /var/lib/docker/engine-id
   systemctl restart docker
