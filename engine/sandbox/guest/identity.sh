@@ -27,7 +27,7 @@ tr -d - < /proc/sys/kernel/random/uuid > /etc/machine-id
 mkdir -p /etc/systemd/system/docker.service.d
 printf '[Unit]\nStartLimitIntervalSec=0\n' > /etc/systemd/system/docker.service.d/dockerlab.conf
 systemctl daemon-reload
-if systemctl is-active -q docker; then
-  rm -f /etc/docker/key.json /var/lib/docker/engine-id
-  systemctl restart docker
-fi
+# Unconditionally: right after a resume dockerd may still be settling ("activating"), and a VM
+# must never keep the snapshot's engine id.
+rm -f /etc/docker/key.json /var/lib/docker/engine-id
+systemctl restart docker
