@@ -11,4 +11,4 @@ echo "==> build";      npx vite build --logLevel warn
 echo "==> unit";       npx vitest run --config vitest.unit.config.ts
 echo "==> sandbox";    npx vitest run --config vitest.sandbox.config.ts
 echo "==> browser";    npx vitest run --config vitest.browser.config.ts
-echo "==> verify";     node bin/dockerlab.js verify --all
+echo "==> verify";     node bin/dockerlab.js verify --all --retries 1

@@ -38,7 +38,8 @@ function indent(s: string, n: number): string[] {
 
 export function formatVerdict(v: LessonVerdict, kept: boolean): string {
   const time = `${secs(v.totalMs)} (boot ${secs(v.bootMs)}, setup ${secs(v.setupMs)})`;
-  const lines = [`${v.ok ? '✓' : '✗'} ${v.id}: ${v.ok ? 'proven' : 'FAILED'} in ${time}`];
+  const retried = v.retried ? ` after ${v.retried} retr${v.retried > 1 ? 'ies' : 'y'}` : '';
+  const lines = [`${v.ok ? '✓' : '✗'} ${v.id}: ${v.ok ? 'proven' : 'FAILED'}${retried} in ${time}`];
   if (v.error) lines.push(`  error: ${v.error}`);
   if (kept && v.labId)
     lines.push(`  lab kept: ${v.labId} (dockerlab sandbox shell ${v.labId}; sandbox down ${v.labId})`);

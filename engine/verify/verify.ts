@@ -49,6 +49,8 @@ export interface LessonVerdict {
   labId?: string;
   /** Set when the lesson could not be run at all (lab, setup). */
   error?: string;
+  /** How many fresh-lab reruns it took (verify --retries), if any. */
+  retried?: number;
   steps: StepVerdict[];
   bootMs: number;
   setupMs: number;
