@@ -150,8 +150,18 @@ function checkPort(state: HostState, bridge: string, view: View, want: Port, nam
         return [fail('noNetns', { netns: w.netns!, found: list(state.namespaces.flatMap((n) => n.names)) })];
       targetNs = ns.id;
     }
+    const there = nsById(state, targetNs);
+    // The inspector resolves pairs globally and leaves a pair unresolved when the crossed
+    // ifindexes are ambiguous across namespaces; inside the target namespace they are not.
     const hit = view.ports.some(
-      (x) => x.link?.kind === 'veth' && x.link.peer?.ns === targetNs && nsById(state, targetNs),
+      (x) =>
+        x.link?.kind === 'veth' &&
+        !!there &&
+        (x.link.peer?.ns === targetNs ||
+          there.links.some(
+            (l) =>
+              l.kind === 'veth' && l.ifindex === x.link!.peer?.ifindex && l.peer?.ifindex === x.link!.ifindex,
+          )),
     );
     return hit ? [] : [fail('noNsPort', { name: bridge, target, found })];
   }
