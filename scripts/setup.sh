@@ -3,7 +3,7 @@
 # take seconds). Run by `npm start` and `npm test`; safe to run again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-packages=(qemu-system-x86 socat qemu-utils mmdebstrap apt-utils dpkg-dev e2fsprogs busybox-static util-linux gcc libc6-dev chromium fonts-noto-cjk python3 make g++)
+packages=(qemu-system-x86 socat strace qemu-utils mmdebstrap apt-utils dpkg-dev e2fsprogs busybox-static util-linux gcc libc6-dev chromium fonts-noto-cjk python3 make g++)
 missing=()
 for p in "${packages[@]}"; do dpkg -s "$p" > /dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then

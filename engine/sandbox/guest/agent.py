@@ -31,6 +31,15 @@ class Channel:
         self.deadline = None
         self.timed_out = False
 
+    def close(self):
+        # Each descriptor is closed once, by its owner: a second close could hit a number that
+        # another channel's new pipe has just been given, and cut that command's output.
+        if self.master is not None:
+            os.close(self.master)
+        for pipe in (self.proc.stdin, self.proc.stdout, self.proc.stderr):
+            if pipe is not None:
+                pipe.close()
+
 
 class Agent:
     def __init__(self, fd):
@@ -114,7 +123,7 @@ class Agent:
             if payload:
                 write_all(ch.stdin_fd, payload)
             elif ch.master is None:
-                os.close(ch.stdin_fd)
+                ch.proc.stdin.close()  # through its file object, which would otherwise close it again later
                 ch.stdin_fd = None
         elif kind == RESIZE and ch.master is not None:
             size = json.loads(payload)
@@ -167,7 +176,6 @@ class Agent:
             for fd in outputs:
                 os.set_blocking(fd, False)
             ch = Channel(cid, proc, outputs, proc.stdin.fileno(), None)
-            ch.pipes = (proc.stdin, proc.stdout, proc.stderr)  # keep the file objects alive
         if req.get("timeoutMs"):
             ch.deadline = time.monotonic() + req["timeoutMs"] / 1000
         self.channels[cid] = ch
@@ -207,11 +215,7 @@ class Agent:
             # the last process holding it is gone), so the host never loses a command's tail.
             if code is None or ch.outputs:
                 continue
-            for fd in {ch.master, ch.stdin_fd} - {None}:
-                try:
-                    os.close(fd)
-                except OSError:
-                    pass
+            ch.close()
             del self.channels[cid]
             status = {"code": code if code >= 0 else 128 - code, "signal": -code if code < 0 else None, "timedOut": ch.timed_out}
             self.send(cid, EXIT, json.dumps(status).encode())

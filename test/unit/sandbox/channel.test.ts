@@ -12,6 +12,8 @@ import { GuestClient } from '../../../engine/sandbox/client.ts';
 import { Mux } from '../../../engine/sandbox/mux.ts';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dockerlab-channel-'));
+// The agent runs under strace so that a descriptor closed twice shows up (see the last test).
+const trace = path.join(dir, 'agent.strace');
 const children: ChildProcess[] = [];
 let mux: Mux;
 let client: GuestClient;
@@ -27,10 +29,14 @@ async function until(test: () => boolean, what: string, ms = 5000) {
 beforeAll(async () => {
   const port = path.join(dir, 'port');
   const line = path.join(dir, 'line.sock');
-  children.push(spawn('socat', [`PTY,link=${port},raw,echo=0`, `UNIX-LISTEN:${line}`]));
+  children.push(spawn('socat', [`PTY,link=${port},raw,echo=0`, `UNIX-LISTEN:${line}`], { detached: true }));
   await until(() => fs.existsSync(port) && fs.existsSync(line), 'socat');
   children.push(
-    spawn('python3', [path.resolve('engine/sandbox/guest/agent.py'), port], { stdio: 'inherit' }),
+    spawn(
+      'strace',
+      ['-o', trace, '-e', 'trace=close', 'python3', path.resolve('engine/sandbox/guest/agent.py'), port],
+      { stdio: 'inherit', detached: true }, // its own group: strace and the agent go together
+    ),
   );
   const agent = net.createConnection(line);
   await new Promise((r) => agent.once('connect', r));
@@ -43,7 +49,7 @@ beforeAll(async () => {
 afterAll(() => {
   client?.close();
   mux?.close();
-  for (const c of children) c.kill();
+  for (const c of children) process.kill(-c.pid!, 'SIGKILL');
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
@@ -70,6 +76,22 @@ describe('guest channel', () => {
       Array.from({ length: 20 }, (_, i) => client.exec(['bash', '-c', `sleep 0.0${i % 10}; echo ${i}`])),
     );
     expect(results.map((r) => r.stdout)).toEqual(Array.from({ length: 20 }, (_, i) => `${i}\n`));
+  });
+
+  it('never hands one command the pipe of another, however they interleave', async () => {
+    // Channels end while others start, so descriptor numbers are reused at once; a double close
+    // would cut another command's output or stdin.
+    for (let round = 0; round < 4; round++) {
+      const results = await Promise.all(
+        Array.from({ length: 24 }, (_, i) =>
+          client.exec(['bash', '-c', `sleep 0.${(i * 7 + round) % 10}; read x; echo ${i}$x`], {
+            stdin: `-${round}\n`,
+            timeoutMs: 5000,
+          }),
+        ),
+      );
+      expect(results.map((r) => r.stdout)).toEqual(Array.from({ length: 24 }, (_, i) => `${i}-${round}\n`));
+    }
   });
 
   it('carries large output intact', async () => {
@@ -117,6 +139,15 @@ describe('guest channel', () => {
     await until(() => fs.readdirSync('/proc').some((p) => cmdline(p).includes(marker)), 'process started');
     other.close();
     await until(() => !fs.readdirSync('/proc').some((p) => cmdline(p).includes(marker)), 'process killed');
+  });
+
+  it('closes each descriptor once (a second close could cut another command short)', () => {
+    const closes = fs
+      .readFileSync(trace, 'utf8')
+      .split('\n')
+      .filter((l) => l.startsWith('close('));
+    expect(closes.length).toBeGreaterThan(100);
+    expect(closes.filter((l) => l.includes('EBADF'))).toEqual([]);
   });
 });
 
