@@ -37,6 +37,8 @@ export interface Lab {
   host(name: string): SandboxHost;
   /** Stops every VM of the lab and removes its files. Safe to call twice. */
   down(): Promise<void>;
+  /** Closes this process's connections and leaves the lab running (so a CLI can exit). */
+  detach?(): void;
 }
 
 export interface LabOptions {

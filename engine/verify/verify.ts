@@ -155,6 +155,7 @@ export async function verifyLesson(
   } finally {
     verdict.totalMs = Date.now() - t0;
     if (lab && !options.keep) await lab.down();
+    else lab?.detach?.(); // kept: let the CLI exit
   }
 }
 
