@@ -109,7 +109,7 @@ describe('docker and reachability', () => {
   });
 
   it('still inspects everything else when dockerd is stopped', async () => {
-    await sh('systemctl stop docker.socket docker');
+    await sh('ip netns add ns1; systemctl stop docker.socket docker');
     const state = await inspectHost(lab.host('host1'));
     expect(state.docker.running).toBe(false);
     expect(state.namespaces.some((n) => n.names.includes('ns1'))).toBe(true);
