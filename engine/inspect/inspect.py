@@ -605,6 +605,31 @@ def image_of(i, hist):
     }
 
 
+IMAGE_CACHE = "/run/dockerlab/images"
+
+
+def image_details(image_id):
+    """An image's inspect and history. Both are fixed for its ID (content-addressed), so they are
+    kept under /run/dockerlab: after the first snapshot, images cost no API calls but the list."""
+    path = "%s/%s.json" % (IMAGE_CACHE, image_id.replace("sha256:", ""))
+    cached = read(path, 1 << 24)
+    if cached:
+        try:
+            return json.loads(cached)
+        except ValueError:
+            pass  # a torn write: fetch again
+    d = {"inspect": api("/images/%s/json" % image_id), "history": api("/images/%s/history" % image_id)}
+    try:
+        os.makedirs(IMAGE_CACHE, exist_ok=True)
+        tmp = "%s.%d.tmp" % (path, os.getpid())
+        with open(tmp, "w") as f:
+            json.dump(d, f)
+        os.rename(tmp, path)
+    except OSError as e:
+        err("image cache", e)
+    return d
+
+
 def docker_state(pool, pid_ns):
     out = {"running": False, "containers": [], "images": [], "networks": [], "volumes": [], "info": None, "skipped": sorted(SKIP)}
     raw = read("/etc/docker/daemon.json")
@@ -622,8 +647,7 @@ def docker_state(pool, pid_ns):
         nets_f, vols_f = pool.submit(api, "/networks"), pool.submit(api, "/volumes")
         cfuts = [pool.submit(api, "/containers/%s/json" % c["Id"]) for c in listing.result()]
         ilist = imgs.result() if imgs else []
-        none = Done([])
-        ifuts = [(pool.submit(api, "/images/%s/json" % i["Id"]), pool.submit(api, "/images/%s/history" % i["Id"]) if "history" not in SKIP else none) for i in ilist]
+        ifuts = [(pool.submit(image_details, i["Id"]), i) for i in ilist]
         info = info_f.result()
     except Exception as e:  # noqa: BLE001 -- any failure means "dockerd is not answering"
         out["error"] = "%s: %s" % (type(e).__name__, e)
@@ -651,9 +675,14 @@ def docker_state(pool, pid_ns):
             out["containers"].append(container_of(f.result(), pid_ns))
         except Exception as e:  # noqa: BLE001 -- a container removed while we looked
             err("docker container", e)
-    for fi, fh in ifuts:
+    for f, listed in ifuts:
         try:
-            out["images"].append(image_of(fi.result(), fh.result()))
+            d = f.result()
+            img = image_of(d["inspect"], d["history"] if "history" not in SKIP else [])
+            # Tags move from image to image; the listing has today's.
+            img["tags"] = [t for t in listed.get("RepoTags") or [] if t != "<none>:<none>"]
+            img["digests"] = [t for t in listed.get("RepoDigests") or [] if t != "<none>@<none>"]
+            out["images"].append(img)
         except Exception as e:  # noqa: BLE001
             err("docker image", e)
     try:

@@ -108,6 +108,22 @@ describe('docker and reachability', () => {
     expect(r.conditions[4]!.messages[0]!.zh).toBe('容器 web 还在运行，应该已经停止');
   });
 
+  it('keeps image details across snapshots, but takes tags from the current listing', async () => {
+    const first = await inspectHost(lab.host('host1'));
+    const busybox = first.docker.images.find((i) => i.tags.includes('busybox:latest'))!;
+    expect(busybox.history.length).toBeGreaterThan(0);
+    await sh('docker tag busybox mybox:1');
+    const r = await lab
+      .host('host1')
+      .exec(`ls /run/dockerlab/images | grep -c '^${busybox.id.slice(7)}.json$'`);
+    expect(r.stdout.trim()).toBe('1');
+    const second = await inspectHost(lab.host('host1'));
+    const again = second.docker.images.find((i) => i.id === busybox.id)!;
+    expect(again.tags.sort()).toEqual(['busybox:latest', 'mybox:1']);
+    expect(again.history).toEqual(busybox.history);
+    await sh('docker rmi mybox:1 >/dev/null');
+  });
+
   it('still inspects everything else when dockerd is stopped', async () => {
     await sh('ip netns add ns1; systemctl stop docker.socket docker');
     const state = await inspectHost(lab.host('host1'));
