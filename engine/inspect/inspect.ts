@@ -27,9 +27,20 @@ export interface InspectOptions {
 }
 
 export async function inspectHost(host: SandboxHost, options: InspectOptions = {}): Promise<HostState> {
-  const skip = options.skip?.length ? ` --skip ${options.skip.join(',')}` : '';
+  const skip = options.skip?.join(',') ?? '';
+  const sock = `${dir}/${module}.sock`;
   // -S: no site module (~200 ms under TCG; the script needs only the standard library).
-  const run = `[ -f ${dir}/${module}.py ] || exit ${missing}\nexec python3 -S -c 'import sys; sys.path.insert(0, "${dir}"); import ${module}'${skip}`;
+  const py = (call: string) =>
+    `python3 -S -c 'import sys; sys.path.insert(0, "${dir}"); import ${module}; ${module}.${call}'`;
+  const run = [
+    `[ -f ${dir}/${module}.py ] || exit ${missing}`,
+    // A resident copy (inspect.py's serve) saves python's start and imports, ~0.4 s under TCG.
+    `if [ -S ${sock} ] && out=$(echo '${skip}' | socat -t 30 - UNIX-CONNECT:${sock} 2>/dev/null) && [ -n "$out" ]; then printf '%s' "$out"; exit 0; fi`,
+    // None answered (first use, or the learner killed it): start one for next time, and answer
+    // this one the slow way.
+    `setsid ${py(`serve("${sock}")`)} </dev/null >/dev/null 2>&1 &`,
+    `exec ${py('main()')}${skip ? ` --skip ${skip}` : ''}`,
+  ].join('\n');
   let r = await host.exec(run, { timeoutMs });
   if (r.code === missing) {
     await host.exec(

@@ -124,6 +124,23 @@ describe('docker and reachability', () => {
     await sh('docker rmi mybox:1 >/dev/null');
   });
 
+  it('answers from a resident inspector, and still answers when the learner kills it', async () => {
+    const serving = "pgrep -f 'serve\\(\"/run/dockerlab/inspect_' | wc -l";
+    const resident = async () => (await lab.host('host1').exec(serving)).stdout.trim();
+    await inspectHost(lab.host('host1'));
+    expect(await resident()).toBe('1');
+    const fast = await inspectHost(lab.host('host1'));
+    await sh("pkill -f 'serve\\(\"/run/dockerlab/inspect_'");
+    const slow = await inspectHost(lab.host('host1')); // the slow way, and a new resident one
+    expect(await resident()).toBe('1');
+    const shape = (s: typeof fast) => ({
+      namespaces: s.namespaces.map((n) => [n.id, n.names, n.links.map((l) => l.name)]),
+      containers: s.docker.containers.map((c) => c.name),
+      images: s.docker.images.map((i) => i.id),
+    });
+    expect(shape(slow)).toEqual(shape(fast));
+  });
+
   it('still inspects everything else when dockerd is stopped', async () => {
     await sh('ip netns add ns1; systemctl stop docker.socket docker');
     const state = await inspectHost(lab.host('host1'));
