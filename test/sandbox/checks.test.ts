@@ -133,10 +133,11 @@ describe('docker and reachability', () => {
     await sh("pkill -f 'serve\\(\"/run/dockerlab/inspect_'");
     const slow = await inspectHost(lab.host('host1')); // the slow way, and a new resident one
     expect(await resident()).toBe('1');
+    // Sorted: dockerd lists images built in the same second in no fixed order.
     const shape = (s: typeof fast) => ({
-      namespaces: s.namespaces.map((n) => [n.id, n.names, n.links.map((l) => l.name)]),
-      containers: s.docker.containers.map((c) => c.name),
-      images: s.docker.images.map((i) => i.id),
+      namespaces: s.namespaces.map((n) => `${n.id} ${n.names} ${n.links.map((l) => l.name)}`).sort(),
+      containers: s.docker.containers.map((c) => c.name).sort(),
+      images: s.docker.images.map((i) => i.id).sort(),
     });
     expect(shape(slow)).toEqual(shape(fast));
   });
