@@ -42,11 +42,11 @@ export default defineKind(
       ...placeMessages,
       ok: t('从{from}能{how} {to}（{ip}）', 'from {from}, {to} ({ip}) answers {how}'),
       blocked: t(
-        '从{from}{how}不到 {to}（{ip}），和这一步要求的一样',
+        '从{from} {how}不到 {to}（{ip}），和这一步要求的一样',
         'from {from}, {to} ({ip}) does not answer {how}, as this step wants',
       ),
       unreachable: t(
-        '从{from}{how}不到 {to}（{ip}）：{detail}',
+        '从{from} {how}不到 {to}（{ip}）：{detail}',
         'from {from}, {to} ({ip}) does not answer {how}: {detail}',
       ),
       reachable: t(

@@ -23,7 +23,7 @@ tableTest('bridge', {
       state: 'docker',
       params: { name: 'docker0', ports: [{ container: 'alpha' }] },
       messageId: 'noNsPort',
-      message: /容器 alpha没有接到网桥 docker0 上|容器 alpha没有接到/,
+      message: /容器 alpha 没有接到网桥 docker0 上/,
     },
     {
       state: 'docker',

@@ -21,7 +21,7 @@ tableTest('file', {
       state: 'docker',
       params: { container: 'dc2', path: '/tmp/not-there' },
       messageId: 'missing',
-      message: /容器 dc2里没有 \/tmp\/not-there/,
+      message: /容器 dc2 里没有 \/tmp\/not-there/,
     },
     {
       state: 'docker',

@@ -42,7 +42,7 @@ tableTest('image', {
       state: 'docker',
       params: { name: 'myapp', author: 'me' },
       messageId: 'field',
-      message: /Author 是 （空）|Author/,
+      message: /Author 是（空），应该是 me/,
     },
     { state: 'docker', params: { name: 'busybox', minHistory: 50 }, messageId: 'history' },
     {

@@ -17,14 +17,14 @@ tableTest('link', {
       state: 'netns-veth',
       params: { name: 'lo', netns: 'ns2', up: true },
       messageId: 'down',
-      message: /命名空间 ns2里的 lo 是 DOWN/,
+      message: /命名空间 ns2 里的 lo 是 DOWN/,
     },
     { state: 'veth-down', params: { name: 'veth-ns2', netns: 'ns2', up: true }, messageId: 'down' },
     {
       state: 'veth-half',
       params: { name: 'veth-ns2', netns: 'ns2' },
       messageId: 'elsewhere',
-      message: /veth-ns2 应该在命名空间 ns2里，但它在主机的命名空间里/,
+      message: /veth-ns2 应该在命名空间 ns2 里，但它在主机的命名空间里/,
     },
     {
       state: 'netns-veth',

@@ -4,6 +4,13 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { checksMarkdown, docsPath } from '../../../engine/checks/docs.ts';
 import { kinds, validateParams } from '../../../engine/checks/index.ts';
+import { fill } from '../../../engine/checks/render.ts';
+import { zhSpacing } from './tester.ts';
+
+/** What a placeholder may hold: Latin, Chinese, both either way round, Chinese punctuation. */
+const samples = ['x1', '主机', '命名空间 x1', 'x1 上的命名空间', '（没有）'];
+/** Placeholders a kind fills with a clause it appends: empty, or starting with punctuation. */
+const clauses = new Set(['contains', 'output', 'args']);
 
 describe('the check library', () => {
   it('has at least the kinds the course needs', () => {
@@ -56,6 +63,19 @@ describe('the check library', () => {
           expect(t.zh.trim()).not.toBe('');
           expect(t.en.trim()).not.toBe('');
           expect(t.zh).toMatch(/[\u4e00-\u9fff]|^\{\w+\}$|^\{key\} = \{value\}$/);
+        }
+      });
+      it('renders every zh message spaced right, whatever fills it', () => {
+        for (const [messageId, t] of Object.entries(k.meta.messages)) {
+          const keys = [...t.zh.matchAll(/\{(\w+)\}/g)].map((m) => m[1]!);
+          for (const sample of samples)
+            for (const clause of ['', `，${sample}`]) {
+              const data = Object.fromEntries(keys.map((key) => [key, clauses.has(key) ? clause : sample]));
+              const zh = fill(t.zh, data, 'zh');
+              expect(zhSpacing(zh), messageId).toEqual([]);
+              // Two Latin values side by side must not run together ("ns1ping"): separate them with a space.
+              expect(zh, messageId).not.toMatch(/x1x1/);
+            }
         }
       });
       it('has an example that validates', () => {

@@ -16,7 +16,7 @@ tableTest('namespace', {
       state: 'docker',
       params: { type: 'net', same: [{ container: 'alpha' }, { container: 'beta' }] },
       messageId: 'notSame',
-      message: /容器 alpha 和 容器 beta 不在同一个 net 命名空间里/,
+      message: /容器 alpha 和容器 beta 不在同一个 net 命名空间里/,
     },
     {
       state: 'docker',

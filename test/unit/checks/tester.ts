@@ -31,6 +31,24 @@ export function fixture(name: string): Fixture {
   return structuredClone(f);
 }
 
+/**
+ * What is wrong with the spacing of a rendered zh message, by the convention all messages follow:
+ * one space between Chinese and Latin, digits or `code`; none beside Chinese punctuation, between
+ * two Chinese characters or at either end; never two. Empty when it is right.
+ */
+export function zhSpacing(zh: string): string[] {
+  const rules: [RegExp, string][] = [
+    [/[\u4e00-\u9fff][!-~]|[!-~][\u4e00-\u9fff]/, 'no space between Chinese and Latin'],
+    [/[\u4e00-\u9fff] [\u4e00-\u9fff]/, 'a space between two Chinese characters'],
+    [/ [，。：；、（）“”！？]|[，。：；、（）“”！？] /, 'a space beside Chinese punctuation'],
+    [/^ | $| {2}/, 'a space at an end, or two in a row'],
+  ];
+  return rules.flatMap(([re, what]) => {
+    const m = re.exec(zh);
+    return m ? [`${what} at "${m[0]}" in "${zh}"`] : [];
+  });
+}
+
 export interface Case {
   /** Fixture (scenario) name. */
   state: string;
@@ -77,6 +95,7 @@ export function tableTest(kind: string, table: { valid: Case[]; invalid: Invalid
         expect(reports.length).toBeGreaterThan(0);
         expect(reports.filter((r) => !r.ok).map((r, i) => `${r.messageId}: ${texts[i]?.en}`)).toEqual([]);
         for (const t of texts) expect(t.zh).not.toMatch(/\{\w+\}/);
+        expect(texts.flatMap((t) => zhSpacing(t.zh))).toEqual([]);
       });
     }
     for (const c of table.invalid) {
@@ -91,6 +110,7 @@ export function tableTest(kind: string, table: { valid: Case[]; invalid: Invalid
         // Placeholders all filled, in both languages.
         expect(text.zh).not.toMatch(/\{\w+\}/);
         expect(text.en).not.toMatch(/\{\w+\}/);
+        expect(zhSpacing(text.zh)).toEqual([]);
         if (c.message) expect(`${text.zh}\n${text.en}`).toMatch(c.message);
       });
     }
