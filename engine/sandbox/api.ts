@@ -37,6 +37,11 @@ export interface Lab {
   host(name: string): SandboxHost;
   /** Stops every VM of the lab and removes its files. Safe to call twice. */
   down(): Promise<void>;
+  /**
+   * Saves every VM whole (RAM and disk) under `key` and ends the lab; `startLab({ resume: key })`
+   * brings it back as it was. `note` is kept with it. Labs that cannot be saved lack this.
+   */
+  suspend?(key: string, note: string): Promise<void>;
   /** Closes this process's connections and leaves the lab running (so a CLI can exit). */
   detach?(): void;
 }

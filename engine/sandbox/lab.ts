@@ -11,6 +11,7 @@ import type { ExecOptions, ExecResult, Lab, LabOptions, SandboxHost } from './ap
 import { GuestClient } from './client.ts';
 import { ensureImage, ensureSnapshot, isAlive, type Progress } from './image.ts';
 import { labsDir, repoRoot } from './paths.ts';
+import { moveFile, readSaved, savedLabDir } from './saved.ts';
 
 export interface HostRecord {
   name: string;
@@ -27,13 +28,15 @@ export interface LabRecord {
   ownerPid?: number;
   /** Boot rather than resume the snapshot. */
   cold?: boolean;
+  /** Resume a saved lab (see saved.ts), moved into `<lab>/saved`, instead of the snapshot. */
+  resumed?: boolean;
   supervisorPid?: number;
   state: 'starting' | 'ready' | 'failed';
   error?: string;
   createdAt: string;
   /** How the VMs started and how long it took, for `list` and the benchmarks. */
   /** `ms` until every dockerd answered; `shellMs` until every guest agent did (a shell works). */
-  boot?: { from: 'snapshot' | 'cold'; ms: number; shellMs: number };
+  boot?: { from: 'saved' | 'snapshot' | 'cold'; ms: number; shellMs: number };
 }
 
 export class LabCapacityError extends Error {}
@@ -90,39 +93,47 @@ export function reapOrphans(): string[] {
   return reaped;
 }
 
-/** `id` reuses a lab id (for `reset`); `cold` boots instead of resuming the snapshot (benchmarks). */
+/**
+ * `id` reuses a lab id (for `reset`); `cold` boots instead of resuming the snapshot (benchmarks);
+ * `resume` starts the lab saved under that key by `suspendLab` (NoSavedLabError if there is none).
+ */
 export async function startLab(
-  options: LabOptions & { id?: string; cold?: boolean } = {},
+  options: LabOptions & { id?: string; cold?: boolean; resume?: string } = {},
   progress?: Progress,
 ): Promise<Lab> {
   reapOrphans();
-  const hosts = options.hosts ?? 1;
+  const saved = options.resume ? readSaved(options.resume) : null;
+  const hosts = saved?.hosts.length ?? options.hosts ?? 1;
   const running = listLabs().reduce((n, l) => n + l.hosts.length, 0);
   if (running + hosts > defaults.maxVms) {
     throw new LabCapacityError(
       `全部机器都在使用中 / all machines are in use: ${running} of ${defaults.maxVms} VMs run (DOCKERLAB_MAX_VMS)`,
     );
   }
-  const memoryMb = options.memoryMb ?? defaults.memoryMb;
-  const cpus = options.cpus ?? defaults.cpus;
-  const image = await ensureImage(progress);
-  await ensureSnapshot(image, memoryMb, cpus);
+  const memoryMb = saved?.memoryMb ?? options.memoryMb ?? defaults.memoryMb;
+  const cpus = saved?.cpus ?? options.cpus ?? defaults.cpus;
+  if (!saved) await ensureSnapshot(await ensureImage(progress), memoryMb, cpus);
 
   const id = options.id ?? 'lab-' + crypto.randomBytes(4).toString('hex');
   const dir = labDir(id);
   fs.mkdirSync(dir, { recursive: true });
+  // The saved files become the lab's own: resumed once, then gone (a lab is saved anew each time).
+  if (options.resume) moveFile(savedLabDir(options.resume), path.join(dir, 'saved'));
   const record: LabRecord = {
     id,
     label: options.label,
-    hosts: Array.from({ length: hosts }, (_, i) => ({
-      name: `host${i + 1}`,
-      address: `192.168.56.${11 + i}`,
-      mac: '52:54:00:' + [...crypto.randomBytes(3)].map((b) => b.toString(16).padStart(2, '0')).join(':'),
-    })),
+    hosts:
+      saved?.hosts ??
+      Array.from({ length: hosts }, (_, i) => ({
+        name: `host${i + 1}`,
+        address: `192.168.56.${11 + i}`,
+        mac: '52:54:00:' + [...crypto.randomBytes(3)].map((b) => b.toString(16).padStart(2, '0')).join(':'),
+      })),
     memoryMb,
     cpus,
     ownerPid: options.ownerPid,
     cold: options.cold,
+    resumed: saved !== null,
     state: 'starting',
     createdAt: new Date().toISOString(),
   };
@@ -179,6 +190,7 @@ export async function attachLab(id: string): Promise<LabHandle> {
       return host;
     },
     down: () => stopLab(id),
+    suspend: (key, note) => suspendLab(id, key, note),
     detach: () => hosts.forEach((h) => h.detach()),
   };
 }
@@ -231,4 +243,31 @@ export async function stopLab(id: string): Promise<void> {
   for (let i = 0; i < 100 && isAlive(pid); i++) await sleep(100);
   if (isAlive(pid)) process.kill(pid, 'SIGKILL');
   fs.rmSync(dir, { recursive: true, force: true });
+}
+
+/**
+ * Saves the lab whole under `key` (see saved.ts) and ends it; `note` comes back with the saved lab.
+ * Throws if saving failed; the lab is ended either way.
+ */
+export async function suspendLab(id: string, key: string, note: string): Promise<void> {
+  const dir = labDir(id);
+  const record = readLab(dir);
+  const pid = record.supervisorPid ?? 0;
+  if (!isAlive(pid) || record.state !== 'ready') throw new Error(`lab ${id} is not running`);
+  const dest = savedLabDir(key);
+  fs.rmSync(dest, { recursive: true, force: true });
+  fs.mkdirSync(dest, { recursive: true });
+  fs.writeFileSync(path.join(dir, 'save.json'), JSON.stringify({ dest, note }));
+  process.kill(pid, 'SIGUSR2');
+  // Writing a GiB of guest RAM under TCG takes seconds; allow for a loaded machine.
+  for (let i = 0; i < 1800 && isAlive(pid); i++) await sleep(100);
+  if (isAlive(pid)) process.kill(pid, 'SIGKILL');
+  fs.rmSync(dir, { recursive: true, force: true });
+  if (!fs.existsSync(path.join(dest, 'saved.json'))) {
+    const why = fs.existsSync(path.join(dest, 'error.txt'))
+      ? fs.readFileSync(path.join(dest, 'error.txt'), 'utf8').trim()
+      : 'its supervisor ended without saving';
+    fs.rmSync(dest, { recursive: true, force: true });
+    throw new Error(`saving lab ${id} failed: ${why}`);
+  }
 }

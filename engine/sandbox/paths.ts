@@ -5,4 +5,6 @@ import path from 'node:path';
 export const cacheDir = process.env.DOCKERLAB_CACHE ?? '/var/cache/dockerlab';
 /** Running labs: one folder each, removed when the lab ends. */
 export const labsDir = process.env.DOCKERLAB_LABS ?? '/var/lib/dockerlab/labs';
+/** Labs saved whole (RAM and disks) while their learner is away: one folder per key. */
+export const savedDir = process.env.DOCKERLAB_SAVED ?? '/var/lib/dockerlab/saved';
 export const repoRoot = path.resolve(import.meta.dirname, '../..');

@@ -40,6 +40,8 @@ export interface AppOptions {
   classCode?: string;
   /** Extra allowed origins (DOCKERLAB_ORIGINS). */
   origins?: string;
+  /** On close, save running labs (where the provider can) for their learners to resume later. */
+  saveLabsOnClose?: boolean;
 }
 
 export interface App {
@@ -59,7 +61,7 @@ export async function startApp(o: AppOptions): Promise<App> {
     maxLabs: o.maxLabs ?? 2,
     idleMs: o.idleMs ?? 30 * 60_000,
     onStatus: (id, status) => hub.publish(id, { type: 'lab', status }),
-    prepare: (id, lab, lesson, resume, say) => course.prepare(id, lab, lesson, resume, say),
+    prepare: (id, lab, lesson, replay, say) => course.prepare(id, lab, lesson, replay, say),
   });
   const course: Course = new Course({
     lessons: o.lessons,
@@ -135,7 +137,7 @@ export async function startApp(o: AppOptions): Promise<App> {
         wss.close();
         server.closeAllConnections();
         await new Promise<void>((r) => server.close(() => r()));
-        await labs.dispose();
+        await labs.dispose(o.saveLabsOnClose);
         store.close();
       })();
       return closed;

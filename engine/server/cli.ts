@@ -2,14 +2,15 @@
  * `dockerlab serve`: the web app on http://localhost:8080 (PORT to change). Settings:
  * DOCKERLAB_MAX_LABS (2), DOCKERLAB_IDLE_MINUTES (30), DOCKERLAB_ORIGINS, DOCKERLAB_CLASS_CODE,
  * DOCKERLAB_DATA (progress database folder), DOCKERLAB_LESSONS (lessons/),
- * DOCKERLAB_LISTEN (127.0.0.1; 0.0.0.0 for a classroom), DOCKERLAB_LOCAL_SHELL=1 (a local bash
- * instead of VMs, for working on the web app; never with the real course as root).
+ * DOCKERLAB_LISTEN (127.0.0.1; 0.0.0.0 for a classroom), DOCKERLAB_KEEP_DAYS (7: how long a lab
+ * saved for an absent learner is kept), DOCKERLAB_LOCAL_SHELL=1 (a local bash instead of VMs, for
+ * working on the web app; never with the real course as root).
  */
 import { parseArgs } from 'node:util';
 import type { Condition } from '../lessons/types.ts';
 import type { Lab } from '../sandbox/api.ts';
 import type { Evaluate } from './course.ts';
-import type { LabProvider } from './labs.ts';
+import { vmProvider } from './vm-provider.ts';
 import { startApp } from './app.ts';
 import { loadLessons } from '../lessons/load.ts';
 import { englishTwins } from './twins.ts';
@@ -19,10 +20,6 @@ import { say } from '../log.ts';
 const evaluate: Evaluate = async (conditions: Condition[], lab: Lab) => {
   const { evaluateConditions } = await import('../checks/evaluate.ts');
   return evaluateConditions(conditions, lab);
-};
-
-const vmProvider: LabProvider = {
-  start: async (options) => (await import('../sandbox/lab.ts')).startLab(options),
 };
 
 function positive(name: string, fallback: number): number {
@@ -42,6 +39,12 @@ export async function main(args: string[]): Promise<number> {
   }
   const local = process.env.DOCKERLAB_LOCAL_SHELL === '1';
   const provider = local ? (await import('./local-lab.ts')).localProvider : vmProvider;
+  if (!local) {
+    const { pruneSaved } = await import('../sandbox/saved.ts');
+    const pruned = pruneSaved(positive('DOCKERLAB_KEEP_DAYS', 7) * 86_400_000);
+    if (pruned.length > 0)
+      say(`删除了 ${pruned.length} 个过期的已保存实验机器 / removed ${pruned.length} old saved labs`);
+  }
   const lessons = await loadLessons(process.env.DOCKERLAB_LESSONS ?? 'lessons');
   let app;
   try {
@@ -56,6 +59,7 @@ export async function main(args: string[]): Promise<number> {
       idleMs: positive('DOCKERLAB_IDLE_MINUTES', 30) * 60_000,
       classCode: process.env.DOCKERLAB_CLASS_CODE || undefined,
       origins: process.env.DOCKERLAB_ORIGINS,
+      saveLabsOnClose: !local,
     });
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw e;
@@ -68,7 +72,7 @@ export async function main(args: string[]): Promise<number> {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
   });
-  say('正在关闭实验机器… / stopping labs…');
+  say('正在保存并关闭实验机器… / saving and stopping labs…');
   await app.close();
   return 0;
 }

@@ -285,7 +285,7 @@ export class Course {
     learnerId: string,
     lab: Lab,
     lesson: Lesson,
-    resume: boolean,
+    replay: boolean,
     say: (t: Text) => void,
   ): Promise<void> {
     say({ zh: '正在准备本课的实验环境…', en: 'Preparing the lesson’s environment…' });
@@ -293,7 +293,7 @@ export class Course {
       const r = await lab.host(host).exec(script, { timeoutMs: scriptTimeoutMs });
       if (r.code !== 0) throw new Error(`setup on ${host} exited ${r.code}: ${r.stderr.trim().slice(-300)}`);
     }
-    if (!resume) return;
+    if (!replay) return;
     const p = this.o.store.progress(learnerId, lesson.id);
     const passed = lesson.steps.filter((s) => p.steps.get(s.index)?.passed);
     for (const [n, step] of passed.entries()) {
