@@ -40,18 +40,20 @@ export default defineKind(
     schema,
     messages: {
       ...placeMessages,
-      ok: t('从{from}能{how} {to}（{ip}）', 'from {from}, {to} ({ip}) answers {how}'),
+      // zh: {yes}/{no} are "ping 得通"/"ping 不通" or "连得上"/"连不上"; {target} names the address
+      // (and the port): "容器 web（172.17.0.2）的 TCP 80 端口".
+      ok: t('从{from} {yes} {target}', 'from {from}, {target} answers {how}'),
       blocked: t(
-        '从{from} {how}不到 {to}（{ip}），和这一步要求的一样',
-        'from {from}, {to} ({ip}) does not answer {how}, as this step wants',
+        '从{from} {no} {target}，和这一步要求的一样',
+        'from {from}, {target} does not answer {how}, as this step wants',
       ),
       unreachable: t(
-        '从{from} {how}不到 {to}（{ip}）：{detail}',
-        'from {from}, {to} ({ip}) does not answer {how}: {detail}',
+        '从{from} {no} {target}：{detail}',
+        'from {from}, {target} does not answer {how}: {detail}',
       ),
       reachable: t(
-        '从{from}还能{how} {to}（{ip}），这一步要求它不通',
-        'from {from}, {to} ({ip}) still answers {how}; this step wants it blocked',
+        '从{from}还 {yes} {target}，这一步要求它不通',
+        'from {from}, {target} still answers {how}; this step wants it blocked',
       ),
       unresolved: t('从{from}解析不出 {to} 的地址', 'from {from}, the name {to} does not resolve'),
       noTarget: t(
@@ -83,9 +85,8 @@ export default defineKind(
     } else if (ipv4.test(p.to)) ip = p.to;
     else
       resolve = resolver(state, p.to, e.pid, p.from && 'container' in p.from ? p.from.container : undefined);
-    const how: Text = p.port
-      ? t(`连到 TCP ${p.port} 端口`, `on TCP port ${p.port}`)
-      : t('ping 通', 'to ping');
+    const how: Text = p.port ? t('', `on TCP port ${p.port}`) : t('', 'to ping');
+    const [yes, no] = p.port ? [t('连得上', ''), t('连不上', '')] : [t('ping 得通', ''), t('ping 不通', '')];
     const probe = p.port
       ? `${e.prefix}timeout 5 bash -c 'exec 3<>/dev/tcp/'"$ip"'/${p.port}' 2>&1`
       : `${e.prefix}ping -c 2 -i 0.3 -W 2 -q "$ip" 2>&1 | tail -n 2`;
@@ -101,7 +102,13 @@ export default defineKind(
         .join(' ')
         .trim()
         .slice(0, 200) || `exit ${rc}`;
-    const data = { from, to, ip: got, how, detail };
+    // The address in brackets only where the learner named something else (a container, a name).
+    const [toZh, toEn] = typeof to === 'string' ? [to, to] : [to.zh, to.en];
+    const target = t(
+      `${toZh === got ? got : `${toZh}（${got}）`}${p.port ? `的 TCP ${p.port} 端口` : ''}`,
+      toEn === got ? got : `${toEn} (${got})`,
+    );
+    const data = { from, to, ip: got, how, yes, no, target, detail };
     if (p.reachable) return [rc === 0 ? ok('ok', data) : fail('unreachable', data)];
     return [rc === 0 ? fail('reachable', data) : ok('blocked', data)];
   },

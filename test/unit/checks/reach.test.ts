@@ -30,7 +30,7 @@ tableTest('reach', {
       state: 'veth-down',
       params: { from: { netns: 'ns1' }, to: '192.168.0.12' },
       messageId: 'unreachable',
-      message: /从命名空间 ns1 ping 通不到 192\.168\.0\.12/,
+      message: /从命名空间 ns1 ping 不通 192\.168\.0\.12：/,
     },
     { state: 'netns-veth', params: { from: { netns: 'ns1' }, to: '192.168.0.99' }, messageId: 'unreachable' },
     { state: 'docker', params: { from: { container: 'alpha' }, to: 'nosuchname' }, messageId: 'unresolved' },
