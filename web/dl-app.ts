@@ -1,4 +1,5 @@
 import { LitElement, css, html, nothing } from 'lit';
+import { keyed } from 'lit/directives/keyed.js';
 import { Task } from '@lit/task';
 import type { SessionView } from '../engine/protocol.ts';
 import { api } from './api.ts';
@@ -129,9 +130,11 @@ export class DlApp extends LitElement {
         ${this.session.render({
           pending: () => nothing,
           error: () => html`<p role="alert">${t('连不上服务器。', 'Cannot reach the server.')}</p>`,
+          // Keyed: another lesson gets a new page, with its own terminals (a reused page would keep
+          // the old lesson's sockets and mix its progress into the new lesson's steps).
           complete: (s) =>
             m
-              ? html`<dl-lesson-page lesson-id=${m[1]!} token=${s.token}></dl-lesson-page>`
+              ? keyed(m[1], html`<dl-lesson-page lesson-id=${m[1]!} token=${s.token}></dl-lesson-page>`)
               : html`<dl-lesson-list
                   .session=${s}
                   @dl-signed-in=${() => this.session.run()}

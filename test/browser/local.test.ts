@@ -1,11 +1,12 @@
 /**
  * The web app in real Chromium against the real server, with a local bash standing in for the VM
- * (so it runs on any machine in seconds) and the fixture lesson of test/unit/server. lab.test.ts
+ * (so it runs on any machine in seconds) and the fixture lessons of test/unit/server. lab.test.ts
  * does the same against a real lab and lesson 15.
  */
+import fs from 'node:fs';
 import http from 'node:http';
+import net, { type AddressInfo } from 'node:net';
 import path from 'node:path';
-import type { AddressInfo } from 'node:net';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testApp } from '../unit/server/harness.ts';
@@ -15,10 +16,11 @@ import { laptopPage, launch, shot, stepStates, terminalText, typeInTerminal } fr
 let app: App & { dir: string };
 let browser: Browser;
 let page: Page;
+const distDir = path.resolve('dist');
 
 beforeAll(async () => {
   process.env.DL_TEST_DIR = '/tmp/dl-test';
-  app = await testApp({ distDir: path.resolve('dist'), maxLabs: 4 });
+  app = await testApp({ distDir, maxLabs: 4 });
   browser = await launch();
   page = await laptopPage(browser);
 });
@@ -29,6 +31,15 @@ afterAll(async () => {
 
 const until = (p: () => Promise<boolean>, ms: number, what: string) =>
   expect.poll(p, { timeout: ms, interval: 200, message: what }).toBe(true);
+const screenHas = (text: string) => async () => (await terminalText(page)).includes(text);
+
+async function freePort(): Promise<number> {
+  const s = net.createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
+  const { port } = s.address() as AddressInfo;
+  await new Promise((r) => s.close(r));
+  return port;
+}
 
 describe('web app with a local shell', () => {
   it('lists the chapters in Chinese', async () => {
@@ -153,5 +164,94 @@ describe('web app with a local shell', () => {
     } finally {
       other.close();
     }
+  });
+
+  it('previews a web server started in the terminal, to this learner only', async () => {
+    const port = await freePort();
+    const marker = `preview-marker-${port}`;
+    const site = path.join(app.dir, 'site');
+    fs.mkdirSync(site);
+    fs.writeFileSync(path.join(site, 'index.html'), `<h1>${marker}</h1>`);
+    // `timeout` ends the server even if this test fails before its `kill`.
+    await typeInTerminal(
+      page,
+      `timeout 120 python3 -m http.server -d ${site} -b 127.0.0.1 ${port} &>/dev/null &\n`,
+    );
+    const url = `/preview/host1/${port}/`;
+    const status = () => page.evaluate((u) => fetch(u).then((r) => r.status), url);
+    await expect.poll(status, { timeout: 10_000, message: 'the server listens' }).toBe(200);
+
+    await page.locator('dl-lesson-page input[name="port"]').fill(String(port));
+    const [preview] = await Promise.all([
+      page.context().waitForEvent('page'),
+      page.getByRole('button', { name: '打开', exact: true }).click(),
+    ]);
+    await preview.waitForLoadState();
+    expect(new URL(preview.url()).pathname).toBe(url);
+    expect(await preview.locator('h1').textContent()).toBe(marker);
+    await shot(preview, 'local-preview');
+    await preview.close();
+
+    // Without the cookie there is no preview at all; another learner's reaches only their own lab.
+    const stranger = await browser.newContext();
+    try {
+      const other = await stranger.newPage();
+      expect((await other.goto(app.url + url.slice(1)))?.status()).toBe(404);
+      await stranger.request.get(`${app.url}api/session`);
+      const theirs = await other.goto(app.url + url.slice(1));
+      expect(theirs?.status()).toBe(409);
+      expect(await theirs?.text()).not.toContain(marker);
+    } finally {
+      await stranger.close();
+    }
+    await typeInTerminal(page, 'kill %%\n');
+  });
+
+  it('gives each host of a two-host lesson its own tab and shell, each keeping its screen', async () => {
+    // Only the hash changes: the app must swap the lesson page, old terminals and all, by itself.
+    await page.goto(`${app.url}#/lesson/02-two-hosts`);
+    const tabs = page.getByRole('tab');
+    await expect
+      .poll(async () => (await tabs.allInnerTexts()).map((s) => s.trim()))
+      .toEqual(['host1', 'host2']);
+    await typeInTerminal(page, 'echo "on $HOSTNAME"\n');
+    await until(screenHas('on host1'), 20_000, 'host1 answers');
+
+    await tabs.nth(1).click();
+    expect(await tabs.nth(1).getAttribute('aria-selected')).toBe('true');
+    await typeInTerminal(page, 'echo "on $HOSTNAME"; touch /tmp/dl-test/two\n');
+    await until(screenHas('on host2'), 20_000, 'host2 answers');
+    expect(await terminalText(page)).not.toContain('on host1');
+    await until(async () => (await stepStates(page))[0] === 'passed', 10_000, 'the host2 step passes');
+    await shot(page, 'local-two-hosts');
+
+    // By keyboard: Enter on host1's tab shows its screen and puts the cursor in its shell.
+    await tabs.nth(0).focus();
+    await page.keyboard.press('Enter');
+    await until(screenHas('on host1'), 5000, 'host1 screen again');
+    expect(await terminalText(page)).not.toContain('on host2');
+    await page.keyboard.type('echo "still on $HOSTNAME"\n');
+    await until(screenHas('still on host1'), 10_000, 'typing goes to host1');
+  });
+
+  it('keeps progress across a server restart, and replays the passed step in the new lab', async () => {
+    // Undo what the step made: only the replay of its solution can bring it back.
+    await typeInTerminal(page, 'rm /tmp/dl-test/two && echo removed-$((1+1))\n');
+    await until(screenHas('removed-2'), 10_000, 'the file removed');
+    const { port, dir } = app;
+    await app.close();
+    // Same port and database: the open page reconnects by itself, with the same cookie and token.
+    app = await testApp({ distDir, maxLabs: 4, port, dbFile: path.join(dir, 'progress.db') });
+    // The new server's shell starts with a reset, which wipes the old screen.
+    await until(async () => !(await screenHas('removed-2')()), 30_000, 'the new shell');
+    await typeInTerminal(page, 'test -e /tmp/dl-test/two && echo "replayed on $HOSTNAME"\n');
+    await until(screenHas('replayed on host1'), 10_000, 'the solution replayed');
+
+    await page.reload();
+    await until(async () => (await stepStates(page))[0] === 'passed', 10_000, 'step still passed');
+    await page.goto(app.url);
+    const done = page.locator('dl-lesson-list a .done');
+    await expect.poll(() => done.count()).toBe(2);
+    await shot(page, 'local-list-after-restart');
   });
 });

@@ -1,13 +1,15 @@
 /**
  * A real server on a free port with local-bash "labs" and a stand-in evaluator that understands
- * one kind, `file: { path }` (test -e in the lab). Used by the server tests and the benchmark.
+ * one kind, `file: { path }` (test -e in the lab). Used by the server tests, the browser tests and
+ * the benchmark.
  */
 import os from 'node:os';
 import path from 'node:path';
 import fs from 'node:fs';
 import { WebSocket } from 'ws';
 import { startApp, type App, type AppOptions } from '../../../engine/server/app.ts';
-import { localProvider } from '../../../engine/server/local-lab.ts';
+import { localLab } from '../../../engine/server/local-lab.ts';
+import type { LabProvider } from '../../../engine/server/labs.ts';
 import type { Evaluate } from '../../../engine/server/course.ts';
 import { loadLessons } from '../../../engine/lessons/load.ts';
 import {
@@ -40,11 +42,30 @@ export const fileEvaluate: Evaluate = async (conditions, lab) => {
   return { ok: results.every((r) => r.ok), conditions: results, elapsedMs: Date.now() - started };
 };
 
+/**
+ * Local labs whose shells have their host's name in $HOSTNAME, as each VM of a real lab does, so a
+ * test can tell host2's shell from host1's (both are bash on this machine).
+ */
+export const namedLocalProvider: LabProvider = {
+  start: async (o) => {
+    const lab = localLab(o);
+    for (const h of lab.hosts) {
+      const shell = h.shellCommand.bind(h);
+      h.shellCommand = () => {
+        const s = shell();
+        // bash keeps a HOSTNAME it inherits instead of asking the kernel.
+        return { file: 'env', args: [`HOSTNAME=${h.name}`, s.file, ...s.args] };
+      };
+    }
+    return lab;
+  },
+};
+
 export async function testApp(options: Partial<AppOptions> = {}): Promise<App & { dir: string }> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dl-server-'));
   const app = await startApp({
     lessons: await loadLessons(fixtureLessons),
-    provider: localProvider,
+    provider: namedLocalProvider,
     evaluate: fileEvaluate,
     port: 0,
     dbFile: path.join(dir, 'progress.db'),
