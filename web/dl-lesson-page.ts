@@ -325,6 +325,17 @@ export class DlLessonPage extends LitElement {
 
   private overlay() {
     const lab = this.lab;
+    if (this.socket === 'expired') {
+      return html`<div class="overlay" role="alert" data-state="expired">
+        <div>
+          ${t(
+            '服务器上找不到你的学习记录了（可能是服务器的数据被清空了）。刷新页面，会以新的身份重新开始。',
+            'The server no longer knows you (its data may have been reset). Reload the page to start again as a new learner.',
+          )}<br />
+          <button @click=${() => location.reload()}>${t('刷新页面', 'Reload')}</button>
+        </div>
+      </div>`;
+    }
     if (this.socket === 'replaced') {
       return html`<div class="overlay" role="status">
         <div>

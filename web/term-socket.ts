@@ -11,7 +11,15 @@ import {
   type ServerEvent,
 } from '../engine/protocol.ts';
 
-export type SocketState = 'connecting' | 'open' | 'reconnecting' | 'replaced' | 'stopped' | 'closed';
+export type SocketState =
+  | 'connecting'
+  | 'open'
+  | 'reconnecting'
+  | 'replaced'
+  | 'stopped'
+  | 'closed'
+  /** The server no longer knows this page's learner (its database was reset): reload. */
+  | 'expired';
 
 export interface TermSocketOptions {
   lessonId: string;
@@ -79,8 +87,23 @@ export class TermSocket {
       // Back off 1, 2, 4, 8 s, then every 10 s: the server may be restarting.
       const delay = Math.min(10_000, 1000 * 2 ** this.retry++);
       this.o.onState('reconnecting');
-      this.retryTimer = window.setTimeout(() => this.connect(), delay);
+      this.retryTimer = window.setTimeout(() => void this.reconnect(), delay);
     };
+  }
+
+  /**
+   * Connects again, unless the server answers but gives this browser another token: then it has
+   * forgotten this learner, and retrying would be refused forever.
+   */
+  private async reconnect(): Promise<void> {
+    if (this.retry > 1) {
+      const session = await fetch('/api/session')
+        .then((r) => (r.ok ? (r.json() as Promise<{ token: string }>) : null))
+        .catch(() => null); // the server is down: keep trying
+      if (this.disposed) return;
+      if (session && session.token !== this.o.token) return this.o.onState('expired');
+    }
+    this.connect();
   }
 
   private send(f: ClientFrame): void {

@@ -281,26 +281,18 @@ export class LabManager {
     const lab = s.lab;
     const lessonId = s.lessonId;
     const saving = save && lab?.suspend !== undefined && lessonId !== null;
-    // Tell the page first: disposing the shells closes its sockets.
-    if (reason) {
-      this.setStatus(s, {
-        state: 'stopped',
-        reason: saving
-          ? { zh: '正在保存你的实验机器…', en: 'Saving your lab machine…' }
-          : savedReason(reason, false),
-      });
-    }
+    // Tell the page first: disposing the shells closes its sockets (its only line to us), so this
+    // is the last it hears. A failed save shows later, as a restart that redoes the finished steps.
+    if (reason) this.setStatus(s, { state: 'stopped', reason: stoppedReason(reason, saving) });
     for (const t of s.terminals.values()) t.dispose();
     s.terminals.clear();
     s.lab = null;
     s.lessonId = null;
     if (!lab) return;
-    let saved = false;
     try {
       if (saving) {
         const started = Date.now();
         await lab.suspend!(s.learnerId, lessonId!);
-        saved = true;
         log.info('lab saved', { learner: s.learnerId, lab: lab.id, ms: Date.now() - started });
       } else {
         await lab.down();
@@ -313,7 +305,6 @@ export class LabManager {
       await lab.down().catch(() => undefined);
     }
     this.release(s.learnerId);
-    if (reason && saving) this.setStatus(s, { state: 'stopped', reason: savedReason(reason, saved) });
   }
 
   private async reapIdle(): Promise<void> {
@@ -344,11 +335,11 @@ export class LabManager {
 }
 
 /** What the learner reads once the lab is stopped: whether it comes back whole. */
-function savedReason(reason: Text, saved: boolean): Text {
-  return saved
+function stoppedReason(reason: Text, saving: boolean): Text {
+  return saving
     ? {
-        zh: `${reason.zh}它已经原样保存：点“继续”，文件、容器和网络配置都会回来。`,
-        en: `${reason.en} It was saved as it was: press “Resume” and your files, containers and network setup come back.`,
+        zh: `${reason.zh}它会被原样保存：点“继续”，文件、容器和网络配置都会回来。`,
+        en: `${reason.en} It is saved as it is: press “Resume” and your files, containers and network setup come back.`,
       }
     : {
         zh: `${reason.zh}点“继续”会重新启动它，并重做你已完成的步骤。`,

@@ -254,4 +254,18 @@ describe('web app with a local shell', () => {
     await expect.poll(() => done.count()).toBe(2);
     await shot(page, 'local-list-after-restart');
   });
+
+  it('asks for a reload, instead of retrying forever, when the server has forgotten the learner', async () => {
+    await page.goto(`${app.url}#/lesson/02-two-hosts`);
+    await until(async () => /local[#$] /.test(await terminalText(page)), 20_000, 'the prompt');
+    const { port } = app;
+    await app.close();
+    app = await testApp({ distDir, maxLabs: 4, port }); // a new, empty database
+    const notice = page.locator('.overlay[data-state="expired"]');
+    await expect.poll(() => notice.count(), { timeout: 30_000 }).toBe(1);
+    await shot(page, 'local-expired');
+    await notice.getByRole('button', { name: '刷新页面' }).click();
+    await until(async () => /local[#$] /.test(await terminalText(page)), 20_000, 'a prompt as a new learner');
+    expect(await stepStates(page)).toEqual(['pending']);
+  });
 });
