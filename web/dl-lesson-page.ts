@@ -1,4 +1,4 @@
-import { LitElement, css, html, nothing, type PropertyValues } from 'lit';
+import { LitElement, css, html, nothing } from 'lit';
 import { Task } from '@lit/task';
 import type { LabStatus, LessonView, ProgressView, ServerEvent } from '../engine/protocol.ts';
 import { api, ApiFailure } from './api.ts';
@@ -111,6 +111,10 @@ export class DlLessonPage extends LitElement {
       color: #c9d1d9;
       font-size: 13px;
     }
+    .tabs {
+      display: flex;
+      gap: 4px;
+    }
     .tab {
       font: inherit;
       padding: 4px 14px;
@@ -189,6 +193,15 @@ export class DlLessonPage extends LitElement {
       font-size: 16px;
       z-index: 2;
     }
+    .overlay > div {
+      max-width: 30em;
+      padding: 20px 24px;
+      border: 1px solid #30363d;
+      border-radius: 8px;
+      background: #161b22;
+      line-height: 1.6;
+      box-shadow: 0 8px 24px rgba(0, 0, 0, 0.5);
+    }
     .overlay button {
       font: inherit;
       margin-top: 14px;
@@ -237,6 +250,25 @@ export class DlLessonPage extends LitElement {
       this.activeTerminal()?.focus();
     }
   };
+
+  /** Arrow keys, Home and End move between the host tabs (the WAI-ARIA tabs pattern). */
+  private readonly onTabKey = (e: KeyboardEvent): void => {
+    const hosts = this.lesson.value?.hosts ?? [];
+    const i = hosts.indexOf(this.activeHost);
+    const next = { ArrowRight: i + 1, ArrowLeft: i - 1, Home: 0, End: hosts.length - 1 }[e.key];
+    if (next === undefined || hosts.length === 0) return;
+    e.preventDefault();
+    this.activeHost = hosts[(next + hosts.length) % hosts.length]!;
+    void this.updateComplete.then(() =>
+      this.renderRoot.querySelector<HTMLElement>(`#tab-${this.activeHost}`)?.focus(),
+    );
+  };
+
+  /** A tab chosen by click or Enter: show that host's terminal and put the cursor in it. */
+  private showHost(host: string): void {
+    this.activeHost = host;
+    void this.updateComplete.then(() => this.activeTerminal()?.focus());
+  }
 
   private activeTerminal(): DlTerminal | null {
     return this.renderRoot.querySelector<DlTerminal>(`dl-terminal[host="${this.activeHost}"]`);
@@ -391,10 +423,6 @@ export class DlLessonPage extends LitElement {
     }
   }
 
-  protected updated(changed: PropertyValues<this>): void {
-    if (changed.has('activeHost')) this.activeTerminal()?.focus();
-  }
-
   render() {
     void this.settings;
     return this.lesson.render({
@@ -449,20 +477,30 @@ export class DlLessonPage extends LitElement {
         @dl-socket-state=${(e: CustomEvent<SocketState>) => (this.socket = e.detail)}
         @dl-leave-terminal=${() => this.renderRoot.querySelector<HTMLElement>('.lesson')?.focus()}
       >
-        <div class="bar" role="tablist">
+        <div class="bar">
           ${
             view.hosts.length > 1
-              ? view.hosts.map(
-                  (h) =>
-                    html`<button
-                      class="tab"
-                      role="tab"
-                      aria-selected=${h === this.activeHost}
-                      @click=${() => (this.activeHost = h)}
-                    >
-                      ${h}
-                    </button>`,
-                )
+              ? html`<div
+                  class="tabs"
+                  role="tablist"
+                  aria-label=${t('机器', 'Hosts')}
+                  @keydown=${this.onTabKey}
+                >
+                  ${view.hosts.map(
+                    (h) =>
+                      html`<button
+                        class="tab"
+                        role="tab"
+                        id="tab-${h}"
+                        aria-controls="term-${h}"
+                        aria-selected=${h === this.activeHost}
+                        tabindex=${h === this.activeHost ? 0 : -1}
+                        @click=${() => this.showHost(h)}
+                      >
+                        ${h}
+                      </button>`,
+                  )}
+                </div>`
               : html`<span>root@${view.hosts[0]}</span>`
           }
           <form class="preview" @submit=${this.openPreview}>
@@ -481,6 +519,9 @@ export class DlLessonPage extends LitElement {
           ${view.hosts.map(
             (h) =>
               html`<dl-terminal
+                id="term-${h}"
+                role=${view.hosts.length > 1 ? 'tabpanel' : nothing}
+                aria-labelledby=${view.hosts.length > 1 ? `tab-${h}` : nothing}
                 lesson-id=${view.id}
                 host=${h}
                 token=${this.token}

@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApp, type App } from '../../engine/server/app.ts';
 import { englishTwins } from '../../engine/server/twins.ts';
 import { lessonFiles, loadLesson } from '../../engine/lessons/load.ts';
+import { forgetSaved } from '../../engine/sandbox/saved.ts';
 import { laptopPage, launch, shot, stepStates, terminalText, typeInTerminal } from './browser.ts';
 
 /** A VM snapshot exists to start labs from (the sandbox build leaves READY files behind). */
@@ -29,6 +30,7 @@ const lessonId = '15-netns-veth';
 let app: App;
 let browser: Browser;
 let page: Page;
+let learner = '';
 
 const until = (p: () => Promise<boolean>, ms: number, what: string) =>
   expect.poll(p, { timeout: ms, interval: 500, message: what }).toBe(true);
@@ -39,7 +41,7 @@ const stepIs = (i: number, state: string, ms = 120_000) =>
 // `npm test` builds it before running this file.
 describe.skipIf(!sandboxReady)('lesson 15 in a real lab', () => {
   beforeAll(async () => {
-    const { startLab } = await import('../../engine/sandbox/lab.ts');
+    const { vmProvider } = await import('../../engine/server/vm-provider.ts');
     const { evaluateConditions } = await import('../../engine/checks/evaluate.ts');
     const files = (await lessonFiles('lessons')).filter((f) => f.includes('/15-'));
     const lessons = await Promise.all(files.map(loadLesson));
@@ -47,7 +49,7 @@ describe.skipIf(!sandboxReady)('lesson 15 in a real lab', () => {
       // Only lesson 15 (and its English twin): another lesson being edited must not break this test.
       lessons,
       english: await englishTwins(lessons),
-      provider: { start: (o) => startLab(o) },
+      provider: vmProvider, // starts labs, and resumes saved ones
       evaluate: evaluateConditions,
       port: 0,
       dbFile: path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'dl-browser-')), 'progress.db'),
@@ -60,6 +62,7 @@ describe.skipIf(!sandboxReady)('lesson 15 in a real lab', () => {
   afterAll(async () => {
     await browser?.close();
     await app?.close(); // stops the lab
+    if (learner) forgetSaved(learner); // left only if the saving test failed half-way
   });
 
   it('shows the chapters, then starts the lab with progress shown', async () => {
@@ -143,6 +146,62 @@ describe.skipIf(!sandboxReady)('lesson 15 in a real lab', () => {
     await shot(page, 'lab-lesson-en-dark');
     await page.getByRole('button', { name: 'Language / 语言' }).click();
     await page.locator('dl-app header button').nth(1).click();
+  });
+
+  it('opens nginx in the lab through the app’s port preview', async () => {
+    await typeInTerminal(page, 'docker run -d --name web -p 8081:80 nginx\n');
+    await until(async () => /^[0-9a-f]{64}$/m.test(await terminalText(page)), 120_000, 'nginx started');
+    await page.locator('dl-lesson-page form.preview input').fill('8081');
+    const [preview] = await Promise.all([
+      page.context().waitForEvent('page'),
+      page.locator('dl-lesson-page form.preview button').click(),
+    ]);
+    await preview.waitForLoadState();
+    expect(new URL(preview.url()).pathname).toBe('/preview/host1/8081/');
+    // nginx may still be starting when the tab opens (TCG): reload until it answers.
+    await expect
+      .poll(
+        async () => {
+          const body = (await preview.locator('body').textContent()) ?? '';
+          if (!body.includes('Welcome to nginx!')) await preview.reload();
+          return body;
+        },
+        { timeout: 60_000, interval: 2000 },
+      )
+      .toContain('Welcome to nginx!');
+    await shot(preview, 'lab-preview-nginx');
+    await preview.close();
+  });
+
+  it('saves the lab of an absent learner and brings it back whole', async () => {
+    learner = (await page.context().cookies()).find((c) => c.name === 'dl_sid')!.value;
+    await typeInTerminal(page, 'echo still-here > /root/note\n');
+    // What the idle timer does after DOCKERLAB_IDLE_MINUTES, called at once.
+    const stopped = app.labs.stop(learner, { zh: '测试：停机。', en: 'Test: stopped.' }, true);
+    await until(
+      async () => (await page.locator('.overlay[data-state="stopped"]').count()) > 0,
+      10_000,
+      'the stopped notice',
+    );
+    await stopped;
+    const notice = page.locator('.overlay[data-state="stopped"]');
+    await expect.poll(() => notice.textContent(), { timeout: 10_000 }).toContain('原样保存');
+    await shot(page, 'lab-saved');
+    await notice.getByRole('button', { name: '继续' }).click();
+    await until(async () => (await page.locator('[data-lab="ready"]').count()) > 0, 120_000, 'lab ready');
+    expect((await stepStates(page)).every((s) => s === 'passed')).toBe(true);
+    // A new shell on a new screen: the old one (with this test's echo) is gone.
+    await until(
+      async () => /^(?![\s\S]*echo still-here)[\s\S]*root@host1/.test(await terminalText(page)),
+      60_000,
+      'a new prompt',
+    );
+    await typeInTerminal(page, 'cat /root/note; docker ps --format "{{.Names}}"; ip netns list | sort\n');
+    // Polled for its value, so a failure shows the screen.
+    await expect
+      .poll(() => terminalText(page), { timeout: 30_000 })
+      .toMatch(/still-here\s*\n\s*web\s*\n\s*ns1\b.*\n\s*ns2\b/);
+    await shot(page, 'lab-resumed');
   });
 
   it('refuses the terminal socket to a foreign origin with 403', async () => {

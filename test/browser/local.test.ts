@@ -225,10 +225,12 @@ describe('web app with a local shell', () => {
     await until(async () => (await stepStates(page))[0] === 'passed', 10_000, 'the host2 step passes');
     await shot(page, 'local-two-hosts');
 
-    // By keyboard: Enter on host1's tab shows its screen and puts the cursor in its shell.
-    await tabs.nth(0).focus();
-    await page.keyboard.press('Enter');
+    // By keyboard: an arrow key moves between the tabs, Enter puts the cursor in that host's shell.
+    await tabs.nth(1).focus();
+    await page.keyboard.press('ArrowLeft');
+    await expect.poll(() => tabs.nth(0).getAttribute('aria-selected')).toBe('true');
     await until(screenHas('on host1'), 5000, 'host1 screen again');
+    await page.keyboard.press('Enter');
     expect(await terminalText(page)).not.toContain('on host2');
     await page.keyboard.type('echo "still on $HOSTNAME"\n');
     await until(screenHas('still on host1'), 10_000, 'typing goes to host1');
