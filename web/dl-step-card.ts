@@ -103,6 +103,13 @@ export class DlStepCard extends LitElement {
     .result li {
       margin: 2px 0;
     }
+    .result code {
+      font-family: var(--mono, ui-monospace, monospace);
+      font-size: 0.92em;
+      padding: 0 4px;
+      border-radius: 4px;
+      background: rgba(127, 127, 127, 0.15);
+    }
     .result .mark {
       display: inline-block;
       width: 1.4em;
@@ -201,7 +208,7 @@ export class DlStepCard extends LitElement {
           html`<li class=${c.ok ? 'ok' : 'bad'}>
             <span class="mark" aria-label=${c.ok ? t('通过', 'passed') : t('未通过', 'failed')}
               >${c.ok ? '✓' : '✗'}</span
-            >${c.messages.map((m) => t(m)).join('；')}
+            >${inlineCode(c.messages.map((m) => t(m)).join('；'))}
             ${c.weak ? html`<span class="weak">${t('（根据你输入的命令判断）', '(judged from what you typed)')}</span>` : nothing}
           </li>`,
       )}
@@ -290,6 +297,11 @@ export class DlStepCard extends LitElement {
       }
     `;
   }
+}
+
+/** `commands` in check messages shown as code; the rest stays text (never parsed as HTML). */
+function inlineCode(text: string) {
+  return text.split('`').map((part, i) => (i % 2 === 1 ? html`<code>${part}</code>` : part));
 }
 
 customElements.define('dl-step-card', DlStepCard);

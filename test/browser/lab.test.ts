@@ -86,6 +86,8 @@ describe.skipIf(!sandboxReady)('lesson 15 in a real lab', () => {
     const card = page.locator('dl-step-card').first();
     expect(await card.locator('.result li.bad').count()).toBeGreaterThan(0);
     expect(await card.locator('.result li.ok').count()).toBeGreaterThan(0);
+    // Commands quoted in a message (`ip netns list`) show as code, not as backquotes.
+    expect(await card.locator('.result li.bad code').first().textContent()).toMatch(/^ip /);
     await card.locator('.result').scrollIntoViewIfNeeded();
     await shot(page, 'lab-step-missing');
     await typeInTerminal(page, 'ip netns add ns2\n');
