@@ -72,7 +72,20 @@ export async function main(args: string[]): Promise<number> {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
   });
-  say('正在保存并关闭实验机器… / saving and stopping labs…');
+  // Saving the labs takes seconds. Ctrl-C under `npm start` can deliver SIGINT twice at once (the
+  // terminal's, and npm's forwarded copy), so only a signal a while after the first one forces exit.
+  const firstAt = Date.now();
+  const again = () => {
+    if (Date.now() - firstAt < 2000) return;
+    say('强制退出，实验机器没有保存 / forced exit: labs not saved');
+    process.exit(130);
+  };
+  process.on('SIGINT', again);
+  process.on('SIGTERM', again);
+  say(
+    '正在保存并关闭实验机器…（再按一次 Ctrl-C 强制退出）/ saving and stopping labs… (Ctrl-C again to force)',
+  );
   await app.close();
+  say('已保存 / saved; 下次打开课程时会原样恢复 / they resume as they were');
   return 0;
 }
