@@ -239,9 +239,7 @@ export async function stopLab(id: string): Promise<void> {
   } catch {
     // no record: nothing is running
   }
-  if (isAlive(pid)) process.kill(pid, 'SIGTERM');
-  for (let i = 0; i < 100 && isAlive(pid); i++) await sleep(100);
-  if (isAlive(pid)) process.kill(pid, 'SIGKILL');
+  await signalAndWait(pid, 'SIGTERM', 10_000);
   fs.rmSync(dir, { recursive: true, force: true });
 }
 
@@ -258,10 +256,8 @@ export async function suspendLab(id: string, key: string, note: string): Promise
   fs.rmSync(dest, { recursive: true, force: true });
   fs.mkdirSync(dest, { recursive: true });
   fs.writeFileSync(path.join(dir, 'save.json'), JSON.stringify({ dest, note }));
-  process.kill(pid, 'SIGUSR2');
   // Writing a GiB of guest RAM under TCG takes seconds; allow for a loaded machine.
-  for (let i = 0; i < 1800 && isAlive(pid); i++) await sleep(100);
-  if (isAlive(pid)) process.kill(pid, 'SIGKILL');
+  await signalAndWait(pid, 'SIGUSR2', 180_000);
   fs.rmSync(dir, { recursive: true, force: true });
   if (!fs.existsSync(path.join(dest, 'saved.json'))) {
     const why = fs.existsSync(path.join(dest, 'error.txt'))
@@ -270,4 +266,11 @@ export async function suspendLab(id: string, key: string, note: string): Promise
     fs.rmSync(dest, { recursive: true, force: true });
     throw new Error(`saving lab ${id} failed: ${why}`);
   }
+}
+
+/** Sends a lab's supervisor `signal` and waits up to `ms` for it to end; then kills it. */
+async function signalAndWait(pid: number, signal: NodeJS.Signals, ms: number): Promise<void> {
+  if (isAlive(pid)) process.kill(pid, signal);
+  for (const deadline = Date.now() + ms; isAlive(pid) && Date.now() < deadline;) await sleep(100);
+  if (isAlive(pid)) process.kill(pid, 'SIGKILL');
 }
