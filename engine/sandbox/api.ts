@@ -31,6 +31,15 @@ export interface SandboxHost {
   shellCommand(): { file: string; args: string[] };
 }
 
+/** Why a running lab stopped working (a VM powered off or crashed, or stopped answering). */
+export interface LabFailure {
+  /** The host that failed, or null when the whole lab did (its supervisor died). */
+  host: string | null;
+  cause: 'poweroff' | 'crash' | 'unresponsive' | 'supervisor';
+  /** For logs: what was seen (exit code, last console lines, …). Not for learners. */
+  detail: string;
+}
+
 export interface Lab {
   readonly id: string;
   readonly hosts: readonly SandboxHost[];
@@ -44,6 +53,11 @@ export interface Lab {
   suspend?(key: string, note: string): Promise<void>;
   /** Closes this process's connections and leaves the lab running (so a CLI can exit). */
   detach?(): void;
+  /**
+   * Calls `listener` once if the lab fails while running (never after `down`/`suspend`); returns a
+   * function that removes the listener. A failed lab is of no further use: call `down()`.
+   */
+  onFailure?(listener: (failure: LabFailure) => void): () => void;
 }
 
 export interface LabOptions {
