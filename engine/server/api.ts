@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ApiError, LabStatus, SessionView } from '../protocol.ts';
 import { HttpError, type Course, type Lang } from './course.ts';
 import type { Learner, Store } from './store.ts';
+import type { Target } from './request.ts';
 import { identify, setLearnerCookie } from './session.ts';
 import { logger } from '../log.ts';
 
@@ -130,11 +131,11 @@ export async function handleApi(
   ctx: ApiContext,
   req: IncomingMessage,
   res: ServerResponse,
-  pathname: string,
+  target: Target,
 ): Promise<void> {
+  const pathname = target.path;
   // `?lang=en` asks for the English twin of a lesson's text, where there is one.
-  const lang: Lang =
-    new URL(req.url ?? '/', 'http://localhost').searchParams.get('lang') === 'en' ? 'en' : 'zh';
+  const lang: Lang = target.query.get('lang') === 'en' ? 'en' : 'zh';
   try {
     const match = routes.find(([m, re]) => m === req.method && re.test(pathname));
     if (!match)

@@ -13,10 +13,11 @@ import { Course, type Evaluate } from './course.ts';
 import { checkFlow, defaultFlow, type FlowOptions } from './flow.ts';
 import { Hub } from './hub.ts';
 import { LabManager, type LabProvider } from './labs.ts';
-import { allowedOrigins, originAllowed } from './origin.ts';
+import { allowedHosts, allowedOrigins, hostAllowed, hostRefusal, originAllowed } from './origin.ts';
 import { parsePreviewPath, servePreview } from './preview.ts';
 import { learnerOf } from './session.ts';
-import { handleUpgrade } from './socket.ts';
+import { handleUpgrade, refuseUpgrade } from './socket.ts';
+import { parseTarget } from './request.ts';
 import { serveStatic } from './static.ts';
 import { Store } from './store.ts';
 import { logger } from '../log.ts';
@@ -53,6 +54,7 @@ export interface App {
 }
 
 export async function startApp(o: AppOptions): Promise<App> {
+  allowedOrigins(o.port, o.origins); // a bad DOCKERLAB_ORIGINS fails here, before anything starts
   const store = new Store(o.dbFile);
   const hub = new Hub();
   const flow = checkFlow(o.flow ?? defaultFlow);
@@ -75,6 +77,7 @@ export async function startApp(o: AppOptions): Promise<App> {
   const distDir = path.resolve(o.distDir ?? path.join(import.meta.dirname, '../../dist'));
   const wss = new WebSocketServer({ noServer: true, maxPayload: 1024 * 1024 });
   let origins = new Set<string>();
+  let hosts = new Set<string>();
   const apiCtx = {
     course,
     store,
@@ -84,7 +87,30 @@ export async function startApp(o: AppOptions): Promise<App> {
   };
 
   const server = http.createServer((req, res) => {
-    const pathname = new URL(req.url ?? '/', 'http://localhost').pathname;
+    try {
+      route(req, res);
+    } catch (e) {
+      // A bug in one handler answers 500 to that request; the server goes on.
+      log.error('request failed', { url: req.url?.slice(0, 200), error: (e as Error).message });
+      if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' });
+      res.end('服务器出错了 / server error\n');
+    }
+  });
+  const route = (req: http.IncomingMessage, res: http.ServerResponse): void => {
+    req.on('error', () => res.destroy());
+    res.on('error', () => req.destroy());
+    if (!hostAllowed(req.headers.host, hosts)) {
+      res.writeHead(421, { 'content-type': 'text/plain; charset=utf-8' }).end(hostRefusal(req.headers.host));
+      return;
+    }
+    const target = parseTarget(req.url);
+    if (!target) {
+      res
+        .writeHead(400, { 'content-type': 'text/plain; charset=utf-8' })
+        .end('网址不对：要以 / 开头 / bad request target: it must start with /\n');
+      return;
+    }
+    const pathname = target.path;
     // Cross-site POSTs: SameSite=Lax already keeps the cookie off them; refusing foreign origins
     // outright also covers same-site pages on other ports.
     if (req.method === 'POST' && !originAllowed(req.headers.origin, origins, false)) {
@@ -92,18 +118,18 @@ export async function startApp(o: AppOptions): Promise<App> {
       return;
     }
     if (pathname.startsWith('/api/')) {
-      void handleApi(apiCtx, req, res, pathname);
+      void handleApi(apiCtx, req, res, target);
     } else if (pathname.startsWith('/preview/')) {
-      const target = parsePreviewPath(req.url ?? '');
+      const preview = parsePreviewPath(target.raw);
       const learner = learnerOf(req, store);
-      if (!target || !learner) {
+      if (!preview || !learner) {
         res
           .writeHead(404, { 'content-type': 'text/plain; charset=utf-8' })
           .end('没有这个预览 / no such preview\n');
         return;
       }
       labs.touch(learner.id);
-      servePreview(labs.lab(learner.id), target, req, res).catch((e: unknown) => {
+      servePreview(labs.lab(learner.id), preview, req, res).catch((e: unknown) => {
         log.warn('preview failed', { error: (e as Error).message });
         if (!res.headersSent) res.writeHead(502);
         res.end();
@@ -111,10 +137,27 @@ export async function startApp(o: AppOptions): Promise<App> {
     } else {
       serveStatic(distDir, req, res, pathname);
     }
+  };
+  server.on('upgrade', (req, socket, head) => {
+    // Whatever happens to the raw socket (a reset mid-handshake) concerns this connection only.
+    socket.on('error', (e: Error) => log.debug('upgrade socket error', { error: e.message }));
+    try {
+      if (!hostAllowed(req.headers.host, hosts)) {
+        refuseUpgrade(socket, 421, hostRefusal(req.headers.host));
+        return;
+      }
+      handleUpgrade({ wss, store, course, labs, hub, flow, origins }, req, socket, head);
+    } catch (e) {
+      log.error('upgrade failed', { url: req.url?.slice(0, 200), error: (e as Error).message });
+      socket.destroy();
+    }
   });
-  server.on('upgrade', (req, socket, head) =>
-    handleUpgrade({ wss, store, course, labs, hub, flow, origins }, req, socket, head),
-  );
+  // A malformed request line or header: answer 400 (Node's default) and log nothing per stranger.
+  server.on('clientError', (e: NodeJS.ErrnoException, socket) => {
+    if (socket.writable && e.code !== 'ECONNRESET')
+      socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+    else socket.destroy();
+  });
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -122,7 +165,9 @@ export async function startApp(o: AppOptions): Promise<App> {
   });
   const port = (server.address() as AddressInfo).port;
   origins = allowedOrigins(port, o.origins);
-  // The handlers above captured `origins` by reference to the variable, so they now see the port.
+  hosts = allowedHosts(origins);
+  // The handlers above captured `origins` and `hosts` by reference to the variables, so they now
+  // see the port.
 
   let closed: Promise<void> | null = null;
   return {

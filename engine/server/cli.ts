@@ -14,7 +14,9 @@ import { vmProvider } from './vm-provider.ts';
 import { startApp } from './app.ts';
 import { loadLessons } from '../lessons/load.ts';
 import { englishTwins } from './twins.ts';
-import { say } from '../log.ts';
+import { logger, say } from '../log.ts';
+
+const log = logger('serve');
 
 /** Loaded on the first check, so the server starts even while the checks are being worked on. */
 const evaluate: Evaluate = async (conditions: Condition[], lab: Lab) => {
@@ -66,6 +68,17 @@ export async function main(args: string[]): Promise<number> {
     say(`端口 ${port} 已被占用，请用 PORT=另一个端口 再试 / port ${port} is in use: try PORT=<another port>`);
     return 1;
   }
+  // Last resort: a throw that escaped every handler is a bug, but one learner's request must not
+  // take every other learner's lab down with it. Log it and keep serving.
+  process.on('uncaughtException', (e) =>
+    log.error('uncaught exception', { error: e.message, stack: e.stack }),
+  );
+  process.on('unhandledRejection', (e) =>
+    log.error('unhandled rejection', {
+      error: (e as Error)?.message ?? String(e),
+      stack: (e as Error)?.stack,
+    }),
+  );
   if (local) say('注意：终端是本机的 bash，不是虚拟机 / NOTE: terminals are a local bash, not VMs');
   say(`Docker 实验室已启动 / dockerlab is serving: ${app.url}`);
   await new Promise<void>((resolve) => {

@@ -3,16 +3,23 @@
  * on first visit; or, with a class code, a learner found again by name on any machine.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { decodeOrNull } from './request.ts';
 import type { Learner, Store } from './store.ts';
 
 export const cookieName = 'dl_sid';
 const oneYearS = 365 * 24 * 3600;
 
+/**
+ * Cookies are not port-scoped: any app on localhost may have set some, so a value that does not
+ * decode (`theme=50%`) is skipped, never an error.
+ */
 export function parseCookies(header: string | undefined): Record<string, string> {
   const out: Record<string, string> = {};
   for (const part of (header ?? '').split(';')) {
     const i = part.indexOf('=');
-    if (i > 0) out[part.slice(0, i).trim()] = decodeURIComponent(part.slice(i + 1).trim());
+    if (i <= 0) continue;
+    const value = decodeOrNull(part.slice(i + 1).trim());
+    if (value !== null) out[part.slice(0, i).trim()] = value;
   }
   return out;
 }

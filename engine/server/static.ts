@@ -2,6 +2,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { pipeline } from 'node:stream';
+import { decodeOrNull } from './request.ts';
+import { logger } from '../log.ts';
+
+const log = logger('static');
 
 const types: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -24,10 +29,16 @@ export function serveStatic(root: string, req: IncomingMessage, res: ServerRespo
     );
     return;
   }
-  let file = path.normalize(path.join(root, decodeURIComponent(pathname)));
+  const decoded = decodeOrNull(pathname);
+  if (decoded === null || decoded.includes('\0')) {
+    res.writeHead(400, { 'content-type': 'text/plain; charset=utf-8' });
+    res.end(`网址里的 % 编码不对 / the URL's %-escapes are not valid: ${pathname.slice(0, 200)}\n`);
+    return;
+  }
+  let file = path.normalize(path.join(root, decoded));
   // path.join after normalize cannot climb out of root unless the path has `..`; refuse those.
   if (!file.startsWith(root + path.sep) && file !== root) file = index;
-  if (!fs.existsSync(file) || fs.statSync(file).isDirectory()) file = index;
+  if (!isFile(file)) file = index;
   const ext = path.extname(file);
   const headers: Record<string, string> = {
     'content-type': types[ext] ?? 'application/octet-stream',
@@ -39,5 +50,18 @@ export function serveStatic(root: string, req: IncomingMessage, res: ServerRespo
   };
   res.writeHead(200, headers);
   if (req.method === 'HEAD') res.end();
-  else fs.createReadStream(file).pipe(res);
+  else
+    pipeline(fs.createReadStream(file), res, (e) => {
+      // A file that vanished mid-read, or a browser that went away: end this answer, nothing else.
+      if (e && e.code !== 'ERR_STREAM_PREMATURE_CLOSE')
+        log.warn('static file failed', { file, error: e.message });
+    });
+}
+
+function isFile(file: string): boolean {
+  try {
+    return fs.statSync(file).isFile();
+  } catch {
+    return false; // missing, a name too long, a path through a file: all "not here"
+  }
 }

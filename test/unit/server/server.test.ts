@@ -78,18 +78,24 @@ describe('server', () => {
     t2.ws.close();
   });
 
-  it('refuses a foreign origin and another learner’s token with 403', async () => {
+  it('refuses a foreign origin, no Origin, and no or an unknown cookie with 403', async () => {
     const a = new Client(app.url);
-    const b = new Client(app.url);
-    await a.session();
-    const tokenB = (await b.session()).token;
+    const { token } = await a.session();
     const foreign = new Client(app.url, 'http://evil.example');
     foreign.cookie = a.cookie;
-    const tokenA = (await a.session()).token;
-    await expect(TermClient.open(app, foreign, tokenA, { lesson: lessonId }).opened).rejects.toThrow(
+    await expect(TermClient.open(app, foreign, token, { lesson: lessonId }).opened).rejects.toThrow(
       'HTTP 403',
     );
-    await expect(TermClient.open(app, a, tokenB, { lesson: lessonId }).opened).rejects.toThrow('HTTP 403');
+    const url = `ws://127.0.0.1:${app.port}/ws/terminal?lesson=${lessonId}`;
+    await expect(new TermClient(url, { cookie: a.cookie }).opened).rejects.toThrow('HTTP 403');
+    const stranger = new Client(app.url);
+    await expect(TermClient.open(app, stranger, token, { lesson: lessonId }).opened).rejects.toThrow(
+      'HTTP 403',
+    );
+    stranger.cookie = 'dl_sid=made-up';
+    await expect(TermClient.open(app, stranger, token, { lesson: lessonId }).opened).rejects.toThrow(
+      'HTTP 403',
+    );
   });
 
   it('opens hints one by one, shows the solution when asked, and skips a step', async () => {
