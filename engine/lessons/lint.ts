@@ -5,8 +5,23 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Token } from 'marked';
-import { parseLesson, type Parsed } from './parse.ts';
+import { parseLesson, roles, type Parsed } from './parse.ts';
 import type { Problem } from './problem.ts';
+import { nearest } from './suggest.ts';
+
+export interface LintOptions {
+  /** Every step must carry at least one ```wrong block (default: `requireWrongByDefault`). */
+  requireWrong?: boolean;
+}
+
+/**
+ * Off while the course is being given its near-miss blocks; the lead turns it on once every lesson
+ * has them (`dockerlab lessons lint --require-wrong` asks for it meanwhile).
+ */
+export const requireWrongByDefault = false;
+
+/** Fence names of code that a learner reads: never taken for a misspelt role. */
+const languages = new Set(['bash', 'sh', 'shell', 'console', 'text', 'plaintext', 'yaml', 'yml', 'json', 'dockerfile', 'python', 'ini', 'diff', 'markdown', 'conf', 'toml', 'html', 'js', 'ts', 'c', 'go', 'make', 'makefile', 'nginx', 'sql', 'xml', 'css']);
 
 /** What the linter needs to know of the check library (engine/checks), injected for tests. */
 export interface CheckCatalog {
@@ -26,12 +41,13 @@ const fields: Record<string, string> = {
 };
 const required = ['id', 'title', 'chapter', 'hosts', 'minutes', 'prerequisites'];
 
-export function lintSource(source: string, file: string, catalog: CheckCatalog): { parsed: Parsed; problems: Problem[] } {
+export function lintSource(source: string, file: string, catalog: CheckCatalog, options: LintOptions = {}): { parsed: Parsed; problems: Problem[] } {
   const parsed = parseLesson(source, file);
-  return { parsed, problems: [...parsed.problems, ...lintParsed(parsed, catalog)] };
+  return { parsed, problems: [...parsed.problems, ...lintParsed(parsed, catalog, options)] };
 }
 
-export function lintParsed(parsed: Parsed, catalog: CheckCatalog): Problem[] {
+export function lintParsed(parsed: Parsed, catalog: CheckCatalog, options: LintOptions = {}): Problem[] {
+  const requireWrong = options.requireWrong ?? requireWrongByDefault;
   const { lesson, frontMatter: fm, frontMatterLines: at } = parsed;
   const file = lesson.file;
   const out: Problem[] = [];
@@ -61,13 +77,37 @@ export function lintParsed(parsed: Parsed, catalog: CheckCatalog): Problem[] {
   const hostFix = `use one of ${[...hosts].join(', ')}, or raise \`hosts:\` in the front matter`;
   for (const h of Object.keys(lesson.setup)) if (!hosts.has(h)) add(fmLine('setup'), `setup names host \`${h}\`, which this lesson does not have`, hostFix);
 
+  // A misspelt fence name (```solutoin) is reported where it is, instead of as a missing block.
+  const misspelt = new Map<number | null, Set<string>>();
+  for (const f of parsed.fences) {
+    if ((roles as readonly string[]).includes(f.name)) {
+      if (f.step === null) add(f.line, `a \`\`\`${f.name} block outside any step`, 'move it into the `## ` step it belongs to (the intro and the summary are shown to learners as they are)');
+      continue;
+    }
+    if (!f.name || languages.has(f.name.toLowerCase())) continue;
+    const role = nearest(f.name, roles);
+    if (!role) continue;
+    add(f.line, `unknown fence name \`\`\`${f.name} — did you mean \`\`\`${role}?`, `write \`\`\`${role}: as it is, the block is shown to learners as code`);
+    if (!misspelt.has(f.step)) misspelt.set(f.step, new Set());
+    misspelt.get(f.step)!.add(role);
+  }
+
   for (const step of lesson.steps) {
     const where = `step "${step.title}"`;
-    if (step.check.length === 0) add(step.line, `${where} has no conditions in its \`\`\`check block`, 'add a ```check block with at least one `- kind: { params }` condition');
-    if (step.hints.length === 0) add(step.line, `${where} has no hint`, 'add one to three ```hint blocks, each telling a little more than the last');
+    const typo = misspelt.get(step.index) ?? new Set<string>();
+    if (step.check.length === 0 && !typo.has('check')) add(step.line, `${where} has no conditions in its \`\`\`check block`, 'add a ```check block with at least one `- kind: { params }` condition');
+    if (step.hints.length === 0 && !typo.has('hint')) add(step.line, `${where} has no hint`, 'add one to three ```hint blocks, each telling a little more than the last');
     if (step.hints.length > 3) add(step.line, `${where} has ${step.hints.length} hints`, 'keep at most three ```hint blocks');
-    if (Object.keys(step.solution).length === 0) add(step.line, `${where} has no reference solution`, 'add a ```solution block with the bash that completes the step (```solution host2 for another host)');
+    if (Object.keys(step.solution).length === 0 && !typo.has('solution')) add(step.line, `${where} has no reference solution`, 'add a ```solution block with the bash that completes the step (```solution host2 for another host)');
     for (const h of Object.keys(step.solution)) if (!hosts.has(h)) add(step.line, `${where} has a solution for host \`${h}\``, hostFix);
+    if (requireWrong && !step.cases.some((c) => c.role === 'wrong') && !typo.has('wrong')) add(step.line, `${where} has no \`\`\`wrong block`, 'add a learner\'s plausible wrong attempt in a ```wrong block, its first line a `#` comment saying why it is wrong (see docs/authoring.md)');
+    for (const c of step.cases) {
+      if (!c.why) add(c.line, `this \`\`\`${c.role} block does not start with a \`#\` comment`, c.role === 'wrong' ? 'make its first line `# why this is wrong`, e.g. `# the container was created but never started`' : 'make its first line `# what makes this answer unusual`, e.g. `# long flags instead of short ones`');
+      for (const [h, line] of Object.entries(c.lines)) {
+        if (!hosts.has(h)) add(line, `a \`\`\`${c.role} block for host \`${h}\``, hostFix);
+        if (!(c.scripts[h] ?? '').split('\n').some((l) => l.trim() && !l.trim().startsWith('#'))) add(line, `this \`\`\`${c.role} block has no command`, 'write the commands after the `#` comment');
+      }
+    }
     for (const c of step.check) {
       if (!catalog.has(c.kind)) {
         add(c.line, `unknown check kind \`${c.kind}\``, 'use a kind listed in docs/checks.md, or `shell` as a last resort');

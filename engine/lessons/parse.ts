@@ -5,7 +5,7 @@
  */
 import { Lexer, type Token, type Tokens } from 'marked';
 import { LineCounter, parseDocument, isMap, isSeq, isScalar, type Node } from 'yaml';
-import type { Condition, Lesson, Step } from './types.ts';
+import type { Case, Condition, Lesson, Step } from './types.ts';
 import type { Problem } from './problem.ts';
 
 export interface Parsed {
@@ -16,10 +16,23 @@ export interface Parsed {
   frontMatterLines: Record<string, number>;
   /** Every top-level token with its 1-based line, for link checks. */
   tokens: { token: Token; line: number }[];
+  /** Every fenced block: its info string's first word, line, and step (null: intro or summary). */
+  fences: Fence[];
 }
 
-/** A fenced block's role, from its info string: ```check, ```hint, ```solution [host]. */
-const special = new Set(['check', 'hint', 'solution']);
+export interface Fence {
+  name: string;
+  line: number;
+  /** 0-based index of the step it sits in; null in the intro or the summary. */
+  step: number | null;
+}
+
+/**
+ * A fenced block's role, from its info string: ```check, ```hint, ```solution [host], and the
+ * near-miss answers ```wrong [host] and ```ok [host], which only `dockerlab verify` sees.
+ */
+export const roles = ['check', 'hint', 'solution', 'wrong', 'ok'] as const;
+const special = new Set<string>(roles);
 
 export function parseLesson(source: string, file: string): Parsed {
   const problems: Problem[] = [];
@@ -70,6 +83,7 @@ export function parseLesson(source: string, file: string): Parsed {
 
   const intro: string[] = [];
   const sections: { title: string; line: number; parts: { token: Token; line: number }[] }[] = [];
+  const fences: Fence[] = [];
   for (const t of tokens) {
     if (t.token.type === 'heading' && (t.token as Tokens.Heading).depth === 2) {
       sections.push({ title: (t.token as Tokens.Heading).text.trim(), line: t.line, parts: [] });
@@ -78,19 +92,28 @@ export function parseLesson(source: string, file: string): Parsed {
     } else {
       sections[sections.length - 1]?.parts.push(t);
     }
+    if (t.token.type === 'code' && (t.token as Tokens.Code).codeBlockStyle !== 'indented') {
+      const name = ((t.token as Tokens.Code).lang ?? '').trim().split(/\s+/)[0] ?? '';
+      fences.push({ name, line: t.line, step: sections.length - 1 >= 0 ? sections.length - 1 : null });
+    }
   }
 
   // Every section with a ```check block is a step; the last section must have none: the summary.
   const steps: Step[] = [];
   let summary = '';
+  // Fences were numbered by section; sections are steps except a closing summary (step null).
+  const stepOf = new Map<number, number | null>();
   sections.forEach((s, i) => {
     const hasCheck = s.parts.some((p) => fenceRole(p.token)?.role === 'check');
     if (!hasCheck && i === sections.length - 1) {
       summary = s.parts.map((p) => p.token.raw).join('');
+      stepOf.set(i, null);
       return;
     }
+    stepOf.set(i, steps.length);
     steps.push(buildStep(s, steps.length, add));
   });
+  for (const f of fences) if (f.step !== null) f.step = stepOf.get(f.step) ?? null;
   const last = sections[sections.length - 1];
   if (last && last.parts.some((p) => fenceRole(p.token)?.role === 'check')) {
     add(sections[sections.length - 1]?.line ?? bodyLine, 'no summary section', 'end the lesson with a `## 小结` heading and a few sentences, with no ```check block');
@@ -110,7 +133,7 @@ export function parseLesson(source: string, file: string): Parsed {
     summary: summary.trim(),
     file,
   };
-  return { lesson, problems, frontMatter: fm, frontMatterLines: fmLines, tokens };
+  return { lesson, problems, frontMatter: fm, frontMatterLines: fmLines, tokens, fences };
 }
 
 function countNewlines(s: string, from: number, to: number): number {
@@ -145,10 +168,30 @@ function buildStep(s: { title: string; line: number; parts: { token: Token; line
   const check: Condition[] = [];
   const hints: string[] = [];
   const solution: Record<string, string> = {};
+  const cases: Case[] = [];
+  // The case that consecutive ```wrong/```ok blocks of one role and new hosts extend.
+  let run = null as Case | null;
   let checks = 0;
   for (const { token, line } of s.parts) {
     const role = fenceRole(token);
     const content = (token as Tokens.Code).text;
+    if (token.type === 'space') {
+      body.push(token.raw); // whitespace keeps a run of near-miss blocks together
+      continue;
+    }
+    if (role?.role === 'wrong' || role?.role === 'ok') {
+      const host = role.host ?? 'host1';
+      const kind: Case['role'] = role.role;
+      if (run && run.role === kind && !(host in run.scripts)) {
+        run.scripts[host] = content;
+        run.lines[host] = line;
+      } else {
+        run = { role: kind, why: comment(content), scripts: { [host]: content }, line, lines: { [host]: line } };
+        cases.push(run);
+      }
+      continue;
+    }
+    run = null;
     if (!role) {
       body.push(token.raw);
     } else if (role.role === 'check') {
@@ -163,7 +206,13 @@ function buildStep(s: { title: string; line: number; parts: { token: Token; line
       solution[host] = solution[host] ? `${solution[host]}\n${content}` : content;
     }
   }
-  return { index, title: s.title, body: body.join('').trim(), check, hints, solution, line: s.line };
+  return { index, title: s.title, body: body.join('').trim(), check, hints, solution, cases, line: s.line };
+}
+
+/** The text of a block's first line when it is a `# comment`, else ''. */
+function comment(script: string): string {
+  const first = script.split('\n')[0]?.trim() ?? '';
+  return first.startsWith('#') && !first.startsWith('#!') ? first.replace(/^#+\s*/, '').trim() : '';
 }
 
 /** A ```check block: a YAML list of `- kind: params` (a mapping of kinds is accepted too). */

@@ -18,7 +18,26 @@ export interface Step {
   hints: string[];
   /** Reference solution per host: bash scripts. */
   solution: Record<string, string>;
+  /** Near-miss answers (```wrong, ```ok) that `dockerlab verify` runs; never shown to learners. */
+  cases: Case[];
   line: number;
+}
+
+/**
+ * A near-miss answer to a step: `wrong` is a learner's plausible mistake the check must reject, `ok`
+ * an unusual but right answer it must accept. A run of consecutive blocks of one role with distinct
+ * hosts (```wrong, ```wrong host2) is one case.
+ */
+export interface Case {
+  role: 'wrong' | 'ok';
+  /** The first line's `#` comment: why it is wrong, or what makes it unusual; '' when missing. */
+  why: string;
+  /** Bash per host, in the order written. */
+  scripts: Record<string, string>;
+  /** Line of the case's first fence, for `file:line` in reports. */
+  line: number;
+  /** Line of each host's fence. */
+  lines: Record<string, number>;
 }
 
 export interface Lesson {

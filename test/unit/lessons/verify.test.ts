@@ -40,7 +40,7 @@ function deps(state: Set<string>, log: string[]): VerifyDeps {
 }
 
 const step = (index: number, needs: string, solution: Record<string, string>) => ({
-  index, title: `s${index + 1}`, body: '', hints: ['h'], line: 1, solution, check: [{ kind: 'has', params: needs, line: 1 }],
+  index, title: `s${index + 1}`, body: '', hints: ['h'], line: 1, solution, cases: [], check: [{ kind: 'has', params: needs, line: 1 }],
 });
 
 const lesson = (steps: ReturnType<typeof step>[], setup: Record<string, string> = {}): Lesson => ({
