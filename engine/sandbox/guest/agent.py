@@ -10,6 +10,8 @@ read once HIGH_WATER bytes are unacknowledged by the host, so one `yes` cannot s
 import fcntl, json, os, pty, queue, selectors, signal, struct, subprocess, sys, termios, threading, time
 
 OPEN, STDIN, STDOUT, STDERR, RESIZE, SIGNAL, EXIT, ACK, CLOSE, HELLO, PING, PONG, ERROR = range(1, 14)
+SHELL_TASKS = 2000  # tasks (processes and threads) all learner shells may have together
+MEMORY_RESERVE = 320 << 20  # RAM the shells leave to the agent, dockerd and the mirrors
 HIGH_WATER = 256 * 1024  # unacknowledged output bytes per channel before we stop reading it
 CHUNK = 32 * 1024
 PORT = sys.argv[1] if len(sys.argv) > 1 else "/dev/virtio-ports/org.dockerlab.agent"
@@ -22,9 +24,105 @@ BASE_ENV = {
 }
 
 
+class Limits:
+    """Where the agent's children run (cgroup v2, in the agent's own cgroup, which systemd
+    delegates to it). A fork bomb or a memory hog typed in a shell stays inside `shells`; the
+    agent and the host's commands (checks, lesson setup) keep working:
+      <own>/agent         the agent itself
+      <own>/shells        every learner shell: at most SHELL_TASKS tasks, RAM minus MEMORY_RESERVE
+      <own>/shells/s<N>   one shell and all it started, killed whole when its channel ends
+      <own>/exec          the host's commands, unlimited
+    Off (self.root is None) outside the VM's service (DOCKERLAB_SESSION_LIMITS unset), e.g. in tests."""
+
+    def __init__(self, enabled):
+        self.root = None
+        self.count = 0
+        self.dead = set()  # per-shell cgroups killed, to be removed once empty
+        if not enabled:
+            return
+        try:
+            with open("/proc/self/cgroup") as f:
+                own = f.read().strip().split("::", 1)[1]  # cgroup v2: "0::/system.slice/x.service"
+            root = "/sys/fs/cgroup" + own
+            for name in ("agent", "shells", "exec"):
+                os.makedirs(os.path.join(root, name), exist_ok=True)
+            put(os.path.join(root, "agent", "cgroup.procs"), os.getpid())
+            put(os.path.join(root, "cgroup.subtree_control"), "+pids +memory +cpu")
+            with open("/proc/meminfo") as f:
+                total = int(f.readline().split()[1]) * 1024  # MemTotal: N kB
+            shells = os.path.join(root, "shells")
+            put(os.path.join(shells, "pids.max"), SHELL_TASKS)
+            put(os.path.join(shells, "memory.max"), max(256 << 20, total - MEMORY_RESERVE))
+            put(os.path.join(root, "agent", "cpu.weight"), 1000)  # answer the host even under load
+            for old in os.listdir(shells):  # left by an agent that was restarted
+                if os.path.isdir(os.path.join(shells, old)):
+                    self.kill(os.path.join(shells, old))
+            self.root = root
+        except (OSError, IndexError, ValueError) as e:
+            print(f"dockerlab agent: no limits for shells: {e}", file=sys.stderr, flush=True)
+
+    def new_shell(self):
+        """A fresh cgroup for one shell, or None when limits are off."""
+        if self.root is None:
+            return None
+        self.count += 1
+        path = os.path.join(self.root, "shells", f"s{self.count}")
+        try:
+            os.mkdir(path)
+        except FileExistsError:
+            pass
+        except OSError:
+            return None
+        return path
+
+    def exec_group(self):
+        return None if self.root is None else os.path.join(self.root, "exec")
+
+    def kill(self, path):
+        try:
+            put(os.path.join(path, "cgroup.kill"), 1)
+        except OSError:
+            pass
+        self.dead.add(path)
+        self.tidy()
+
+    def tidy(self):
+        for path in list(self.dead):
+            try:
+                os.rmdir(path)
+                self.dead.discard(path)
+            except FileNotFoundError:
+                self.dead.discard(path)
+            except OSError:
+                pass  # its last tasks are still exiting; try again on the next pass
+
+
+def put(path, value):
+    with open(path, "w") as f:
+        f.write(str(value))
+
+
+def child_setup(cgroup, controlling_tty):
+    """Runs in the child before exec: a child must not inherit the agent's OOM immunity (a memory
+    hog would else make the kernel kill dockerd or panic), and goes into its cgroup."""
+
+    def setup():
+        if controlling_tty:
+            fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+        try:
+            put("/proc/self/oom_score_adj", 0)
+            if cgroup:
+                put(os.path.join(cgroup, "cgroup.procs"), os.getpid())
+        except OSError:
+            pass
+
+    return setup
+
+
 class Channel:
-    def __init__(self, cid, proc, outputs, stdin_fd, master):
+    def __init__(self, cid, proc, outputs, stdin_fd, master, cgroup=None):
         self.cid, self.proc, self.stdin_fd, self.master = cid, proc, stdin_fd, master
+        self.cgroup = cgroup  # the shell's own cgroup (limits on), killed whole when the channel ends
         self.outputs = outputs  # fd -> frame type
         self.unacked = 0
         self.paused = False
@@ -44,6 +142,7 @@ class Channel:
 class Agent:
     def __init__(self, fd):
         self.fd = fd
+        self.limits = Limits(os.environ.get("DOCKERLAB_SESSION_LIMITS") == "1")
         self.sel = selectors.DefaultSelector()
         self.channels = {}
         self.out = queue.Queue()
@@ -146,6 +245,7 @@ class Agent:
                 os.killpg(ch.proc.pid, signal.SIGKILL)
             except ProcessLookupError:
                 pass
+            self.end_cgroup(ch)
             for fd in list(ch.outputs):
                 if not ch.paused:
                     self.sel.unregister(fd)
@@ -160,17 +260,26 @@ class Agent:
             master, slave = pty.openpty()
             fcntl.ioctl(master, termios.TIOCSWINSZ, struct.pack("HHHH", req.get("rows", 24), req.get("cols", 80), 0, 0))
             env.setdefault("TERM", "xterm-256color")
-            proc = subprocess.Popen(
-                argv, stdin=slave, stdout=slave, stderr=slave, env=env, cwd=cwd,
-                start_new_session=True, preexec_fn=lambda: fcntl.ioctl(0, termios.TIOCSCTTY, 0),
-            )
-            os.close(slave)
+            cgroup = self.limits.new_shell()
+            try:
+                proc = subprocess.Popen(
+                    argv, stdin=slave, stdout=slave, stderr=slave, env=env, cwd=cwd,
+                    start_new_session=True, preexec_fn=child_setup(cgroup, True),
+                )
+            except Exception:
+                os.close(master)
+                if cgroup:
+                    self.limits.kill(cgroup)
+                raise
+            finally:
+                os.close(slave)
             os.set_blocking(master, False)
-            ch = Channel(cid, proc, {master: STDOUT}, master, master)
+            ch = Channel(cid, proc, {master: STDOUT}, master, master, cgroup)
         else:
             proc = subprocess.Popen(
                 argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                 env=env, cwd=cwd, start_new_session=True,
+                preexec_fn=child_setup(self.limits.exec_group(), False),
             )
             outputs = {proc.stdout.fileno(): STDOUT, proc.stderr.fileno(): STDERR}
             for fd in outputs:
@@ -183,6 +292,11 @@ class Agent:
             self.sel.register(fd, selectors.EVENT_READ, ("out", ch))
 
     def read_output(self, ch, fd):
+        # select() hands back one batch of ready descriptors; handling an earlier one (a CLOSE or
+        # a pause) may have unregistered this one since. Reading it then would send output the
+        # host has no credit for, or, after CLOSE, raise KeyError and end the agent. (From D.)
+        if fd not in ch.outputs or ch.paused:
+            return
         try:
             data = os.read(fd, CHUNK)
         except BlockingIOError:
@@ -211,6 +325,10 @@ class Agent:
                 except ProcessLookupError:
                     pass
             code = ch.proc.poll()
+            if code is not None and ch.outputs:
+                # The shell is gone but what it left in the background still holds its terminal
+                # (a fork bomb, say): end them all, so the terminal closes and the exit is reported.
+                self.end_cgroup(ch)
             # Report the exit only after every output byte went out (a pty ends with EIO once
             # the last process holding it is gone), so the host never loses a command's tail.
             if code is None or ch.outputs:
@@ -219,6 +337,13 @@ class Agent:
             del self.channels[cid]
             status = {"code": code if code >= 0 else 128 - code, "signal": -code if code < 0 else None, "timedOut": ch.timed_out}
             self.send(cid, EXIT, json.dumps(status).encode())
+            self.end_cgroup(ch)
+        self.limits.tidy()
+
+    def end_cgroup(self, ch):
+        if ch.cgroup:
+            self.limits.kill(ch.cgroup)
+            ch.cgroup = None
 
 
 def write_all(fd, data):

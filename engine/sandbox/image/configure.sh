@@ -8,6 +8,7 @@ for unit in dockerlab-agent dockerlab-mirror dockerlab-apt; do
 done
 install -D -m 0644 "$guest/mirror.yml" "$root/etc/dockerlab/mirror.yml"
 install -D -m 0644 "$guest/daemon.json" "$root/etc/docker/daemon.json"
+install -D -m 0644 "$guest/container-limits.conf" "$root/etc/systemd/system/docker-.scope.d/dockerlab.conf"
 install -D -m 0644 "$guest/bashrc" "$root/root/.bashrc"
 mkdir -p "$root/var/lib/dockerlab" "$root/srv/debian"
 cp -a "$registry" "$root/var/lib/dockerlab/mirror"
