@@ -28,7 +28,9 @@ const usage = `用法 / usage: dockerlab sandbox <command>
   reset ID                   把实验环境恢复到快照状态 / bring a lab back to the snapshot
   down ID|--all              关闭实验环境 / stop a lab (or all)
   list                       列出实验环境 / list labs
-  doctor                     检查本机缺什么 / what this machine lacks, and how to fix it`;
+  doctor                     检查本机缺什么 / what this machine lacks, and how to fix it
+  topology ID[:HOST] [--json|--svg]
+                             画出网络拓扑 / the lab's network as a list, JSON or SVG`;
 
 function flag(args: string[], name: string): string | undefined {
   const i = args.indexOf(name);
@@ -140,6 +142,8 @@ export async function main(args: string[]): Promise<number> {
       }
       return 0;
     }
+    case 'topology':
+      return (await import('../topology/cli.ts')).main(rest);
     case 'doctor':
       return doctor();
     case '_supervise':

@@ -11,6 +11,9 @@ import type { Container, HostState, Link, NetNamespace } from '../inspect/types.
 import type { Text } from '../protocol.ts';
 import type { Change, ChangeCategory } from './types.ts';
 import { linkState } from './graph.ts';
+import { spaced } from './zh.ts';
+
+export { spaced };
 
 interface NsInfo {
   ns: NetNamespace;
@@ -542,15 +545,4 @@ function routeText(r: NetNamespace['routes'][number]): string {
   ]
     .filter(Boolean)
     .join(' ');
-}
-
-/**
- * A space where a filled-in name or number meets Chinese text ("命名空间 ns1 里", not "ns1里"), the
- * way the checks' messages are spaced; none next to Chinese punctuation.
- */
-export function spaced(zh: string): string {
-  return zh
-    .replace(/([\w.:/\->])(?=[\u4e00-\u9fff])/g, '$1 ')
-    .replace(/([\u4e00-\u9fff])(?=[\w./:])/g, '$1 ')
-    .replace(/ {2,}/g, ' ');
 }
