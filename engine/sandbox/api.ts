@@ -17,6 +17,8 @@ export interface ExecOptions {
   /** Written to the command's stdin, which is then closed. */
   stdin?: string | Uint8Array;
   env?: Record<string, string>;
+  /** Output as it arrives (the result still holds all of it). */
+  onOutput?: (stream: 'stdout' | 'stderr', chunk: Buffer) => void;
 }
 
 /** One VM of a lab. */
@@ -58,6 +60,14 @@ export interface Lab {
    * function that removes the listener. A failed lab is of no further use: call `down()`.
    */
   onFailure?(listener: (failure: LabFailure) => void): () => void;
+  /**
+   * Saves every VM (RAM, devices, disk) under `name` inside the lab, replacing an older checkpoint
+   * of that name; `restore(name)` brings the lab back to it in seconds, without restarting QEMU,
+   * with each guest's clock set to now. Call both while no command or shell of any client runs in
+   * the lab. Labs that cannot do it lack these. See checkpoint.ts.
+   */
+  checkpoint?(name: string): Promise<void>;
+  restore?(name: string): Promise<void>;
 }
 
 export interface LabOptions {

@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ExecOptions, ExecResult, Lab, LabOptions, SandboxHost } from './api.ts';
+import { checkpointLab, restoreLab } from './checkpoint.ts';
 import { GuestClient } from './client.ts';
 import { ensureImage, ensureSnapshot, isAlive, type Progress } from './image.ts';
 import { labsDir, repoRoot } from './paths.ts';
@@ -191,6 +192,13 @@ export async function attachLab(id: string): Promise<LabHandle> {
     },
     down: () => stopLab(id),
     suspend: (key, note) => suspendLab(id, key, note),
+    checkpoint: (name) =>
+      checkpointLab(
+        dir,
+        record.hosts.map((h) => h.name),
+        name,
+      ),
+    restore: (name) => restoreLab(dir, hosts, name),
     detach: () => hosts.forEach((h) => h.detach()),
   };
 }

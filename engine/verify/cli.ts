@@ -1,5 +1,5 @@
 /**
- * `dockerlab verify [lesson ...] [--step N] [--solution FILE [--host hostN]] [--json] [--keep]`:
+ * `dockerlab verify [lesson ...] [--step N] [--solution [hostN=]FILE ...] [--json] [--keep]`:
  * proves lessons in fresh sandboxes, one lab at a time (the machine has two cores).
  * A lesson is named by its number (15), its id (15-netns-veth) or its file.
  */
@@ -8,6 +8,8 @@ import { parseArgs } from 'node:util';
 import { logger, say } from '../log.ts';
 import { loadLesson, lessonFiles } from '../lessons/load.ts';
 import type { Lesson } from '../lessons/types.ts';
+import { Lexer, type Tokens } from 'marked';
+import { fenceRole } from '../lessons/parse.ts';
 import { formatStep, formatVerdict } from './report.ts';
 import { verifyLesson, type LessonVerdict, type VerifyDeps } from './verify.ts';
 
@@ -16,11 +18,42 @@ const log = logger('verify');
 const usage = `用法 / usage: dockerlab verify [课程 lesson ...] [options]
   --all 或不写课程：验证全部 / --all or no lesson: verify them all
   --step N          只验证第 N 步（之前的步骤只运行参考答案）/ verify step N only
-  --solution FILE   用这个脚本代替第 N 步的参考答案 / run FILE instead of step N's reference solution
-  --host hostN      --solution 在哪台主机上运行（默认 host1）/ where FILE runs (default host1)
+  --solution FILE   用这个脚本代替第 N 步的参考答案 / run FILE instead of step N's reference solution;
+                    host2=FILE 在 host2 上运行，可以写多次 / host2=FILE runs it on host2, give it once per host;
+                    文件里若有 \`\`\`solution host2 块，按块分主机 / a FILE of \`\`\`solution [host] blocks targets each host
+  --host hostN      不带 hostN= 的 --solution 在哪台主机上运行（默认 host1）/ where a bare FILE runs (default host1)
   --json            输出 JSON / print the verdicts as JSON
   --keep            结束后保留实验环境 / leave the lab running
   --retries N       失败的课程换新机器重跑 N 次（会打印出来）/ rerun a failed lesson up to N times, printed`;
+
+/**
+ * `--solution` arguments as scripts per host, in the order given: `FILE` (on `host`), `host2=FILE`,
+ * or a FILE of \`\`\`solution [host] blocks, as in a lesson (several blocks for one host are joined).
+ */
+export async function readSolutions(args: string[], host: string): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  const add = (h: string, script: string) => {
+    if (!/^host\d+$/.test(h))
+      throw new Error(
+        `--solution: "${h}" is not a host name; write host1=FILE, host2=FILE, … / 主机名应为 host1、host2…`,
+      );
+    out[h] = out[h] ? `${out[h]}\n${script}` : script;
+  };
+  for (const arg of args) {
+    const m = /^(host\d+)=(.+)$/.exec(arg);
+    const file = m ? m[2]! : arg;
+    const text = await readFile(file, 'utf8').catch((e: Error) => {
+      throw new Error(`--solution: cannot read ${file}: ${e.message}`);
+    });
+    const blocks = new Lexer()
+      .lex(text)
+      .map((t) => ({ role: fenceRole(t), text: (t as Tokens.Code).text }))
+      .filter((b) => b.role?.role === 'solution');
+    if (blocks.length > 0 && !m) for (const b of blocks) add(b.role!.host ?? 'host1', b.text);
+    else add(m ? m[1]! : host, text);
+  }
+  return out;
+}
 
 export async function resolveLessons(names: string[], dir = 'lessons'): Promise<Lesson[]> {
   const files = await lessonFiles(dir);
@@ -71,7 +104,7 @@ export async function main(args: string[]): Promise<number> {
       allowPositionals: true,
       options: {
         step: { type: 'string' },
-        solution: { type: 'string' },
+        solution: { type: 'string', multiple: true },
         host: { type: 'string', default: 'host1' },
         json: { type: 'boolean', default: false },
         keep: { type: 'boolean', default: false },
@@ -105,9 +138,13 @@ export async function main(args: string[]): Promise<number> {
     return 2;
   }
   const lessons = await resolveLessons(positionals);
-  const solution = values.solution
-    ? { host: values.host, script: await readFile(values.solution, 'utf8') }
-    : undefined;
+  let solution: Record<string, string> | undefined;
+  try {
+    solution = values.solution ? await readSolutions(values.solution, values.host) : undefined;
+  } catch (e) {
+    say((e as Error).message);
+    return 2;
+  }
   const retries = Number(values.retries);
   const deps = await defaultDeps();
   const verdicts: LessonVerdict[] = [];
@@ -120,7 +157,9 @@ export async function main(args: string[]): Promise<number> {
       step,
       solution,
       keep: values.keep,
-      onStep: values.json ? undefined : (v: Parameters<typeof formatStep>[0]) => say(formatStep(v)),
+      onStep: values.json
+        ? undefined
+        : (v: Parameters<typeof formatStep>[0]) => say(formatStep(v, lesson.file)),
     };
     let verdict = await verifyLesson(lesson, options, deps);
     // A VM under TCG on a loaded machine can miss a timeout: --retries gives a failed lesson a

@@ -6,18 +6,27 @@ import type { Condition, Lesson } from '../../../engine/lessons/types.ts';
 import { verifyLesson, type VerifyDeps } from '../../../engine/verify/verify.ts';
 
 function fakeLab(state: Set<string>, log: string[]): Lab {
+  const saved = new Map<string, Set<string>>();
   const host = (name: string): SandboxHost => ({
     name,
     address: '',
     shellCommand: () => ({ file: 'true', args: [] }),
-    async exec(script) {
-      log.push(`${name}: ${script.replace('set -e\n', '')}`);
+    // The runner sends typed blocks on stdin to an interactive bash, and scripts as `bash -c`;
+    // either way its first line is its own preamble.
+    async exec(command, options = {}) {
+      const script = (typeof options.stdin === 'string' ? options.stdin : command).split('\n').slice(1).join('\n').trim();
+      const strict = command.includes('set -eE') || String(options.stdin ?? '').includes('set -eE');
+      log.push(`${name}: ${script}`);
+      let code = 0;
       for (const line of script.split('\n')) {
         const m = /^add (\S+)$/.exec(line.trim());
         if (m?.[1]) state.add(m[1]);
-        if (line.trim() === 'fail') return { stdout: '', stderr: 'boom', code: 3, timedOut: false };
+        if (line.trim() === 'fail') {
+          code = 3;
+          if (strict) break;
+        }
       }
-      return { stdout: '', stderr: '', code: 0, timedOut: false };
+      return { stdout: '', stderr: code ? 'boom' : '', code, timedOut: false };
     },
   });
   return {
@@ -25,6 +34,12 @@ function fakeLab(state: Set<string>, log: string[]): Lab {
     hosts: [host('host1'), host('host2')],
     host,
     down: async () => void log.push('down'),
+    checkpoint: async (n) => void (saved.set(n, new Set(state)), log.push(`checkpoint ${n}`)),
+    restore: async (n) => {
+      state.clear();
+      for (const w of saved.get(n) ?? []) state.add(w);
+      log.push(`restore ${n}`);
+    },
   };
 }
 
@@ -42,6 +57,9 @@ function deps(state: Set<string>, log: string[]): VerifyDeps {
 const step = (index: number, needs: string, solution: Record<string, string>) => ({
   index, title: `s${index + 1}`, body: '', hints: ['h'], line: 1, solution, cases: [], check: [{ kind: 'has', params: needs, line: 1 }],
 });
+
+const wrong = (why: string, scripts: Record<string, string>, line = 40) => ({ role: 'wrong' as const, why, scripts, line, lines: {} });
+const ok = (why: string, scripts: Record<string, string>, line = 50) => ({ role: 'ok' as const, why, scripts, line, lines: {} });
 
 const lesson = (steps: ReturnType<typeof step>[], setup: Record<string, string> = {}): Lesson => ({
   id: '99-test', title: 't', chapter: 99, hosts: 2, minutes: 1, prerequisites: [], setup, intro: '', summary: '', file: 'x.md', steps,
@@ -75,7 +93,7 @@ describe('verifyLesson', () => {
   it('with --step and --solution runs earlier solutions, then judges the given script', async () => {
     const log: string[] = [];
     const l = lesson([step(0, 'a', { host1: 'add a' }), step(1, 'b', { host1: 'add b' })]);
-    const v = await verifyLesson(l, { ...fast, step: 2, solution: { host: 'host2', script: 'add c' } }, deps(new Set(), log));
+    const v = await verifyLesson(l, { ...fast, step: 2, solution: { host2: 'add c' } }, deps(new Set(), log));
     expect(log).toEqual(['host1: add a', 'host2: add c', 'down']);
     expect(v.steps).toHaveLength(1);
     expect(v.steps[0]).toMatchObject({ number: 2, ok: false, problem: 'fails-after' });
@@ -85,5 +103,55 @@ describe('verifyLesson', () => {
     const v = await verifyLesson(lesson([step(0, 'a', { host1: 'add a' })], { host1: 'fail' }), fast, deps(new Set(), []));
     expect(v.ok).toBe(false);
     expect(v.error).toMatch(/^setup on host1 exited 3/);
+  });
+
+  it('runs each near-miss case from the step start, restoring the checkpoint before each case and the solution', async () => {
+    const log: string[] = [];
+    const s1 = { ...step(0, 'a', { host1: 'add a' }), cases: [wrong('a fails first', { host1: 'fail\nadd x' }), wrong('only host2', { host1: 'add y', host2: 'add z' }), ok('another way', { host1: 'add a' })] };
+    const v = await verifyLesson(lesson([s1]), fast, deps(new Set(), log));
+    expect(v.ok).toBe(true);
+    expect(v.steps[0]!.cases.map((c) => [c.role, c.ok, c.problem])).toEqual([
+      ['wrong', true, undefined],
+      ['wrong', true, undefined],
+      ['ok', true, undefined],
+    ]);
+    expect(log).toEqual([
+      'checkpoint verify-step',
+      'host1: fail\nadd x', // lenient: the failing command does not stop the block
+      'restore verify-step',
+      'host1: add y',
+      'host2: add z',
+      'restore verify-step',
+      'host1: add a',
+      'restore verify-step',
+      'host1: add a',
+      'down',
+    ]);
+  });
+
+  it('fails a step whose wrong case passes the check or whose ok case is refused or breaks, naming each', async () => {
+    const s1 = {
+      ...step(0, 'a', { host1: 'add a' }),
+      cases: [wrong('looks right', { host1: 'add a' }, 41), ok('refused', { host1: 'add b' }, 45), ok('broken', { host1: 'fail\nadd a' }, 49)],
+    };
+    const v = await verifyLesson(lesson([s1, step(1, 'b', { host1: 'add b' })]), fast, deps(new Set(), []));
+    expect(v.ok).toBe(false);
+    expect(v.steps[0]).toMatchObject({ ok: false, problem: 'near-miss' });
+    expect(v.steps[0]!.cases.map((c) => [c.line, c.ok, c.problem])).toEqual([
+      [41, false, 'wrong-passes'],
+      [45, false, 'ok-fails'],
+      [49, false, 'ok-failed'],
+    ]);
+    expect(v.steps[0]!.cases[2]!.run).toMatchObject({ host: 'host1', code: 3 });
+    // A near-miss verdict does not stop the lesson: the next step still runs from the solution's state.
+    expect(v.steps[1]).toMatchObject({ number: 2, ok: true });
+  });
+
+  it('runs a --solution given per host and skips that step\'s near-miss cases', async () => {
+    const log: string[] = [];
+    const s1 = { ...step(0, 'a', { host1: 'add a' }), cases: [wrong('w', { host1: 'true' })] };
+    const v = await verifyLesson(lesson([s1]), { ...fast, step: 1, solution: { host2: 'add q', host1: 'add a' } }, deps(new Set(), log));
+    expect(v.ok).toBe(true);
+    expect(log).toEqual(['host2: add q', 'host1: add a', 'down']);
   });
 });
