@@ -7,8 +7,8 @@
  * Text is measured by estimate (no DOM in Node): the font is monospace, so an ASCII character is
  * 0.6 em and a CJK one 1 em, which is what every monospace font the page falls back to does.
  */
-import ELK from 'elkjs/lib/elk.bundled.js';
-import type { ElkExtendedEdge, ElkNode } from 'elkjs/lib/elk-api.js';
+import ElkBundled from 'elkjs/lib/elk.bundled.js';
+import type { ELK, ElkExtendedEdge, ElkNode } from 'elkjs/lib/elk-api.js';
 import type { EdgeKind, Graph, NodeKind, TopoNode } from './types.ts';
 
 export type Lang = 'zh' | 'en';
@@ -155,7 +155,11 @@ const order: NodeKind[] = ['lan', 'remote', 'host', 'netns', 'container', 'bridg
 const rank = (n: TopoNode): string =>
   `${order.indexOf(n.kind)}${n.flavor === 'host' ? 0 : 1}${n.kind === 'container' && !n.state?.startsWith('running') ? 1 : 0}${n.name}`;
 
-const elk = new ELK();
+// The bundle is CommonJS whose module.exports is the constructor (which is what both Node and Vite
+// hand a default import); its .d.ts declares an ES default export, which NodeNext reads as the
+// module object. So: the runtime value, typed as the constructor it is.
+const Elk = ElkBundled as unknown as new () => ELK;
+const elk = new Elk();
 
 /** Lays the graph out. The same graph and options give the same picture (ELK is deterministic). */
 export async function layoutGraph(g: Graph, o: LayoutOptions): Promise<Layout> {
