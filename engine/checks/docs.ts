@@ -52,9 +52,10 @@ export function kindMarkdown(k: CheckKind): string {
   const m = k.meta;
   const schema = z.toJSONSchema(m.schema, { io: 'input', unrepresentable: 'any' }) as Json;
   const { obj, shorthands } = objectForm(schema);
-  const tags = [m.active ? '主动探测 / active probe' : '', m.weak ? '弱证据 / weak evidence' : ''].filter(
-    Boolean,
-  );
+  const tags = [
+    m.probes?.length ? '主动探测 / active probe' : '',
+    m.weak ? '弱证据 / weak evidence' : '',
+  ].filter(Boolean);
   const lines = [`## ${m.id}`, '', m.description.zh, '', m.description.en, ''];
   if (tags.length) lines.push(`*${tags.join(' · ')}*`, '');
   lines.push(

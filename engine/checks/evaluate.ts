@@ -9,7 +9,7 @@ import type { Condition } from '../lessons/types.ts';
 import type { Lab } from '../sandbox/api.ts';
 import { parseCondition } from './index.ts';
 import { render } from './render.ts';
-import type { CheckContext, ConditionResult, StepResult } from './types.ts';
+import type { CheckContext, ConditionResult, StatePart, StepResult } from './types.ts';
 
 /** Passive kinds only read the snapshot; active ones probe (ping -W 2 twice, curl -m 8). */
 const passiveTimeoutMs = 5_000;
@@ -24,27 +24,42 @@ export class CheckError extends Error {
 
 export interface EvalOptions {
   exec: CheckContext['exec'];
+  /** The hosts' snapshots when the step began (see CheckContext.baseline). */
+  baseline?: Record<string, HostState> | undefined;
   defaultHost: string;
   /** Per-condition limits; the defaults suit TCG. */
   timeoutMs?: { passive: number; active: number };
 }
 
-export async function evaluateConditions(conditions: Condition[], lab: Lab): Promise<StepResult> {
+export async function evaluateConditions(
+  conditions: Condition[],
+  lab: Lab,
+  opts: { baseline?: Record<string, HostState> | undefined } = {},
+): Promise<StepResult> {
   const t0 = Date.now();
   const states = await inspectLab(lab, { skip: skippable(conditions) });
   const exec: CheckContext['exec'] = (host, script, timeoutMs) =>
     lab.host(host).exec(script, { timeoutMs: timeoutMs ?? 30_000 });
-  const conds = await evaluateStates(conditions, states, { exec, defaultHost: lab.hosts[0]!.name });
+  const conds = await evaluateStates(conditions, states, {
+    exec,
+    defaultHost: lab.hosts[0]!.name,
+    baseline: opts.baseline,
+  });
   return { ok: conds.every((c) => c.ok), conditions: conds, elapsedMs: Date.now() - t0 };
 }
 
-/** What no condition of the step looks at: daemon info only for `daemon`, images for `image`/`container`. */
+/** The slow parts of a snapshot that no condition of the step reads (each kind declares `reads`). */
 export function skippable(conditions: Condition[]): Skippable[] {
-  const used = new Set(conditions.map((c) => c.kind));
+  const reads = new Set<StatePart>();
+  for (const c of conditions) {
+    const k = parseCondition(c.kind, c.params);
+    // A condition that does not validate reads nothing; lint reports it, evaluation says so.
+    if (k.ok) for (const part of k.kind.meta.reads) reads.add(part);
+  }
   const skip: Skippable[] = [];
-  if (!used.has('daemon')) skip.push('info');
-  if (!used.has('image') && !used.has('container')) skip.push('images');
-  if (!used.has('image')) skip.push('history');
+  if (!reads.has('daemonInfo')) skip.push('info');
+  if (!reads.has('images') && !reads.has('imageHistory')) skip.push('images');
+  if (!reads.has('imageHistory')) skip.push('history');
   return skip;
 }
 
@@ -84,14 +99,9 @@ async function evaluateOne(
       messages: [{ zh: `实验环境里没有主机 ${host}`, en: `the lab has no host ${host}` }],
     };
   }
-  const ctx: CheckContext = {
-    host,
-    states,
-    exec: opts.exec,
-    history: (h) => Promise.resolve((states[h]?.history ?? []).map((e) => e.cmd)),
-  };
+  const ctx: CheckContext = { host, states, exec: opts.exec, baseline: opts.baseline };
   const limits = opts.timeoutMs ?? { passive: passiveTimeoutMs, active: activeTimeoutMs };
-  const ms = kind.meta.active ? limits.active : limits.passive;
+  const ms = kind.meta.probes?.length ? limits.active : limits.passive;
   let timer: NodeJS.Timeout | undefined;
   try {
     const timeout = new Promise<never>((_, reject) => {
@@ -108,6 +118,8 @@ async function evaluateOne(
     const messages = reports.map((r) => render(kind.meta.messages, r));
     const result: ConditionResult = { ...base, ok: reports.every((r) => r.ok), messages };
     if (kind.meta.weak) result.weak = true;
+    const output = reports.find((r) => r.output)?.output;
+    if (output) result.output = output;
     return result;
   } catch (e) {
     const err =

@@ -39,6 +39,22 @@ export function findContainer(state: HostState, ref: string): Container | undefi
   );
 }
 
+/**
+ * The container a condition names, or the report that says why there is none: the one "find the
+ * container or fail" every kind with a `container:` parameter shares (`running` also refuses a
+ * stopped one, for kinds that need its namespaces or cgroup).
+ */
+export function pickContainer(
+  state: HostState,
+  ref: string,
+  opts: { running?: boolean } = {},
+): { c: Container; report?: undefined } | { c?: undefined; report: Report } {
+  const c = findContainer(state, ref);
+  if (!c) return { report: fail('noContainer', { container: ref, found: list(containerNames(state)) }) };
+  if (opts.running && !c.running) return { report: fail('containerStopped', { container: ref }) };
+  return { c };
+}
+
 export function containerNames(state: HostState): string[] {
   return state.docker.containers.map((c) => c.name);
 }
@@ -74,27 +90,33 @@ export function nsById(state: HostState, id: number | null | undefined): NetName
 export type Resolved =
   { ns: NetNamespace; label: Text; report?: undefined } | { ns?: undefined; label: Text; report: Report };
 
-export function resolvePlace(state: HostState, p: PlaceParams): Resolved {
-  const label = placeLabel(p);
+/** A place found in the snapshot: its namespace, and the container it belongs to when it is one's. */
+export type Found =
+  | { ns: NetNamespace; container?: Container; report?: undefined }
+  | { ns?: undefined; container?: undefined; report: Report };
+
+/** The one lookup of "where" every kind uses: a named netns, a running container's, or the host's. */
+export function findPlace(state: HostState, p: PlaceParams): Found {
   if (p.netns) {
     const ns = state.namespaces.find((n) => n.names.includes(p.netns!));
     if (!ns)
       return {
-        label,
         report: fail('noNetns', { netns: p.netns, found: list(state.namespaces.flatMap((n) => n.names)) }),
       };
-    return { ns, label };
+    return { ns };
   }
   if (p.container) {
-    const c = findContainer(state, p.container);
-    if (!c)
-      return {
-        label,
-        report: fail('noContainer', { container: p.container, found: list(containerNames(state)) }),
-      };
+    const { c, report } = pickContainer(state, p.container, { running: true });
+    if (report) return { report };
     const ns = nsById(state, c.netns);
-    if (!c.running || !ns) return { label, report: fail('containerStopped', { container: p.container }) };
-    return { ns, label };
+    if (!ns || !c.pid) return { report: fail('containerStopped', { container: p.container }) };
+    return { ns, container: c };
   }
-  return { ns: hostNs(state), label };
+  return { ns: hostNs(state) };
+}
+
+export function resolvePlace(state: HostState, p: PlaceParams): Resolved {
+  const label = placeLabel(p);
+  const f = findPlace(state, p);
+  return f.report ? { label, report: f.report } : { ns: f.ns, label };
 }

@@ -1,9 +1,9 @@
 /** How active kinds run a probe "from" a place: a lab host, a named netns, or a container's namespace. */
 import { z } from 'zod';
 import type { HostState } from '../inspect/types.ts';
-import { fail, sh } from './kind.ts';
-import { containerNames, findContainer } from './place.ts';
-import { list, t } from './render.ts';
+import { sh } from './kind.ts';
+import { findPlace } from './place.ts';
+import { t } from './render.ts';
 import type { Report, Text } from './types.ts';
 
 /** `host` names the lab host the probe runs on (default: the condition's host); `true` means "that host itself". */
@@ -37,16 +37,9 @@ export function enter(
   f: From | undefined,
 ): { prefix: string; pid?: number } | { report: Report } {
   if (!f || !('netns' in f || 'container' in f)) return { prefix: '' };
-  if ('netns' in f) {
-    if (!state.namespaces.some((n) => n.names.includes(f.netns)))
-      return {
-        report: fail('noNetns', { netns: f.netns, found: list(state.namespaces.flatMap((n) => n.names)) }),
-      };
-    return { prefix: `nsenter --net=/run/netns/${sh(f.netns)} ` };
-  }
-  const c = findContainer(state, f.container);
-  if (!c)
-    return { report: fail('noContainer', { container: f.container, found: list(containerNames(state)) }) };
-  if (!c.running || !c.pid) return { report: fail('containerStopped', { container: f.container }) };
-  return { prefix: `nsenter -t ${c.pid} -n `, pid: c.pid };
+  const found = findPlace(state, f);
+  if (found.report) return { report: found.report };
+  if ('netns' in f) return { prefix: `nsenter --net=/run/netns/${sh(f.netns)} ` };
+  const pid = found.container!.pid;
+  return { prefix: `nsenter -t ${pid} -n `, pid };
 }

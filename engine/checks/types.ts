@@ -11,6 +11,27 @@ export interface Text {
   en: string;
 }
 
+/** Parts of a HostState (engine/inspect/types.ts) a kind may read. */
+export type StatePart =
+  | 'namespaces'
+  | 'processes'
+  | 'hostNs'
+  | 'iptables'
+  | 'sysctl'
+  | 'sockets'
+  | 'ovs'
+  | 'containers'
+  | 'images'
+  | 'imageHistory'
+  | 'daemonInfo'
+  | 'daemonJson'
+  | 'networks'
+  | 'volumes'
+  | 'commands';
+
+/** Probes an active kind runs in a guest. */
+export type ProbeKind = 'ping' | 'tcp' | 'resolve' | 'http' | 'file' | 'shell' | 'hostname' | 'sysctl';
+
 export interface CheckMeta<P> {
   /** The key used in a lesson's ```check block, e.g. `veth`. */
   id: string;
@@ -21,8 +42,10 @@ export interface CheckMeta<P> {
   messages: Record<string, Text>;
   /** A YAML example for the check reference, as it would appear in a ```check block. */
   example: string;
-  /** True for kinds that run a probe in the guest (reach, http, file, shell) rather than read the snapshot. */
-  active?: boolean;
+  /** The parts of a host's snapshot the kind looks at; the inspector may leave out what no condition reads. */
+  reads: readonly StatePart[];
+  /** The probes it runs in the guest (an "active" kind); none for kinds that only read the snapshot. */
+  probes?: readonly ProbeKind[];
   /** True for kinds that judge what the learner typed, not the resulting state (weaker evidence). */
   weak?: boolean;
 }
@@ -30,6 +53,8 @@ export interface CheckMeta<P> {
 export interface Report {
   ok: boolean;
   messageId: string;
+  /** A probe's raw result, passed up to ConditionResult.output. */
+  output?: { code: number; stdout: string; stderr: string };
   /** Placeholder values; a `Text` value is rendered in the message's own language (e.g. "主机" / "the host"). */
   data?: Record<string, string | number | Text>;
 }
@@ -39,10 +64,14 @@ export interface CheckContext {
   host: string;
   /** Snapshot of every host of the lab, taken once per evaluation. */
   states: Record<string, HostState>;
-  /** Runs a probe in a host; only for `active` kinds. */
+  /**
+   * Snapshot of every host when the step began, when the caller kept one (the server and verify
+   * take it at the step's start). Kinds use it to tell "the same object, changed" from "another
+   * object under the same name": a restarted container from a recreated one, removed from renamed.
+   */
+  baseline?: Record<string, HostState> | undefined;
+  /** Runs a probe in a host; only for kinds that declare `probes`. */
   exec(host: string, script: string, timeoutMs?: number): Promise<ExecResult>;
-  /** The learner's shell history on that host (commands, oldest first). */
-  history(host: string): Promise<string[]>;
 }
 
 export interface CheckKind<P = unknown> {
@@ -59,6 +88,8 @@ export interface ConditionResult {
   /** Each report rendered in both languages. */
   messages: Text[];
   weak?: boolean;
+  /** What a probe printed, for `dockerlab verify --show-output` (a `shell` check's output and exit status). */
+  output?: { code: number; stdout: string; stderr: string };
 }
 
 export interface StepResult {

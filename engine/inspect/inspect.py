@@ -593,6 +593,8 @@ def image_of(i, hist):
         "parent": i.get("Parent", ""),
         "size": i.get("Size", 0),
         "layers": len((i.get("RootFS") or {}).get("Layers") or []),
+        # Layer digests, base first: a base image's list is a prefix of every image built FROM it.
+        "rootfs": (i.get("RootFS") or {}).get("Layers") or [],
         "cmd": cfg.get("Cmd") or [],
         "entrypoint": cfg.get("Entrypoint") or [],
         "env": kv_list(cfg.get("Env")),
@@ -602,7 +604,10 @@ def image_of(i, hist):
         "workdir": cfg.get("WorkingDir", ""),
         "user": cfg.get("User", ""),
         "onBuild": cfg.get("OnBuild") or [],
-        "history": [{"id": h.get("Id", ""), "createdBy": h.get("CreatedBy", ""), "size": h.get("Size", 0), "tags": h.get("Tags") or []} for h in hist],
+        "history": [
+            {"id": h.get("Id", ""), "created": h.get("Created", 0), "createdBy": h.get("CreatedBy", ""), "size": h.get("Size", 0), "tags": h.get("Tags") or []}
+            for h in hist
+        ],
     }
 
 
@@ -732,6 +737,22 @@ def history():
     return out[-HISTORY_MAX:]
 
 
+def commands():
+    """What root's interactive shell recorded after each command (guest/bashrc __dl_prompt):
+    `status<TAB>pipestatus<TAB>epoch<TAB>command` per line, newest last. Unlike .bash_history it
+    says whether the command succeeded."""
+    text = read(os.environ.get("COMMANDS_PATH", "/root/.dockerlab_commands"), 4 << 20)
+    if text is None:
+        return None
+    out = []
+    for line in text.splitlines():
+        f = line.split("\t", 3)
+        if len(f) != 4 or not re.fullmatch(r"\d+", f[0]) or not re.fullmatch(r"[\d ]*", f[1]) or not re.fullmatch(r"\d+", f[2]):
+            continue  # a torn or hand-edited line
+        out.append({"status": int(f[0]), "pipe": [int(x) for x in f[1].split()], "t": int(f[2]), "cmd": f[3]})
+    return out[-HISTORY_MAX:]
+
+
 def sysctls():
     out = {}
     for k in SYSCTLS:
@@ -804,6 +825,7 @@ def snapshot():
         "sysctl": sysctls(),
         "docker": docker,
         "history": history(),
+        "commands": commands(),
     }
     p = side.get("iptables")
     if p:

@@ -179,6 +179,8 @@ export interface Image {
   parent: string;
   size: number;
   layers: number;
+  /** Layer digests (RootFS.Layers), base first: a base image's list is a prefix of its children's. */
+  rootfs?: string[];
   cmd: string[];
   entrypoint: string[];
   env: Record<string, string>;
@@ -188,7 +190,8 @@ export interface Image {
   workdir: string;
   user: string;
   onBuild: string[];
-  history: { id: string; createdBy: string; size: number; tags: string[] }[];
+  /** `docker history`, newest first; `created` in epoch seconds (absent in older fixtures). */
+  history: { id: string; created?: number; createdBy: string; size: number; tags: string[] }[];
 }
 
 export interface DockerNetwork {
@@ -247,6 +250,17 @@ export interface DockerState {
 /** Slow parts of a snapshot a caller may leave out when its conditions do not look at them. */
 export type Skippable = 'info' | 'images' | 'history';
 
+export interface ShellCommand {
+  /** `$?` after the line: the status of its last pipeline. */
+  status: number;
+  /** `PIPESTATUS` of the last pipeline that ran, one status per part. */
+  pipe: number[];
+  /** When the line was entered (epoch seconds, from bash's history timestamp). */
+  t: number;
+  /** The line as typed (newlines turned into spaces). */
+  cmd: string;
+}
+
 export interface HostState {
   version: 1;
   hostname: string;
@@ -271,6 +285,12 @@ export interface HostState {
   docker: DockerState;
   /** ~/.bash_history, oldest first; `t` is the HISTTIMEFORMAT timestamp when present. */
   history: { t: number | null; cmd: string }[];
+  /**
+   * Commands root's interactive shell finished, oldest first, with their exit status (written by
+   * guest/bashrc to /root/.dockerlab_commands). Null when the file does not exist; absent in
+   * snapshots from before it existed.
+   */
+  commands?: ShellCommand[] | null;
   /** Milliseconds since the script started, at the end of each phase (for the benchmark). */
   phases?: Record<string, number>;
 }

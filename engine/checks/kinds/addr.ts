@@ -52,6 +52,7 @@ export default defineKind(
       ),
     },
     example: 'addr: { dev: veth-ns1, netns: ns1, addr: 192.168.0.11/24 }',
+    reads: ['namespaces', 'containers'],
   },
   (p, ctx) => {
     const state = stateOf(ctx);

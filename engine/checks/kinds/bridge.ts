@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { HostState, Link } from '../../inspect/types.ts';
 import { defineKind, fail, ok, stateOf } from '../kind.ts';
-import { findContainer, hostNs, nsById, placeMessages } from '../place.ts';
+import { pickContainer, hostNs, nsById, placeMessages } from '../place.ts';
 import { list, t } from '../render.ts';
 import type { Report } from '../types.ts';
 
@@ -84,6 +84,7 @@ export default defineKind(
       ),
     },
     example: 'bridge: { name: docker0, ports: [{ container: box }] }',
+    reads: ['namespaces', 'ovs', 'containers'],
   },
   (p, ctx) => {
     const state = stateOf(ctx);
@@ -134,15 +135,8 @@ function checkPort(state: HostState, bridge: string, view: View, want: Port, nam
       ? t(`容器 ${w.container}`, `container ${w.container}`)
       : t(`命名空间 ${w.netns}`, `netns ${w.netns}`);
     if (w.container) {
-      const c = findContainer(state, w.container);
-      if (!c)
-        return [
-          fail('noContainer', {
-            container: w.container,
-            found: list(state.docker.containers.map((x) => x.name)),
-          }),
-        ];
-      if (!c.running) return [fail('containerStopped', { container: w.container })];
+      const { c, report } = pickContainer(state, w.container, { running: true });
+      if (report) return [report];
       targetNs = c.netns;
     } else {
       const ns = state.namespaces.find((n) => n.names.includes(w.netns!));

@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { parseBytes } from '../docker.ts';
 import { defineKind, fail, ok, stateOf } from '../kind.ts';
-import { findContainer, placeMessages } from '../place.ts';
-import { list, t } from '../render.ts';
+import { pickContainer, placeMessages } from '../place.ts';
+import { t } from '../render.ts';
 import type { Report } from '../types.ts';
 
 const schema = z.strictObject({
@@ -49,18 +49,12 @@ export default defineKind(
       ),
     },
     example: 'cgroup: { container: limited, memory: 256m, cpuShares: 512 }',
+    reads: ['containers'],
   },
   (p, ctx) => {
     const state = stateOf(ctx);
-    const c = findContainer(state, p.container);
-    if (!c)
-      return [
-        fail('noContainer', {
-          container: p.container,
-          found: list(state.docker.containers.map((x) => x.name)),
-        }),
-      ];
-    if (!c.running) return [fail('containerStopped', { container: p.container })];
+    const { c, report } = pickContainer(state, p.container, { running: true });
+    if (report) return [report];
     const cg = c.cgroup;
     if (!cg) return [fail('noCgroup', { container: p.container })];
     const out: Report[] = [];

@@ -4,7 +4,7 @@ import { containerOfImage, linkPairs, parseBytes } from '../docker.ts';
 import { inSubnet } from '../ip.ts';
 import { defineKind, fail, ok, stateOf } from '../kind.ts';
 import { list, t } from '../render.ts';
-import type { Report } from '../types.ts';
+import type { CheckContext, Report } from '../types.ts';
 
 const schema = z
   .strictObject({
@@ -22,6 +22,18 @@ const schema = z
       .describe('Image the container was created from: `nginx`, `nginx:latest`, or an id.'),
     exists: z.boolean().default(true),
     running: z.boolean().optional(),
+    started: z
+      .boolean()
+      .optional()
+      .describe(
+        'It has run at least once (`docker create` alone never starts it). Implied by `exitCode` and `restarted`.',
+      ),
+    restarted: z
+      .boolean()
+      .optional()
+      .describe(
+        'Stopped and started again, as the same container (`docker start`/`restart`): not removed and made anew under the same name.',
+      ),
     exitCode: z.number().int().optional(),
     tty: z.boolean().optional(),
     ports: z
@@ -77,6 +89,7 @@ export default defineKind(
         '{what} still exists ({found}); it should have been removed',
       ),
       missing: t('没有找到{what}（现有的容器：{found}）', 'found no {what} (containers: {found})'),
+      renamed: t('{what}只是改名成了 {name}，并没有删除', '{what} was only renamed to {name}, not removed'),
       dockerDown: t(
         'dockerd 没有在运行，看不到任何容器（{error}）',
         'dockerd is not running, so no container can be seen ({error})',
@@ -93,6 +106,18 @@ export default defineKind(
       exitCode: t(
         '容器 {name} 的退出码是 {found}，应该是 {want}',
         'container {name} exited with {found}, expected {want}',
+      ),
+      neverStarted: t(
+        '容器 {name} 只是创建了，从来没有运行过（`docker create` 不会启动它，用 `docker run` 或 `docker start`）',
+        'container {name} was created but has never run (`docker create` does not start it: use `docker run` or `docker start`)',
+      ),
+      notRestarted: t(
+        '容器 {name} 从创建以来没有被停止再启动过（{why}）',
+        'container {name} has not been stopped and started again since it was created ({why})',
+      ),
+      replaced: t(
+        '现在的 {name} 是一个新容器（ID {found}），不是这一步开始时的那个（ID {want}）：删掉重建不算重启',
+        'this {name} is a new container (id {found}), not the one this step started with (id {want}): removing and recreating is not restarting',
       ),
       tty: t(
         '容器 {name} {found}分配终端（-t），这一步要求{want}',
@@ -121,6 +146,7 @@ export default defineKind(
       ),
     },
     example: 'container: { image: nginx, running: true, ports: [{ container: 80, host: 8080 }] }',
+    reads: ['containers', 'images'],
   },
   (p, ctx) => {
     const state = stateOf(ctx);
@@ -132,15 +158,24 @@ export default defineKind(
     const picked = state.docker.containers.filter((c) =>
       p.name ? c.name === p.name : containerOfImage(state, c, p.image!),
     );
-    if (!p.exists)
-      return picked.length ? [fail('present', { what, found: picked[0]!.status })] : [ok('gone', { what })];
+    if (!p.exists) {
+      if (picked.length) return [fail('present', { what, found: picked[0]!.status })];
+      // Renamed is not removed: the containers that answered to this condition when the step
+      // began must be gone by id, whatever they are called now.
+      const before = baselineOf(ctx)?.docker.containers.filter((c) =>
+        p.name ? c.name === p.name : containerOfImage(baselineOf(ctx)!, c, p.image!),
+      );
+      const still = state.docker.containers.find((c) => before?.some((b) => b.id === c.id));
+      if (still) return [fail('renamed', { what, name: still.name })];
+      return [ok('gone', { what })];
+    }
     if (picked.length === 0)
       return [
         fail('missing', { what, found: list(state.docker.containers.map((c) => `${c.name} (${c.image})`)) }),
       ];
     // Any one matching container will do; if none does, explain the newest one.
     const tried = picked
-      .map((c) => ({ c, problems: problems(state, c, p) }))
+      .map((c) => ({ c, problems: problems(state, c, p, baseOf(ctx, c)) }))
       .sort((a, b) => b.c.created.localeCompare(a.c.created));
     const good = tried.find((x) => x.problems.length === 0);
     if (good) return [ok('ok', { name: good.c.name, status: good.c.status })];
@@ -148,7 +183,48 @@ export default defineKind(
   },
 );
 
-function problems(state: HostState, c: Container, p: P): Report[] {
+/** The snapshot of the condition's host when the step began, when the caller kept one. */
+function baselineOf(ctx: CheckContext): HostState | undefined {
+  return ctx.baseline?.[ctx.host];
+}
+
+/** The container of the same name when the step began. */
+function baseOf(ctx: CheckContext, c: Container): Container | undefined {
+  return baselineOf(ctx)?.docker.containers.find((b) => b.name === c.name);
+}
+
+/** Docker's zero time (`0001-01-01T00:00:00Z`) means "never". */
+const never = (ts: string): boolean => !ts || ts.startsWith('0001-');
+
+/** Whether the container has ever run: Docker sets State.StartedAt on the first start and keeps it. */
+export function hasStarted(c: Container): boolean {
+  return !never(c.startedAt);
+}
+
+/**
+ * Why the container does not count as restarted, or undefined when it does: it runs, it had
+ * stopped before (State.FinishedAt is set, and earlier than this start), and, when the step's start
+ * state is known, it is the very container of that name then (same id) and started since.
+ */
+function restartedWhy(c: Container, base: Container | undefined): Report | undefined {
+  const name = c.name;
+  if (base && base.id !== c.id) return fail('replaced', { name, found: short(c.id), want: short(base.id) });
+  if (!c.running) return fail('notRunning', { name, status: c.status });
+  if (never(c.finishedAt) || Date.parse(c.finishedAt) > Date.parse(c.startedAt))
+    return fail('notRestarted', {
+      name,
+      why: t('它还没有停止过', 'it has never stopped'),
+    });
+  if (base && !(Date.parse(c.startedAt) > Date.parse(base.startedAt)))
+    return fail('notRestarted', {
+      name,
+      why: t(`它从 ${base.startedAt} 一直运行到现在`, `it has been running since ${base.startedAt}`),
+    });
+  return undefined;
+}
+const short = (id: string): string => id.replace('sha256:', '').slice(0, 12);
+
+function problems(state: HostState, c: Container, p: P, base?: Container): Report[] {
   const out: Report[] = [];
   const name = c.name;
   const status = t(`状态 ${c.status}，退出码 ${c.exitCode}`, `status ${c.status}, exit code ${c.exitCode}`);
@@ -158,7 +234,23 @@ function problems(state: HostState, c: Container, p: P): Report[] {
     out.push(fail('image', { name, found: c.image, want: p.image }));
   if (p.running === true && !c.running) out.push(fail('notRunning', { name, status }));
   if (p.running === false && c.running) out.push(fail('running', { name }));
-  if (p.exitCode !== undefined && !c.running && c.exitCode !== p.exitCode)
+  const started = hasStarted(c);
+  if ((p.started || p.exitCode !== undefined || p.restarted) && !started && !c.running)
+    out.push(fail('neverStarted', { name }));
+  if (p.started === false && started)
+    out.push(
+      fail('field', {
+        name,
+        field: 'State.StartedAt',
+        found: c.startedAt,
+        want: t('（从未启动）', '(never started)'),
+      }),
+    );
+  if (p.restarted) {
+    const why = restartedWhy(c, base);
+    if (why) out.push(why);
+  }
+  if (p.exitCode !== undefined && !c.running && started && c.exitCode !== p.exitCode)
     out.push(fail('exitCode', { name, found: c.exitCode, want: p.exitCode }));
   if (p.exitCode !== undefined && c.running && p.running === undefined) out.push(fail('running', { name }));
   if (p.tty !== undefined && c.tty !== p.tty)

@@ -101,6 +101,7 @@ export default defineKind(
       ),
     },
     example: 'daemon: { debug: true, labels: [course=dockerlab] }',
+    reads: ['daemonInfo', 'daemonJson', 'sockets', 'namespaces', 'networks'],
   },
   (p, ctx) => {
     const state = stateOf(ctx);

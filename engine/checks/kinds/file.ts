@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { defineKind, fail, ok, sh, stateOf } from '../kind.ts';
-import { findContainer, placeMessages } from '../place.ts';
-import { list, t } from '../render.ts';
+import { pickContainer, placeMessages } from '../place.ts';
+import { t } from '../render.ts';
 
 const schema = z.strictObject({
   path: z
@@ -44,21 +44,16 @@ export default defineKind(
       ),
     },
     example: 'file: { container: dc2, path: /tmp/from-exec }',
-    active: true,
+    reads: ['containers'],
+    probes: ['file'],
   },
   async (p, ctx) => {
     const state = stateOf(ctx);
     let setup = `f=${sh(p.path)}`;
     const where = p.container ? t(`容器 ${p.container}`, `container ${p.container}`) : t('主机', 'the host');
     if (p.container) {
-      const c = findContainer(state, p.container);
-      if (!c)
-        return [
-          fail('noContainer', {
-            container: p.container,
-            found: list(state.docker.containers.map((x) => x.name)),
-          }),
-        ];
+      const { c, report } = pickContainer(state, p.container);
+      if (report) return [report];
       // A running container's files are under /proc/PID/root (no docker CLI: it is slow under TCG);
       // a stopped one's come out through `docker cp`.
       setup =

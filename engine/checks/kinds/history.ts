@@ -1,56 +1,191 @@
+/**
+ * What the learner typed, and whether it worked: the lines root's interactive shell recorded with
+ * their exit status (guest/bashrc → /root/.dockerlab_commands → HostState.commands). Weak evidence
+ * (the UI says so), kept for steps that leave no state behind; a line counts only when the command
+ * it names is known to have succeeded.
+ */
 import { z } from 'zod';
-import { defineKind, fail, ok } from '../kind.ts';
+import type { ShellCommand } from '../../inspect/types.ts';
+import { defineKind, fail, ok, stateOf } from '../kind.ts';
 import { t } from '../render.ts';
 
-const schema = z.strictObject({
+const wanted = z.strictObject({
   command: z
     .string()
     .min(1)
     .describe("The command's first words, e.g. `docker logs`; matched word by word, after `sudo`."),
   args: z
-    .array(z.string())
+    .array(z.string().min(1))
     .optional()
-    .describe('Words that must also appear somewhere on the same command line, e.g. `[-f]`.'),
+    .describe(
+      'Words that must also appear in that command, e.g. `[-f]`. `-f|--follow` accepts either; a short flag also matches inside a bundle (`-tf`), a long one as `--opt=value`.',
+    ),
 });
+const schema = wanted.extend({
+  status: z
+    .array(z.number().int().min(0).max(255))
+    .min(1)
+    .default([0])
+    .describe(
+      'Exit statuses that count as success; `[0, 130]` for a command the learner is meant to stop with Ctrl-C (`docker logs -f`).',
+    ),
+  or: z
+    .array(wanted)
+    .optional()
+    .describe('Other commands that prove the same thing, e.g. `[{ command: nc, args: [-U] }]` beside curl.'),
+});
+type Wanted = z.infer<typeof wanted>;
 
-/** Splits a history line into words; good enough for matching, not a shell parser. */
-const words = (line: string): string[] =>
-  line
-    .trim()
-    .split(/\s+/)
-    .filter((w) => w !== 'sudo');
+/** A top-level piece of a command line and the operator that follows it. */
+interface Piece {
+  text: string;
+  op: '' | '|' | '&&' | '||' | ';' | '&';
+}
 
-export function ran(history: string[], command: string, args: string[] = []): string | undefined {
-  const want = words(command);
-  return [...history].reverse().find((line) => {
-    // A line may chain commands: `docker run ... && docker logs -f x`.
-    return line.split(/&&|\|\||;|\|/).some((part) => {
-      const w = words(part);
-      return (
-        want.every((x, i) => w[i] === x) && args.every((a) => w.some((y) => y === a || y.startsWith(a + '=')))
-      );
-    });
-  });
+/** Splits a line at the shell's list and pipe operators outside quotes; not a full shell parser. */
+export function pieces(line: string): Piece[] {
+  const out: Piece[] = [];
+  let cur = '';
+  let quote = '';
+  for (let i = 0; i < line.length; i++) {
+    const c = line[i]!;
+    if (quote) {
+      if (c === '\\' && quote === '"') cur += c + (line[++i] ?? '');
+      else {
+        if (c === quote) quote = '';
+        cur += c;
+      }
+      continue;
+    }
+    if (c === '\\') {
+      cur += c + (line[++i] ?? '');
+      continue;
+    }
+    if (c === "'" || c === '"') {
+      quote = c;
+      cur += c;
+      continue;
+    }
+    const two = line.slice(i, i + 2);
+    const op = two === '&&' || two === '||' ? two : c === '|' || c === ';' || c === '&' ? c : '';
+    // `2>&1`, `&>`, `>&2` are redirections, not operators.
+    if (op === '&' && (line[i - 1] === '>' || line[i + 1] === '>')) {
+      cur += c;
+      continue;
+    }
+    if (op) {
+      out.push({ text: cur, op });
+      cur = '';
+      i += op.length - 1;
+      continue;
+    }
+    cur += c;
+  }
+  out.push({ text: cur, op: '' });
+  return out;
+}
+
+/** Words of one simple command, quotes removed, `sudo` and leading `VAR=value` assignments dropped. */
+function words(text: string): string[] {
+  const w = (text.match(/'[^']*'|"(?:\\.|[^"\\])*"|\S+/g) ?? []).map((x) =>
+    x.replace(/^(['"])(.*)\1$/, '$2'),
+  );
+  while (w.length && (w[0] === 'sudo' || /^[A-Za-z_]\w*=/.test(w[0]!))) w.shift();
+  return w;
+}
+
+/** Whether a word on the line is the argument wanted: alternatives `a|b`, short-flag bundles, `--opt=value`. */
+function hasArg(ws: string[], arg: string): boolean {
+  return arg.split('|').some((a) =>
+    ws.some((w) => {
+      if (w === a || (a.startsWith('-') && w.startsWith(a + '='))) return true;
+      // `-f` inside `-tf`: single-dash words of letters are bundles of short flags.
+      return /^-[a-zA-Z]$/.test(a) && /^-[a-zA-Z]{2,}$/.test(w) && w.includes(a[1]!);
+    }),
+  );
+}
+
+function matches(text: string, want: Wanted): boolean {
+  const w = words(text);
+  const cmd = want.command.split(/\s+/);
+  return cmd.every((x, i) => w[i] === x) && (want.args ?? []).every((a) => hasArg(w.slice(cmd.length), a));
+}
+
+export type Verdict =
+  | { ok: true; line: ShellCommand }
+  | { ok: false; why: 'failed' | 'unknown'; line: ShellCommand; code: number }
+  | { ok: false; why: 'missing' };
+
+/**
+ * The newest recorded line that ran one of the wanted commands successfully; else what the newest
+ * matching line shows (it failed, or its outcome cannot be known from the line's status).
+ * A line's status is its last pipeline's: only pieces after the last `;`, `||` or `&` are judged,
+ * each `&&` part before the last succeeded if the line did, and within the last pipeline each
+ * part's own status is known (141, SIGPIPE, is fine before the last part: `docker logs x | head`).
+ */
+export function judge(lines: ShellCommand[], alternatives: Wanted[], okStatus: number[] = [0]): Verdict {
+  let first: Verdict | undefined;
+  for (const line of [...lines].reverse()) {
+    const ps = pieces(line.cmd);
+    const lastList = ps.reduce((at, p, i) => (p.op === ';' || p.op === '||' || p.op === '&' ? i + 1 : at), 0);
+    let lastPipe = ps.length - 1;
+    while (lastPipe > 0 && ps[lastPipe - 1]!.op === '|') lastPipe--;
+    for (const [i, p] of ps.entries()) {
+      if (!alternatives.some((a) => matches(p.text, a))) continue;
+      let verdict: Verdict;
+      if (i < lastList) verdict = { ok: false, why: 'unknown', line, code: line.status };
+      else if (i >= lastPipe) {
+        const code = line.pipe[i - lastPipe] ?? line.status;
+        const fine = okStatus.includes(code) || (code === 141 && i < ps.length - 1);
+        verdict =
+          okStatus.includes(line.status) && fine
+            ? { ok: true, line }
+            : { ok: false, why: 'failed', line, code: code || line.status };
+      } else if (p.op === '|') verdict = { ok: false, why: 'unknown', line, code: line.status };
+      else
+        verdict =
+          line.status === 0 ? { ok: true, line } : { ok: false, why: 'failed', line, code: line.status };
+      if (verdict.ok) return verdict;
+      first ??= verdict;
+    }
+  }
+  return first ?? { ok: false, why: 'missing' };
 }
 
 export default defineKind(
   {
     id: 'history',
     description: t(
-      '学员运行过某条命令（从 ~/.bash_history 判断；这是弱证据，只用于没有状态可查的步骤）',
-      'the learner ran a command (from ~/.bash_history; weak evidence, only for steps that leave no state)',
+      '学员在终端里成功运行过某条命令（按 shell 记下的退出码判断；这是弱证据，只用于没有状态可查的步骤）',
+      'the learner ran a command in the terminal and it succeeded (by the exit status the shell recorded; weak evidence, only for steps that leave no state)',
     ),
     schema,
     messages: {
       ok: t('你运行过：{line}', 'you ran: {line}'),
       missing: t('还没有看到你运行 `{command}`{args}', 'you have not run `{command}`{args} yet'),
+      failed: t(
+        '你运行了 `{line}`，但它失败了（退出码 {code}）：看看它的报错，改好再运行一次',
+        '`{line}` ran but failed (exit status {code}): read its error, fix it and run it again',
+      ),
+      unknown: t(
+        '你运行了 `{line}`，但从这一行看不出 `{command}` 是否成功（它后面还跟着 `;`、`||` 或 `|`）：把它单独运行一次',
+        '`{line}` ran, but the line does not tell whether `{command}` succeeded (a ;, || or | follows it): run it on its own',
+      ),
+      noRecord: t(
+        '这台主机的终端还没有记录任何命令（/root/.dockerlab_commands 不存在）',
+        "this host's terminal has recorded no command yet (/root/.dockerlab_commands does not exist)",
+      ),
     },
-    example: 'history: { command: docker logs, args: [-f] }',
+    example: 'history: { command: docker logs, args: [-f|--follow] }',
+    reads: ['commands'],
     weak: true,
   },
-  async (p, ctx) => {
-    const line = ran(await ctx.history(ctx.host), p.command, p.args);
-    if (line) return [ok('ok', { line })];
+  (p, ctx) => {
+    const lines = stateOf(ctx).commands;
+    if (!lines) return [fail('noRecord')];
+    const v = judge(lines, [{ command: p.command, args: p.args }, ...(p.or ?? [])], p.status);
+    if (v.ok) return [ok('ok', { line: v.line.cmd })];
+    if (v.why !== 'missing') return [fail(v.why, { line: v.line.cmd, code: v.code, command: p.command })];
     const args = p.args?.length ? t(`（带上 ${p.args.join(' ')}）`, ` with ${p.args.join(' ')}`) : '';
     return [fail('missing', { command: p.command, args })];
   },

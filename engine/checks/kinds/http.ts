@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineKind, fail, ok, sh, stateOf } from '../kind.ts';
-import { findContainer, placeMessages } from '../place.ts';
+import { pickContainer, placeMessages } from '../place.ts';
 import { enter, fromSchema, probeHost } from '../probe.ts';
 import { list, t } from '../render.ts';
 
@@ -60,20 +60,15 @@ export default defineKind(
       ),
     },
     example: 'http: { port: { container: web, port: 80 }, contains: "hello" }',
-    active: true,
+    reads: ['containers', 'namespaces'],
+    probes: ['http'],
   },
   async (p, ctx) => {
     const state = stateOf(ctx);
     let url = p.url ?? '';
     if (p.port) {
-      const c = findContainer(state, p.port.container);
-      if (!c)
-        return [
-          fail('noContainer', {
-            container: p.port.container,
-            found: list(state.docker.containers.map((x) => x.name)),
-          }),
-        ];
+      const { c, report } = pickContainer(state, p.port.container);
+      if (report) return [report];
       const binds = c.ports[`${p.port.port}/tcp`] ?? [];
       if (!binds.length) {
         const found = list(

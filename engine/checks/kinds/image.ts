@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { findImage } from '../docker.ts';
+import type { Image } from '../../inspect/types.ts';
+import { findImage, normalizeRef } from '../docker.ts';
 import { defineKind, fail, ok, stateOf } from '../kind.ts';
 import { list, t } from '../render.ts';
 import type { Report } from '../types.ts';
@@ -22,6 +23,23 @@ const schema = z.strictObject({
   user: z.string().optional(),
   volumes: strings.optional(),
   onBuild: strings.optional(),
+  pulled: z
+    .boolean()
+    .optional()
+    .describe(
+      'Pulled from a registry under this name (a repo digest for it), not another image tagged with the name.',
+    ),
+  from: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('The base image it was built FROM: its layers and history must be the bottom of this one.'),
+  instructions: z
+    .array(z.string().regex(/^[A-Z]+$/, 'a Dockerfile instruction in capitals, e.g. EXPOSE'))
+    .optional()
+    .describe(
+      "Dockerfile instructions (`RUN`, `EXPOSE`, `CMD`, ...) that must be the image's own, in the layers above `from`: not inherited from the base.",
+    ),
   minHistory: z
     .number()
     .int()
@@ -65,8 +83,21 @@ export default defineKind(
         '镜像 {name} 的历史只有 {found} 层，应该至少 {want} 层',
         'image {name} has {found} history entries, expected at least {want}',
       ),
+      notPulled: t(
+        '本地的 {name} 不是从仓库拉取的 {repo}（它的来源记录是：{found}）：可能是别的镜像打上了这个标签',
+        'the local {name} was not pulled as {repo} (its repo digests: {found}); another image may have been tagged with this name',
+      ),
+      notFrom: t(
+        '镜像 {name} 不是以 {base} 为基础构建的（它最底下的层和 {base} 的不一样）',
+        "image {name} was not built FROM {base} (its bottom layers are not {base}'s)",
+      ),
+      inherited: t(
+        '镜像 {name} 自己的层里没有 {instruction} 指令（{own}）：镜像里的设置是从基础镜像 {base} 继承来的，不是你的 Dockerfile 写的',
+        "image {name}'s own layers have no {instruction} instruction ({own}): what the image has there comes from the base image {base}, not from your Dockerfile",
+      ),
     },
     example: 'image: { name: "df_test1:latest", exposedPorts: ["80/tcp"], cmd: [nginx, -g, "daemon off;"] }',
+    reads: ['images', 'imageHistory'],
   },
   (p, ctx) => {
     const state = stateOf(ctx);
@@ -102,11 +133,68 @@ export default defineKind(
     subset(out, p.name, 'Volumes', img.volumes, p.volumes);
     for (const [k, v] of Object.entries(p.labels ?? {})) cmp(`label ${k}`, img.labels[k] ?? null, v);
     for (const [k, v] of Object.entries(p.env ?? {})) cmp(`env ${k}`, img.env[k] ?? null, v);
+    if (p.pulled) {
+      const repo = normalizeRef(p.name).replace(/:[^/:]+$/, '');
+      if (!img.digests.some((d) => normalizeRef(d.split('@')[0]! + ':x').replace(/:x$/, '') === repo))
+        out.push(
+          fail('notPulled', { name: p.name, repo, found: list(img.digests.map((d) => d.split('@')[0]!)) }),
+        );
+    }
+    if (p.from) {
+      const base = findImage(state, p.from);
+      if (!base)
+        out.push(fail('missing', { name: p.from, found: list(state.docker.images.flatMap((i) => i.tags)) }));
+      else {
+        const own = ownHistory(img, base);
+        if (!own) out.push(fail('notFrom', { name: p.name, base: p.from }));
+        else
+          for (const ins of p.instructions ?? [])
+            if (!own.some((h) => instructionOf(h.createdBy) === ins))
+              out.push(
+                fail('inherited', {
+                  name: p.name,
+                  instruction: ins,
+                  base: p.from,
+                  own: list(own.map((h) => instructionOf(h.createdBy))),
+                }),
+              );
+      }
+    }
     if (p.minHistory && img.history.length < p.minHistory)
       out.push(fail('history', { name: p.name, found: img.history.length, want: p.minHistory }));
     return out.length ? out : [ok('ok', { name: p.name })];
   },
 );
+
+/**
+ * The history entries the image added on top of `base` (newest first), or undefined when it was not
+ * built from it: the base's layers must be the bottom of the image's, and the base's history the
+ * oldest part of the image's.
+ */
+export function ownHistory(img: Image, base: Image): Image['history'] | undefined {
+  if (img.id === base.id) return [];
+  const a = img.rootfs;
+  const b = base.rootfs;
+  if (a && b && (b.length > a.length || b.some((l, i) => a[i] !== l))) return undefined;
+  const n = img.history.length - base.history.length;
+  if (n < 0) return undefined;
+  const tail = img.history.slice(n);
+  if (!tail.every((h, i) => h.createdBy === base.history[i]!.createdBy)) return undefined;
+  return img.history.slice(0, n);
+}
+
+/**
+ * The Dockerfile instruction a history entry records: the classic builder writes
+ * `/bin/sh -c #(nop)  EXPOSE 80` (and plain `/bin/sh -c CMD...` for RUN), BuildKit `EXPOSE map[80/tcp:{}]`
+ * and `RUN /bin/sh -c ... # buildkit`; `docker commit` leaves the container's command.
+ */
+export function instructionOf(createdBy: string): string {
+  const s = createdBy.replace(/^\|\d+ (\S+=\S* )*/, '').trim();
+  const nop = /^\/bin\/sh -c #\(nop\)\s+([A-Z]+)\b/.exec(s);
+  if (nop) return nop[1]!;
+  if (/^\/bin\/sh -c /.test(s)) return 'RUN';
+  return /^([A-Z]+)\b/.exec(s)?.[1] ?? '?';
+}
 
 function subset(out: Report[], name: string, field: string, found: string[], want?: string[]): void {
   if (want && !want.every((w) => found.includes(w)))

@@ -98,6 +98,7 @@ export default defineKind(
       ),
     },
     example: 'iptables: { table: nat, chain: DOCKER, rule: { protocol: tcp, dport: 8080, target: DNAT } }',
+    reads: ['iptables'],
   },
   (p, ctx) => {
     const ipt = stateOf(ctx).iptables;

@@ -56,6 +56,7 @@ export default defineKind(
       addr: t('{name} 上没有地址 {want}（现在有：{found}）', '{name} lacks address {want} (it has: {found})'),
     },
     example: 'link: { name: veth-ns1, netns: ns1, up: true }',
+    reads: ['namespaces', 'containers'],
   },
   (p, ctx) => {
     const state = stateOf(ctx);

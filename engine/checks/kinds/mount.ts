@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineKind, fail, ok, stateOf } from '../kind.ts';
-import { findContainer, placeMessages } from '../place.ts';
+import { pickContainer, placeMessages } from '../place.ts';
 import { list, t } from '../render.ts';
 import type { Report } from '../types.ts';
 
@@ -40,17 +40,12 @@ export default defineKind(
       ),
     },
     example: 'mount: { container: v1, source: /root/container_data, destination: /data, rw: true }',
+    reads: ['containers'],
   },
   (p, ctx) => {
     const state = stateOf(ctx);
-    const c = findContainer(state, p.container);
-    if (!c)
-      return [
-        fail('noContainer', {
-          container: p.container,
-          found: list(state.docker.containers.map((x) => x.name)),
-        }),
-      ];
+    const { c, report } = pickContainer(state, p.container);
+    if (report) return [report];
     const m = c.mounts.find((x) => x.destination.replace(/\/$/, '') === p.destination.replace(/\/$/, ''));
     if (!m)
       return [

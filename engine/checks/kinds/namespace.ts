@@ -81,6 +81,7 @@ export default defineKind(
       ),
     },
     example: 'namespace: { type: net, same: [{ container: base }, { container: joiner }] }',
+    reads: ['containers', 'namespaces', 'processes', 'hostNs'],
   },
   (p, ctx) => {
     const state = stateOf(ctx);

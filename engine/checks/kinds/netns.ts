@@ -37,6 +37,7 @@ export default defineKind(
       ),
     },
     example: 'netns: { name: ns1 }',
+    reads: ['namespaces'],
   },
   (p, ctx) => {
     const names = stateOf(ctx).namespaces.flatMap((n) => n.names);

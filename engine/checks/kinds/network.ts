@@ -57,6 +57,7 @@ export default defineKind(
       ),
     },
     example: 'network: { name: mynet, driver: bridge, containers: [alpha, beta] }',
+    reads: ['networks', 'containers'],
   },
   (p, ctx) => {
     const state = stateOf(ctx);

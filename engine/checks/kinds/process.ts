@@ -61,6 +61,8 @@ export default defineKind(
       ),
     },
     example: 'process: { command: "sleep 3600", namespaces: { uts: new, pid: new }, hostname: myns }',
+    reads: ['processes', 'hostNs'],
+    probes: ['hostname'],
   },
   async (p, ctx) => {
     const state = stateOf(ctx);

@@ -56,13 +56,18 @@ export default defineKind(
         'from {from}, {target} still answers {how}; this step wants it blocked',
       ),
       unresolved: t('从{from}解析不出 {to} 的地址', 'from {from}, the name {to} does not resolve'),
+      unresolvedOk: t(
+        '从{from}连 {to} 这个名字都解析不出来，自然访问不到，和这一步要求的一样',
+        'from {from}, the name {to} does not even resolve, so it cannot be reached, as this step wants',
+      ),
       noTarget: t(
         '{to} 没有 IP 地址（容器没有运行，或者没有接入网络）',
         '{to} has no IP address (the container is not running or has no network)',
       ),
     },
     example: 'reach: { from: { netns: ns1 }, to: 192.168.0.12 }',
-    active: true,
+    reads: ['containers', 'namespaces'],
+    probes: ['resolve', 'ping', 'tcp'],
   },
   async (p, ctx) => {
     const runOn = probeHost(p.from, ctx.host);
@@ -83,8 +88,7 @@ export default defineKind(
       ip = containerIp(target, findContainer(target, p.to.container)) ?? '';
       if (!ip) return [fail('noTarget', { to })];
     } else if (ipv4.test(p.to)) ip = p.to;
-    else
-      resolve = resolver(state, p.to, e.pid, p.from && 'container' in p.from ? p.from.container : undefined);
+    else resolve = resolver(p.to, e.pid, p.from && 'netns' in p.from ? p.from.netns : undefined);
     const how: Text = p.port ? t('', `on TCP port ${p.port}`) : t('', 'to ping');
     const [yes, no] = p.port ? [t('连得上', ''), t('连不上', '')] : [t('ping 得通', ''), t('ping 不通', '')];
     const probe = p.port
@@ -93,7 +97,9 @@ export default defineKind(
     const script = `${resolve || `ip=${sh(ip)}`}\necho "ip=$ip"\n[ -n "$ip" ] || exit 90\n${probe}\necho "rc=\${PIPESTATUS[0]}"`;
     const r = await ctx.exec(runOn, script, 20_000);
     const got = /ip=(\S*)/.exec(r.stdout)?.[1] ?? '';
-    if (r.code === 90 || !got) return [fail('unresolved', { from, to })];
+    // A name the source cannot resolve cannot be reached either: what `reachable: false` asks.
+    if (r.code === 90 || !got)
+      return [p.reachable ? fail('unresolved', { from, to }) : ok('unresolvedOk', { from, to })];
     const rc = Number(/rc=(\d+)/.exec(r.stdout)?.[1] ?? '1');
     const detail =
       r.stdout
@@ -122,35 +128,45 @@ function containerIp(state: HostState, c: Container | undefined): string | undef
 }
 
 /**
- * Bash that sets $ip the way the source would resolve the name: a container reads its own
- * /etc/hosts (--link), then Docker's embedded DNS (containers on a shared user-defined network, by
- * name or alias, looked up in the snapshot), then the host's resolver (host1, host2).
+ * An A query to each nameserver given, from whatever network namespace it runs in: with
+ * `nsenter -t PID -n`, a container's own resolver (Docker's embedded DNS at 127.0.0.11 on
+ * user-defined networks, which knows names, aliases and swarm services), as its libc would ask.
  */
-function resolver(
-  state: HostState,
-  name: string,
-  pid: number | undefined,
-  fromContainer: string | undefined,
-): string {
-  let dns = '';
-  const src = fromContainer ? findContainer(state, fromContainer) : undefined;
-  if (src) {
-    const user = Object.keys(src.networks).filter((n) => !['bridge', 'host', 'none'].includes(n));
-    for (const c of state.docker.containers) {
-      for (const n of user) {
-        const e = c.networks[n];
-        if (e?.ip && (c.name === name || e.aliases.includes(name))) dns ||= e.ip;
-      }
-    }
-  }
-  const lines = [];
+const dnsQuery = String.raw`import socket,struct,sys,random
+n=sys.argv[1]
+rid=random.randrange(65536)
+q=struct.pack(">HHHHHH",rid,256,1,0,0,0)+b"".join(bytes([len(p)])+p.encode() for p in n.split(".") if p)+b"\0"+struct.pack(">HH",1,1)
+def skip(d,o):
+    while d[o]:
+        if d[o]>=192: return o+2
+        o+=d[o]+1
+    return o+1
+for ns in sys.argv[2:]:
+    try:
+        s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM);s.settimeout(2);s.sendto(q,(ns,53));d=s.recv(4096)
+    except OSError:
+        continue
+    if struct.unpack(">H",d[:2])[0]!=rid: continue
+    an=struct.unpack(">H",d[6:8])[0];o=skip(d,12)+4
+    for _ in range(an):
+        o=skip(d,o);t,c,ttl,l=struct.unpack(">HHIH",d[o:o+10]);o+=10
+        if t==1 and l==4: print(socket.inet_ntoa(d[o:o+4]));sys.exit(0)
+        o+=l
+    sys.exit(0)`;
+
+/**
+ * Bash that sets $ip the way the source would resolve the name. A container: its own /etc/hosts
+ * (--link), then the nameservers of its own /etc/resolv.conf asked from inside its network
+ * namespace (Docker's embedded DNS on user-defined networks; the copied host servers on the
+ * default bridge); it never sees the host's /etc/hosts. A named netns: `ip netns exec` (its
+ * /etc/netns/NAME files). The host: getent.
+ */
+function resolver(name: string, pid: number | undefined, netns: string | undefined): string {
   if (pid)
-    lines.push(
+    return [
       `ip=$(awk -v n=${sh(name)} '!/^#/{for(i=2;i<=NF;i++)if($i==n){print $1;exit}}' /proc/${pid}/root/etc/hosts 2>/dev/null)`,
-    );
-  else lines.push('ip=');
-  if (dns) lines.push(`[ -n "$ip" ] || ip=${sh(dns)}`);
-  // A container does not see the host's /etc/hosts: no fallback to the host's resolver there.
-  if (!pid) lines.push(`[ -n "$ip" ] || ip=$(getent ahostsv4 ${sh(name)} | awk '{print $1; exit}')`);
-  return lines.join('\n');
+      `[ -n "$ip" ] || ip=$(nsenter -t ${pid} -n python3 -c ${sh(dnsQuery)} ${sh(name)} $(awk '$1=="nameserver"{print $2}' /proc/${pid}/root/etc/resolv.conf 2>/dev/null) 2>/dev/null)`,
+    ].join('\n');
+  const enterNs = netns ? `ip netns exec ${sh(netns)} ` : '';
+  return `ip=$(${enterNs}getent ahostsv4 ${sh(name)} | awk '{print $1; exit}')`;
 }

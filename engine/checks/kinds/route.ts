@@ -48,6 +48,7 @@ export default defineKind(
       ),
     },
     example: 'route: { netns: manual, dst: default, via: 172.17.0.1 }',
+    reads: ['namespaces', 'containers'],
   },
   (p, ctx) => {
     const place = resolvePlace(stateOf(ctx), p);

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { defineKind, fail, ok } from '../kind.ts';
 import { t } from '../render.ts';
+import type { Report } from '../types.ts';
 
 const schema = z.strictObject({
   script: z
@@ -36,16 +37,22 @@ export default defineKind(
       ),
     },
     example: 'shell: { script: "docker exec alpha ping -c 1 -W 2 beta" }',
-    active: true,
+    reads: [],
+    probes: ['shell'],
   },
   async (p, ctx) => {
     const r = await ctx.exec(ctx.host, p.script, p.timeoutMs);
-    if (r.timedOut) return [fail('timeout', { ms: p.timeoutMs })];
-    if (r.code === p.exitCode) return [ok('ok')];
-    if (p.explain) return [fail('explained', { zh: p.explain.zh, en: p.explain.en })];
+    // The raw result goes up with the report, for `dockerlab verify` to show the instructor.
+    const output = { code: r.code, stdout: r.stdout.slice(-4000), stderr: r.stderr.slice(-4000) };
+    const withOutput = (rep: Report): Report => ({ ...rep, output });
+    if (r.timedOut) return [withOutput(fail('timeout', { ms: p.timeoutMs }))];
+    if (r.code === p.exitCode) return [withOutput(ok('ok'))];
+    if (p.explain) return [withOutput(fail('explained', { zh: p.explain.zh, en: p.explain.en }))];
     const tail = (r.stderr.trim() || r.stdout.trim()).split('\n').slice(-3).join(' / ').slice(0, 300);
     return [
-      fail('failed', { code: r.code, want: p.exitCode, output: tail ? t(`：${tail}`, `: ${tail}`) : '' }),
+      withOutput(
+        fail('failed', { code: r.code, want: p.exitCode, output: tail ? t(`：${tail}`, `: ${tail}`) : '' }),
+      ),
     ];
   },
 );

@@ -29,6 +29,8 @@ export default defineKind(
       unreadable: t('读不到内核参数 {key}：{error}', 'the kernel parameter {key} could not be read: {error}'),
     },
     example: 'sysctl: { key: net.ipv4.ip_forward, value: 1 }',
+    reads: ['sysctl'],
+    probes: ['sysctl'],
   },
   async (p, ctx) => {
     // Common keys come with the snapshot; others (or inside a netns) cost one probe.

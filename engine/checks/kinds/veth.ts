@@ -60,6 +60,7 @@ export default defineKind(
       ),
     },
     example: 'veth:\n  ends:\n    - { name: veth-ns1, netns: ns1 }\n    - { name: veth-ns2, netns: ns2 }',
+    reads: ['namespaces', 'containers'],
   },
   (p, ctx) => {
     const state = stateOf(ctx);

@@ -34,6 +34,7 @@ export default defineKind(
       ),
     },
     example: 'volume: { name: dbdata }',
+    reads: ['volumes'],
   },
   (p, ctx) => {
     const state = stateOf(ctx);

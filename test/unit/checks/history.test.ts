@@ -1,30 +1,111 @@
 import { describe, expect, it } from 'vitest';
-import { ran } from '../../../engine/checks/kinds/history.ts';
+import { judge, pieces } from '../../../engine/checks/kinds/history.ts';
+import type { ShellCommand } from '../../../engine/inspect/types.ts';
 import { tableTest } from './tester.ts';
 
-// The bare scenario typed its commands into an interactive bash, which wrote ~/.bash_history.
+// The bare scenario typed its commands into an interactive bash (test/fixtures/states/scenarios.ts),
+// whose prompt (guest/bashrc) recorded each with its exit status; some typed while dockerd was stopped.
 tableTest('history', {
   valid: [
     { state: 'bare', params: { command: 'docker version' } },
     { state: 'bare', params: { command: 'docker info' } },
     { state: 'bare', params: { command: 'curl', args: ['--unix-socket'] } },
+    {
+      state: 'bare',
+      name: 'another client for the same API: socat to the socket',
+      params: { command: 'nc', args: ['-U'], or: [{ command: 'socat' }] },
+    },
+    { state: 'bare', name: 'a VAR=value prefix', params: { command: 'docker image ls' } },
+    {
+      state: 'bare',
+      name: 'stopped with Ctrl-C (SIGINT) counts when the step allows it',
+      params: { command: 'docker logs', args: ['-f|--follow'], status: [0, 130] },
+    },
   ],
   invalid: [
     {
       state: 'bare',
-      params: { command: 'docker logs', args: ['-f'] },
-      messageId: 'missing',
-      message: /docker logs.*-f/,
+      name: 'typed while dockerd was stopped: failed',
+      params: { command: 'docker top' },
+      messageId: 'failed',
+      message: /docker top/,
     },
-    { state: 'bare', params: { command: 'docker version', args: ['--format'] }, messageId: 'missing' },
+    {
+      state: 'bare',
+      name: 'a pipeline hides the failure in $?, not in PIPESTATUS',
+      params: { command: 'docker inspect' },
+      messageId: 'failed',
+    },
+    {
+      state: 'bare',
+      name: 'before a `;` its status is lost',
+      params: { command: 'docker volume ls' },
+      messageId: 'unknown',
+    },
+    {
+      state: 'bare',
+      name: 'stopped with Ctrl-C does not count by default',
+      params: { command: 'docker logs', args: ['-f'] },
+      messageId: 'failed',
+    },
+    {
+      state: 'bare',
+      params: { command: 'docker logs', args: ['--since'] },
+      messageId: 'missing',
+      message: /docker logs.*--since/,
+    },
+    {
+      state: 'docker',
+      name: 'no commands recorded',
+      params: { command: 'docker ps' },
+      messageId: 'noRecord',
+    },
   ],
 });
 
+const line = (cmd: string, status = 0, pipe: number[] = [status]): ShellCommand => ({
+  status,
+  pipe,
+  t: 0,
+  cmd,
+});
+
 describe('history matching', () => {
-  it('matches word by word, through chains and sudo', () => {
-    expect(ran(['docker run -d web && sudo docker logs -f web'], 'docker logs', ['-f'])).toBeDefined();
-    expect(ran(['docker logsx -f web'], 'docker logs')).toBeUndefined();
-    expect(ran(['docker logs web'], 'docker logs', ['-f'])).toBeUndefined();
-    expect(ran(['docker logs --tail=5 web'], 'docker logs', ['--tail'])).toBeDefined();
+  it('splits at operators outside quotes only', () => {
+    expect(pieces('a && b | c; d || e & f').map((p) => [p.text.trim(), p.op])).toEqual([
+      ['a', '&&'],
+      ['b', '|'],
+      ['c', ';'],
+      ['d', '||'],
+      ['e', '&'],
+      ['f', ''],
+    ]);
+    expect(pieces(`echo "a|b; c" 'x && y' 2>&1`)).toHaveLength(1);
+  });
+  it('matches flags the ways a shell accepts them', () => {
+    const want = (cmd: string, args: string[]): boolean =>
+      judge([line(cmd)], [{ command: 'docker logs', args }]).ok;
+    expect(want('docker logs -f web', ['-f|--follow'])).toBe(true);
+    expect(want('docker logs --follow web', ['-f|--follow'])).toBe(true);
+    expect(want('docker logs -tf web', ['-f'])).toBe(true);
+    expect(want('docker logs --tail=5 web', ['--tail'])).toBe(true);
+    expect(want('sudo docker logs -f web', ['-f'])).toBe(true);
+    expect(want('docker logsx -f web', ['-f'])).toBe(false);
+    expect(want('docker logs web', ['-f'])).toBe(false);
+    expect(want('docker logs --format-f web', ['-f'])).toBe(false);
+  });
+  it('trusts a part only when its own status is known to be 0', () => {
+    const w = [{ command: 'docker version' }];
+    expect(judge([line('docker version && echo ok')], w).ok).toBe(true);
+    expect(judge([line('docker version && echo ok', 1)], w)).toMatchObject({ ok: false, why: 'failed' });
+    expect(judge([line('docker version | head -3', 0, [0, 0])], w).ok).toBe(true);
+    expect(judge([line('docker version | head -1', 0, [141, 0])], w).ok).toBe(true);
+    expect(judge([line('docker version | cat', 0, [1, 0])], w)).toMatchObject({ ok: false, why: 'failed' });
+    expect(judge([line('docker version || true')], w)).toMatchObject({ ok: false, why: 'unknown' });
+    expect(judge([line('docker version; echo')], w)).toMatchObject({ ok: false, why: 'unknown' });
+    expect(judge([line('docker version | cat && echo x')], w)).toMatchObject({ ok: false, why: 'unknown' });
+    // A later success wins over an earlier failure, whatever the order.
+    expect(judge([line('docker version', 1), line('docker version')], w).ok).toBe(true);
+    expect(judge([line('docker version'), line('docker version', 1)], w).ok).toBe(true);
   });
 });

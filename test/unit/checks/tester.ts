@@ -80,7 +80,6 @@ export async function run(
         );
       return Promise.resolve(hit.result);
     },
-    history: () => Promise.resolve(f.state.history.map((e) => e.cmd)),
   };
   const reports = await parsed.kind.check(parsed.params, ctx);
   return { reports, texts: reports.map((r) => render(parsed.kind.meta.messages, r)) };
