@@ -1,0 +1,93 @@
+/**
+ * The server's side of the topology panel: per learner and lesson, the last snapshot of their lab
+ * and the history of what each command changed. The panel asks after each command (the same
+ * trigger as the auto-check); one snapshot serves every tab that asks at once.
+ */
+import { inspectLab } from '../inspect/inspect.ts';
+import type { HostState } from '../inspect/types.ts';
+import type { Lab } from '../sandbox/api.ts';
+import { diffStates } from './diff.ts';
+import { labGraph } from './graph.ts';
+import type { HistoryEntry, TopologyView } from './types.ts';
+
+/** Enough for a long lesson; older entries are dropped first. */
+const maxHistory = 200;
+/** Asks closer together than this share one snapshot (two terminals report the same command). */
+const freshMs = 400;
+
+interface Track {
+  labId: string;
+  states: Record<string, HostState>;
+  view: TopologyView;
+  at: number;
+  seq: number;
+}
+
+export type Snapshot = (lab: Lab) => Promise<Record<string, HostState>>;
+
+export class TopologyTracker {
+  private readonly tracks = new Map<string, Track>();
+  private readonly pending = new Map<string, Promise<TopologyView>>();
+
+  /** `snapshot` is the inspector (image layer history is not needed for a diagram or a diff). */
+  constructor(
+    private readonly snapshot: Snapshot = (lab) => inspectLab(lab, { skip: ['info', 'history'] }),
+  ) {}
+
+  /** The lab's graph now and the history, taking a new snapshot unless one was just taken. */
+  async view(learnerId: string, lessonId: string, lab: Lab, step: number): Promise<TopologyView> {
+    const key = `${learnerId}\0${lessonId}`;
+    const inFlight = this.pending.get(key);
+    if (inFlight) return inFlight;
+    const t = this.tracks.get(key);
+    if (t && t.labId === lab.id && Date.now() - t.at < freshMs) return t.view;
+    const pending = this.take(key, lessonId, lab, step).finally(() => this.pending.delete(key));
+    this.pending.set(key, pending);
+    return pending;
+  }
+
+  private async take(key: string, lessonId: string, lab: Lab, step: number): Promise<TopologyView> {
+    const states = await this.snapshot(lab);
+    const old = this.tracks.get(key);
+    const history = old?.view.history ?? [];
+    let seq = old?.seq ?? 0;
+    // A new lab (restarted, reset) is not a change the learner made: start comparing afresh.
+    if (old && old.labId === lab.id) {
+      const changes = Object.entries(states).flatMap(([host, s]) =>
+        old.states[host] ? diffStates(host, old.states[host], s) : [],
+      );
+      if (changes.length) {
+        const entry: HistoryEntry = {
+          seq: ++seq,
+          step,
+          takenAt: new Date().toISOString(),
+          commands: Object.entries(states).flatMap(([host, s]) => typed(old.states[host], s)),
+          changes,
+        };
+        history.push(entry);
+        if (history.length > maxHistory) history.splice(0, history.length - maxHistory);
+      }
+    }
+    const view: TopologyView = {
+      lessonId,
+      takenAt: new Date().toISOString(),
+      graph: labGraph(states),
+      history,
+    };
+    this.tracks.set(key, { labId: lab.id, states, view, at: Date.now(), seq });
+    return view;
+  }
+
+  /** Forgets a learner (their workspace ended). */
+  forget(learnerId: string): void {
+    for (const k of [...this.tracks.keys()]) if (k.startsWith(`${learnerId}\0`)) this.tracks.delete(k);
+  }
+}
+
+/** The commands typed since the last snapshot: the new tail of ~/.bash_history. */
+function typed(before: HostState | undefined, after: HostState): string[] {
+  const a = before?.history ?? [];
+  const b = after.history;
+  const same = a.length <= b.length && a.every((h, i) => h.cmd === b[i]?.cmd);
+  return same ? b.slice(a.length).map((h) => h.cmd) : [];
+}
