@@ -32,6 +32,7 @@ export class TopologyTracker {
   /** `snapshot` is the inspector (image layer history is not needed for a diagram or a diff). */
   constructor(
     private readonly snapshot: Snapshot = (lab) => inspectLab(lab, { skip: ['info', 'history'] }),
+    private readonly now: () => number = Date.now,
   ) {}
 
   /** The lab's graph now and the history, taking a new snapshot unless one was just taken. */
@@ -40,7 +41,7 @@ export class TopologyTracker {
     const inFlight = this.pending.get(key);
     if (inFlight) return inFlight;
     const t = this.tracks.get(key);
-    if (t && t.labId === lab.id && Date.now() - t.at < freshMs) return t.view;
+    if (t && t.labId === lab.id && this.now() - t.at < freshMs) return t.view;
     const pending = this.take(key, lessonId, lab, step).finally(() => this.pending.delete(key));
     this.pending.set(key, pending);
     return pending;
@@ -74,7 +75,7 @@ export class TopologyTracker {
       graph: labGraph(states),
       history,
     };
-    this.tracks.set(key, { labId: lab.id, states, view, at: Date.now(), seq });
+    this.tracks.set(key, { labId: lab.id, states, view, at: this.now(), seq });
     return view;
   }
 

@@ -10,30 +10,33 @@ const lab = (id: string) => ({ id }) as unknown as Lab;
 function tracker(states: string[]) {
   const queue = states.map((s) => ({ host1: recorded(s) }));
   let taken = 0;
-  const t = new TopologyTracker(async () => {
-    taken++;
-    return queue.shift() as Record<string, HostState>;
-  });
-  return { t, taken: () => taken };
+  let clock = 0;
+  const t = new TopologyTracker(
+    async () => {
+      taken++;
+      return queue.shift() as Record<string, HostState>;
+    },
+    () => clock,
+  );
+  // Each ask comes a second after the last: past the window in which asks share a snapshot.
+  return { t, taken: () => taken, later: () => (clock += 1000) };
 }
-
-const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('topology tracker', () => {
   it('keeps what each command changed, per step, with the command typed', async () => {
-    const { t } = tracker(['veth-host', 'veth-half', 'veth-half', 'veth-crossed']);
+    const { t, later } = tracker(['veth-host', 'veth-half', 'veth-half', 'veth-crossed']);
     const first = await t.view('L', '15-netns-veth', lab('a'), 1);
     expect(first.history).toEqual([]);
     expect(first.graph.nodes.some((n) => n.id === 'host1/ns:host/if:veth-ns1')).toBe(true);
-    await wait(450);
+    later();
     const second = await t.view('L', '15-netns-veth', lab('a'), 2);
     expect(second.history).toHaveLength(1);
     expect(second.history[0]).toMatchObject({ seq: 1, step: 2 });
     expect(second.history[0]!.changes.map((c) => c.text.zh)).toEqual(['veth-ns1 移到了命名空间 ns1 里']);
-    await wait(450);
+    later();
     // Nothing changed: no entry.
     expect((await t.view('L', '15-netns-veth', lab('a'), 2)).history).toHaveLength(1);
-    await wait(450);
+    later();
     const fourth = await t.view('L', '15-netns-veth', lab('a'), 3);
     expect(fourth.history.map((h) => h.seq)).toEqual([1, 2]);
   });
@@ -46,9 +49,9 @@ describe('topology tracker', () => {
   });
 
   it('a new lab is not a change the learner made', async () => {
-    const { t } = tracker(['bare', 'docker']);
+    const { t, later } = tracker(['bare', 'docker']);
     await t.view('L', 'x', lab('a'), 0);
-    await wait(450);
+    later();
     expect((await t.view('L', 'x', lab('b'), 0)).history).toEqual([]);
   });
 });
