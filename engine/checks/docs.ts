@@ -6,35 +6,10 @@ import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { kinds } from './index.ts';
+import { type Json, typeOf } from './shape.ts';
 import type { CheckKind } from './types.ts';
 
 export const docsPath = fileURLToPath(new URL('../../docs/checks.md', import.meta.url));
-
-interface Json {
-  type?: string | string[];
-  description?: string;
-  properties?: Record<string, Json>;
-  required?: string[];
-  default?: unknown;
-  enum?: unknown[];
-  const?: unknown;
-  anyOf?: Json[];
-  items?: Json | Json[];
-  prefixItems?: Json[];
-  additionalProperties?: Json | boolean;
-}
-
-function typeOf(s: Json): string {
-  if (s.const !== undefined) return JSON.stringify(s.const);
-  if (s.enum) return s.enum.map((e) => JSON.stringify(e)).join(' \\| ');
-  if (s.anyOf) return s.anyOf.map(typeOf).join(' \\| ');
-  if (s.prefixItems) return `[${s.prefixItems.map(typeOf).join(', ')}]`;
-  if (s.type === 'array') return `${s.items && !Array.isArray(s.items) ? typeOf(s.items) : 'any'}[]`;
-  if (s.type === 'object' && s.properties) return `{ ${Object.keys(s.properties).join(', ')} }`;
-  if (s.type === 'object') return 'map';
-  if (s.type === 'integer') return 'number';
-  return Array.isArray(s.type) ? s.type.join(' \\| ') : (s.type ?? 'any');
-}
 
 /** The object form of a kind's parameters (a kind may also accept shorthands, listed separately). */
 function objectForm(s: Json): { obj?: Json; shorthands: Json[] } {

@@ -87,7 +87,9 @@ describe('the check library', () => {
   }
 
   it('rejects an unknown kind by listing the known ones', () => {
-    expect(validateParams('vethh', {})[0]).toMatch(/unknown check kind "vethh"; known kinds: .*veth/);
+    expect(validateParams('vethh', {})[0]).toMatch(
+      /unknown check kind "vethh": did you mean "veth"\? \(known kinds: .*veth/,
+    );
   });
   it('rejects misspelt parameters readably', () => {
     expect(validateParams('link', { name: 'x', netnss: 'ns1' }).join()).toMatch(/netnss/);
