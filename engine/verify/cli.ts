@@ -17,7 +17,11 @@ const log = logger('verify');
 
 const usage = `用法 / usage: dockerlab verify [课程 lesson ...] [options]
   --all 或不写课程：验证全部 / --all or no lesson: verify them all
-  --step N          只验证第 N 步（之前的步骤只运行参考答案）/ verify step N only
+  --step N          只验证第 N 步：从上次保存的这一步起点开始（前面的步骤没改过时），否则运行前面步骤的答案；
+                    结束后把实验环境连同每一步起点的检查点保存起来，下次直接用
+                    / verify step N only, starting from its saved checkpoint when the steps before it are
+                    unchanged (else replaying their solutions); the lab is then saved for the next run
+  --fresh           和 --step 一起：不用保存的检查点，从头开始 / with --step: ignore the saved checkpoints
   --solution FILE   用这个脚本代替第 N 步的参考答案 / run FILE instead of step N's reference solution;
                     host2=FILE 在 host2 上运行，可以写多次 / host2=FILE runs it on host2, give it once per host;
                     文件里若有 \`\`\`solution host2 块，按块分主机 / a FILE of \`\`\`solution [host] blocks targets each host
@@ -77,6 +81,7 @@ const capacityPollMs = 10_000;
 
 export async function defaultDeps(): Promise<VerifyDeps> {
   const { startLab, LabCapacityError } = await import('../sandbox/lab.ts');
+  const { readSaved } = await import('../sandbox/saved.ts');
   const { evaluateConditions } = await import('../checks/evaluate.ts');
   return {
     // Labs of the server or of other test runs may hold every VM for a while: wait rather than fail.
@@ -93,6 +98,13 @@ export async function defaultDeps(): Promise<VerifyDeps> {
       }
     },
     evaluate: (c, lab) => evaluateConditions(c, lab),
+    saved: (key) => {
+      try {
+        return readSaved(key).note;
+      } catch {
+        return null; // none, or made from a VM image rebuilt since
+      }
+    },
   };
 }
 
@@ -108,6 +120,7 @@ export async function main(args: string[]): Promise<number> {
         host: { type: 'string', default: 'host1' },
         json: { type: 'boolean', default: false },
         keep: { type: 'boolean', default: false },
+        fresh: { type: 'boolean', default: false },
         all: { type: 'boolean', default: false },
         retries: { type: 'string', default: '0' },
         help: { type: 'boolean', default: false },
@@ -145,6 +158,10 @@ export async function main(args: string[]): Promise<number> {
     say((e as Error).message);
     return 2;
   }
+  if (values.fresh && step !== undefined) {
+    const { forgetSaved } = await import('../sandbox/saved.ts');
+    for (const lesson of lessons) forgetSaved(`verify-${lesson.id}`);
+  }
   const retries = Number(values.retries);
   const deps = await defaultDeps();
   const verdicts: LessonVerdict[] = [];
@@ -157,6 +174,7 @@ export async function main(args: string[]): Promise<number> {
       step,
       solution,
       keep: values.keep,
+      reuse: step !== undefined,
       onStep: values.json
         ? undefined
         : (v: Parameters<typeof formatStep>[0]) => say(formatStep(v, lesson.file)),

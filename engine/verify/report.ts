@@ -68,7 +68,8 @@ function indent(s: string, n: number): string[] {
 export function formatVerdict(v: LessonVerdict, kept: boolean): string {
   const cases = v.steps.reduce((n, s) => n + s.cases.length, 0);
   const checkpoints = cases ? `, ${cases} near-miss cases, checkpoints ${secs(v.checkpointMs)}` : '';
-  const time = `${secs(v.totalMs)} (boot ${secs(v.bootMs)}, setup ${secs(v.setupMs)}${checkpoints})`;
+  const from = v.startedAt ? `, from the saved start of step ${v.startedAt}` : '';
+  const time = `${secs(v.totalMs)} (boot ${secs(v.bootMs)}, setup ${secs(v.setupMs)}${checkpoints}${from})`;
   const retried = v.retried ? ` after ${v.retried} retr${v.retried > 1 ? 'ies' : 'y'}` : '';
   const lines = [`${v.ok ? '✓' : '✗'} ${v.id}: ${v.ok ? 'proven' : 'FAILED'}${retried} in ${time}`];
   if (v.error) lines.push(`  error: ${v.error}`);

@@ -5,6 +5,7 @@
  * (a lab checkpoint restored before each), must be judged as written: each ```wrong case FAILS the
  * check, each ```ok case PASSES it. Scripts run through engine/lessons/run.ts, as learners' do.
  */
+import crypto from 'node:crypto';
 import type { Lab, LabOptions } from '../sandbox/api.ts';
 import type { StepResult } from '../checks/types.ts';
 import type { Case, Condition, Lesson, Step } from '../lessons/types.ts';
@@ -13,8 +14,11 @@ import { runScripts, type RunFailure } from '../lessons/run.ts';
 export type Evaluate = (conditions: Condition[], lab: Lab) => Promise<StepResult>;
 
 export interface VerifyDeps {
-  startLab(options: LabOptions): Promise<Lab>;
+  /** `resume` starts the lab saved under that key instead of a fresh one. */
+  startLab(options: LabOptions & { resume?: string }): Promise<Lab>;
   evaluate: Evaluate;
+  /** The note of the lab saved under `key`, or null when there is none that can be resumed. */
+  saved?(key: string): string | null;
 }
 
 export interface VerifyOptions {
@@ -28,6 +32,12 @@ export interface VerifyOptions {
   settle?: { tries: number; delayMs: number };
   /** Called as each step finishes, so the CLI can print progress on a slow VM. */
   onStep?: (v: StepVerdict) => void;
+  /**
+   * With `step`: keep the lab afterwards, saved whole with a checkpoint at the start of each step it
+   * went through, and start the next run from the latest checkpoint whose steps before it are
+   * unchanged, instead of a fresh lab replaying every earlier solution (the instructor's loop).
+   */
+  reuse?: boolean;
 }
 
 export type StepProblem = 'passes-before' | 'solution-failed' | 'fails-after' | 'near-miss';
@@ -78,7 +88,33 @@ export interface LessonVerdict {
   totalMs: number;
   /** Time spent taking and restoring checkpoints. */
   checkpointMs: number;
+  /** With `reuse`: the 1-based step whose saved checkpoint the run started from, if any. */
+  startedAt?: number;
 }
+
+/** What a reused lab's note records: the lesson, and per step index the hash of its start state. */
+interface ReuseNote {
+  lesson: string;
+  starts: Record<number, string>;
+}
+
+/**
+ * A hash of the state at the start of each step, for each 0-based step index: the setup and the
+ * solutions before it (and the lesson's host count). A checkpoint is reused only where it matches.
+ */
+export function stepStarts(lesson: Lesson): string[] {
+  let h = crypto
+    .createHash('sha256')
+    .update(JSON.stringify([lesson.hosts, lesson.setup]))
+    .digest('hex');
+  return lesson.steps.map((s) => {
+    const start = h;
+    h = crypto.createHash('sha256').update(h).update(JSON.stringify(s.solution)).digest('hex');
+    return start;
+  });
+}
+
+const checkpointName = (index: number, hash: string) => `s${index + 1}-${hash.slice(0, 12)}`;
 
 /** A solution may start a daemon or container that needs a moment: re-check a few times. */
 const settleTries = 4;
@@ -108,31 +144,61 @@ export async function verifyLesson(
     throw new Error(`${lesson.id} has steps 1..${lesson.steps.length}, not ${options.step}`);
   }
   const settle = options.settle ?? { tries: settleTries, delayMs: settleDelayMs };
+  const reuse = options.reuse === true && options.step !== undefined;
+  const reuseKey = `verify-${lesson.id}`;
+  const starts = stepStarts(lesson);
+  /** Checkpoints in the lab (reuse): step index → start hash. */
+  const kept: Record<number, string> = {};
   let lab: Lab | undefined;
+  const timed = async (f: () => Promise<void>) => {
+    const t = Date.now();
+    await f();
+    verdict.checkpointMs += Date.now() - t;
+  };
   try {
-    lab = await deps.startLab({ hosts: lesson.hosts, label: `verify ${lesson.id}` });
+    // Reuse: the latest step start, up to the verified step, whose checkpoint is still valid.
+    let from = -1;
+    const note = reuse ? parseNote(deps.saved?.(reuseKey) ?? null, lesson.id) : null;
+    if (note) {
+      for (let k = options.step! - 1; k >= 0 && from < 0; k--) if (note.starts[k] === starts[k]) from = k;
+    }
+    if (from >= 0) {
+      try {
+        lab = await deps.startLab({ hosts: lesson.hosts, label: `verify ${lesson.id}`, resume: reuseKey });
+        await timed(() => lab!.restore!(checkpointName(from, starts[from]!)));
+        for (const [k, h] of Object.entries(note!.starts)) if (starts[Number(k)] === h) kept[Number(k)] = h;
+        verdict.startedAt = from + 1;
+      } catch {
+        await lab?.down();
+        lab = undefined;
+        from = -1; // an unusable saved lab: start afresh
+      }
+    }
+    lab ??= await deps.startLab({ hosts: lesson.hosts, label: `verify ${lesson.id}` });
     verdict.labId = lab.id;
     verdict.bootMs = Date.now() - t0;
     const t1 = Date.now();
-    const setup = await runScripts(lab, lesson.setup, { mode: 'strict', as: 'script' });
-    if (setup.failure) {
-      const f = setup.failure;
-      verdict.error = `setup on ${f.host} exited ${f.code}${f.line ? ` at line ${f.line} (${f.command})` : ''}: ${f.outputTail}`;
-      return verdict;
+    if (from < 0) {
+      const setup = await runScripts(lab, lesson.setup, { mode: 'strict', as: 'script' });
+      if (setup.failure) {
+        const f = setup.failure;
+        verdict.error = `setup on ${f.host} exited ${f.code}${f.line ? ` at line ${f.line} (${f.command})` : ''}: ${f.outputTail}`;
+        return verdict;
+      }
     }
     verdict.setupMs = Date.now() - t1;
-
-    const timed = async (f: () => Promise<void>) => {
-      const t = Date.now();
-      await f();
-      verdict.checkpointMs += Date.now() - t;
-    };
 
     for (const step of lesson.steps) {
       const number = step.index + 1;
       if (options.step !== undefined && number > options.step) break;
+      if (step.index < from) continue; // the restored checkpoint is past it
       const verified = options.step === undefined || number === options.step;
       const scripts = number === options.step && options.solution ? options.solution : step.solution;
+      // Reuse: a checkpoint at every step start on the way, so the next run can start there.
+      if (reuse && kept[step.index] === undefined) {
+        await timed(() => lab!.checkpoint!(checkpointName(step.index, starts[step.index]!)));
+        kept[step.index] = starts[step.index]!;
+      }
       if (!verified) {
         // A step before the one asked for only brings the lab to its state; its failure still matters.
         const r = await runScripts(lab, scripts, { mode: 'strict', as: 'typed' });
@@ -153,17 +219,19 @@ export async function verifyLesson(
         ms: 0,
       };
       const cases = options.solution && number === options.step ? [] : step.cases;
-      if (cases.length > 0) {
+      // The step's start: the reuse checkpoint taken above, or one name replaced at every step.
+      const start = reuse ? checkpointName(step.index, starts[step.index]!) : stepCheckpoint;
+      if (cases.length > 0 && !reuse) {
         if (!lab.checkpoint || !lab.restore)
           throw new Error('this lab cannot take checkpoints, which near-miss cases need');
-        await timed(() => lab!.checkpoint!(stepCheckpoint));
+        await timed(() => lab!.checkpoint!(start));
       }
       v.before = await deps.evaluate(step.check, lab);
       for (const [i, c] of cases.entries()) {
-        if (i > 0) await timed(() => lab!.restore!(stepCheckpoint));
+        if (i > 0) await timed(() => lab!.restore!(start));
         v.cases.push(await verifyCase(lab, step, c, deps, settle));
       }
-      if (cases.length > 0) await timed(() => lab!.restore!(stepCheckpoint));
+      if (cases.length > 0) await timed(() => lab!.restore!(start));
 
       const r = await runScripts(lab, scripts, { mode: 'strict', as: 'typed' });
       if (r.failure) {
@@ -194,9 +262,21 @@ export async function verifyLesson(
     verdict.error = e instanceof Error ? e.message : String(e);
     return verdict;
   } finally {
-    verdict.totalMs = Date.now() - t0;
-    if (lab && !options.keep) await lab.down();
+    if (lab && reuse && !options.keep && lab.suspend && Object.keys(kept).length > 0) {
+      const note: ReuseNote = { lesson: lesson.id, starts: kept };
+      await lab.suspend(reuseKey, JSON.stringify(note)).catch(() => lab!.down());
+    } else if (lab && !options.keep) await lab.down();
     else lab?.detach?.(); // kept: let the CLI exit
+    verdict.totalMs = Date.now() - t0;
+  }
+}
+
+function parseNote(text: string | null, lesson: string): ReuseNote | null {
+  try {
+    const note = JSON.parse(text ?? 'null') as ReuseNote | null;
+    return note?.lesson === lesson && note.starts && typeof note.starts === 'object' ? note : null;
+  } catch {
+    return null;
   }
 }
 

@@ -2,11 +2,13 @@
 // whose "state" is a set of words the solutions add; the real thing runs in test/sandbox/verify.test.ts.
 import { describe, expect, it } from 'vitest';
 import type { Lab, SandboxHost } from '../../../engine/sandbox/api.ts';
-import type { Condition, Lesson } from '../../../engine/lessons/types.ts';
+import type { Condition, Lesson, Step } from '../../../engine/lessons/types.ts';
 import { verifyLesson, type VerifyDeps } from '../../../engine/verify/verify.ts';
 
-function fakeLab(state: Set<string>, log: string[]): Lab {
-  const saved = new Map<string, Set<string>>();
+/** Saved labs of the fake world: state, checkpoints and note, by key. */
+type Disk = Map<string, { state: Set<string>; saved: Map<string, Set<string>>; note: string }>;
+
+function fakeLab(state: Set<string>, log: string[], saved = new Map<string, Set<string>>(), disk: Disk = new Map()): Lab {
   const host = (name: string): SandboxHost => ({
     name,
     address: '',
@@ -36,16 +38,30 @@ function fakeLab(state: Set<string>, log: string[]): Lab {
     down: async () => void log.push('down'),
     checkpoint: async (n) => void (saved.set(n, new Set(state)), log.push(`checkpoint ${n}`)),
     restore: async (n) => {
+      if (!saved.has(n)) throw new Error(`no checkpoint ${n}`);
       state.clear();
       for (const w of saved.get(n) ?? []) state.add(w);
       log.push(`restore ${n}`);
     },
+    suspend: async (key, note) => {
+      disk.set(key, { state: new Set(state), saved, note });
+      log.push(`suspend ${key}`);
+    },
   };
 }
 
-function deps(state: Set<string>, log: string[]): VerifyDeps {
+function deps(state: Set<string>, log: string[], disk: Disk = new Map()): VerifyDeps {
   return {
-    startLab: async () => fakeLab(state, log),
+    startLab: async (o) => {
+      const d = o.resume ? disk.get(o.resume) : undefined;
+      if (!d) return fakeLab(state, log, new Map(), disk);
+      disk.delete(o.resume!);
+      state.clear();
+      for (const w of d.state) state.add(w);
+      log.push(`resume ${o.resume}`);
+      return fakeLab(state, log, d.saved, disk);
+    },
+    saved: (key) => disk.get(key)?.note ?? null,
     // A condition `{ kind: 'has', params: 'x' }` passes when the state holds x.
     evaluate: async (conds: Condition[]) => {
       const conditions = conds.map((c) => ({ kind: c.kind, params: c.params, ok: state.has(String(c.params)), messages: [] }));
@@ -54,14 +70,14 @@ function deps(state: Set<string>, log: string[]): VerifyDeps {
   };
 }
 
-const step = (index: number, needs: string, solution: Record<string, string>) => ({
+const step = (index: number, needs: string, solution: Record<string, string>): Step => ({
   index, title: `s${index + 1}`, body: '', hints: ['h'], line: 1, solution, cases: [], check: [{ kind: 'has', params: needs, line: 1 }],
 });
 
 const wrong = (why: string, scripts: Record<string, string>, line = 40) => ({ role: 'wrong' as const, why, scripts, line, lines: {} });
 const ok = (why: string, scripts: Record<string, string>, line = 50) => ({ role: 'ok' as const, why, scripts, line, lines: {} });
 
-const lesson = (steps: ReturnType<typeof step>[], setup: Record<string, string> = {}): Lesson => ({
+const lesson = (steps: Step[], setup: Record<string, string> = {}): Lesson => ({
   id: '99-test', title: 't', chapter: 99, hosts: 2, minutes: 1, prerequisites: [], setup, intro: '', summary: '', file: 'x.md', steps,
 });
 
@@ -153,5 +169,33 @@ describe('verifyLesson', () => {
     const v = await verifyLesson(lesson([s1]), { ...fast, step: 1, solution: { host2: 'add q', host1: 'add a' } }, deps(new Set(), log));
     expect(v.ok).toBe(true);
     expect(log).toEqual(['host2: add q', 'host1: add a', 'down']);
+  });
+
+  it('with reuse, saves the lab with a checkpoint per step start and starts the next --step run from the latest valid one', async () => {
+    const disk: Disk = new Map();
+    const l = lesson([step(0, 'a', { host1: 'add a' }), step(1, 'b', { host1: 'add b' }), step(2, 'c', { host1: 'add c' })], { host1: 'echo setup' });
+    const run = async (lessonNow: Lesson, n: number) => {
+      const log: string[] = [];
+      const v = await verifyLesson(lessonNow, { ...fast, step: n, reuse: true }, deps(new Set(), log, disk));
+      return { v, log: log.map((e) => e.replace(/-[0-9a-f]{12}$/, '')) };
+    };
+    const first = await run(l, 2);
+    expect(first.v.ok).toBe(true);
+    expect(first.log).toEqual(['host1: echo setup', 'checkpoint s1', 'host1: add a', 'checkpoint s2', 'host1: add b', 'suspend verify-99-test']);
+
+    // Step 2 again: straight from its checkpoint, no setup, no step 1.
+    const again = await run(l, 2);
+    expect(again.v).toMatchObject({ ok: true, startedAt: 2 });
+    expect(again.log).toEqual(['resume verify-99-test', 'restore s2', 'host1: add b', 'suspend verify-99-test']);
+
+    // Step 3: from step 2's checkpoint, adding step 3's on the way.
+    const next = await run(l, 3);
+    expect(next.log).toEqual(['resume verify-99-test', 'restore s2', 'host1: add b', 'checkpoint s3', 'host1: add c', 'suspend verify-99-test']);
+
+    // Step 2's solution edited: step 3's checkpoint is stale, step 2's start still holds.
+    const edited = lesson([l.steps[0]!, step(1, 'b', { host1: 'add b\nadd x' }), l.steps[2]!], { host1: 'echo setup' });
+    const after = await run(edited, 3);
+    expect(after.v).toMatchObject({ ok: true, startedAt: 2 });
+    expect(after.log).toEqual(['resume verify-99-test', 'restore s2', 'host1: add b\nadd x', 'checkpoint s3', 'host1: add c', 'suspend verify-99-test']);
   });
 });
