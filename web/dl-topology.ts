@@ -1,0 +1,788 @@
+import { LitElement, css, html, nothing, unsafeCSS, type PropertyValues } from 'lit';
+import type { CheckView, ServerEvent, Text } from '../engine/protocol.ts';
+import type { Graph, HistoryEntry, TopologyView } from '../engine/topology/types.ts';
+import { layoutGraph, type Box, type Layout } from '../engine/topology/layout.ts';
+import { scene, topologyCss } from '../engine/topology/svg.ts';
+import { describeGraph, type Item } from '../engine/topology/describe.ts';
+import { api, ApiFailure } from './api.ts';
+import { SettingsController, currentLang, t } from './i18n.ts';
+import { toDom } from './topology-dom.ts';
+
+/** Zoom limits: below 0.2 nothing is legible, above 3 a box fills the panel. */
+const minScale = 0.2;
+const maxScale = 3;
+/** How long appear / vanish / move animations run (the CSS below uses the same). */
+const animateMs = 900;
+
+/**
+ * The learner's lab as a diagram: namespaces and containers as boxes, interfaces inside them,
+ * veth pairs, bridge ports, tunnels and the LAN as wires (laid out by elkjs), refreshed after each
+ * command (on the auto-check's `check` event), with what that command changed listed below and kept
+ * per step. Pan (drag, arrow keys), zoom (wheel, +/−, 0 to fit), fold a box (click it, or Enter).
+ * The same facts as a nested list for screen readers.
+ */
+export class DlTopology extends LitElement {
+  static properties = {
+    lessonId: { attribute: 'lesson-id' },
+    active: { type: Boolean, reflect: true },
+    view: { state: true },
+    error: { state: true },
+    host: { state: true },
+    showLoopback: { state: true },
+    showMounts: { state: true },
+    failed: { state: true },
+    loading: { state: true },
+    picked: { state: true },
+  };
+  declare lessonId: string;
+  /** The panel is on screen (its tab is selected): draw only then. */
+  declare active: boolean;
+  declare view: TopologyView | null;
+  declare error: Text | null;
+  /** `all`, or one VM's name. */
+  declare host: string;
+  declare showLoopback: boolean;
+  declare showMounts: boolean;
+  /** Messages of the conditions the last check failed on, and the objects they name. */
+  declare failed: { messages: Text[]; ids: string[] } | null;
+  declare loading: boolean;
+  /** The history entry whose objects are highlighted (by seq). */
+  declare picked: number | null;
+
+  // Re-renders on a language change.
+  protected readonly settings = new SettingsController(this);
+  private collapsed = new Set<string>();
+  private layout: Layout | null = null;
+  private drawn = '';
+  private drawing = 0;
+  private scale = 1;
+  private tx = 0;
+  private ty = 0;
+  /** The user zoomed or panned: keep it across refreshes instead of fitting again. */
+  private placed = false;
+  private refreshTimer: ReturnType<typeof setTimeout> | null = null;
+  private drag: { x: number; y: number; tx: number; ty: number; id: number } | null = null;
+  /** Milliseconds of the last layout + draw (read by the benchmark). */
+  lastDrawMs = 0;
+
+  constructor() {
+    super();
+    this.lessonId = '';
+    this.active = false;
+    this.view = null;
+    this.error = null;
+    this.host = 'all';
+    this.showLoopback = false;
+    this.showMounts = false;
+    this.failed = null;
+    this.loading = false;
+    this.picked = null;
+  }
+
+  private readonly onServerEvent = (e: Event): void => {
+    const ev = (e as CustomEvent<ServerEvent>).detail;
+    if (ev.type === 'check' && ev.result.lessonId === this.lessonId) {
+      this.noteCheck(ev.result);
+      this.scheduleRefresh();
+    } else if (ev.type === 'lab' && ev.status.state === 'ready') this.scheduleRefresh();
+  };
+
+  connectedCallback(): void {
+    super.connectedCallback();
+    window.addEventListener('dl-server-event', this.onServerEvent);
+    this.scheduleRefresh();
+  }
+
+  disconnectedCallback(): void {
+    super.disconnectedCallback();
+    window.removeEventListener('dl-server-event', this.onServerEvent);
+    if (this.refreshTimer) clearTimeout(this.refreshTimer);
+  }
+
+  /** Two terminals (hosts) report the same command: one fetch for both. */
+  scheduleRefresh(): void {
+    if (this.refreshTimer) clearTimeout(this.refreshTimer);
+    this.refreshTimer = setTimeout(() => void this.refresh(), 150);
+  }
+
+  async refresh(): Promise<void> {
+    if (!this.lessonId) return;
+    this.loading = true;
+    try {
+      this.view = await api<TopologyView>(
+        'GET',
+        `/api/lessons/${encodeURIComponent(this.lessonId)}/topology`,
+      );
+      this.error = null;
+    } catch (e) {
+      this.error =
+        e instanceof ApiFailure ? e.text : { zh: '拓扑图没能取到。', en: 'Could not fetch the topology.' };
+    } finally {
+      this.loading = false;
+    }
+  }
+
+  /** A failed check: highlight the objects its messages name ("veth-ns1 的另一端是 xa…"). */
+  private noteCheck(r: CheckView): void {
+    const bad = r.conditions.filter((c) => !c.ok && !c.weak);
+    if (r.ok || !bad.length) {
+      this.failed = null;
+      return;
+    }
+    const messages = bad.flatMap((c) => c.messages);
+    this.failed = { messages, ids: this.view ? namedIn(this.view.graph, messages) : [] };
+  }
+
+  static styles = [
+    unsafeCSS(topologyCss),
+    css`
+      :host {
+        display: flex;
+        flex-direction: column;
+        min-height: 0;
+        background: #14171c;
+        color: #e6edf3;
+        font-size: 13px;
+      }
+      .bar {
+        display: flex;
+        flex-wrap: wrap;
+        align-items: center;
+        gap: 6px 10px;
+        padding: 6px 10px;
+        border-bottom: 1px solid #30363d;
+      }
+      .bar button,
+      .bar select {
+        font: inherit;
+        background: #0d1117;
+        color: #e6edf3;
+        border: 1px solid #30363d;
+        border-radius: 4px;
+        padding: 2px 8px;
+        cursor: pointer;
+      }
+      .bar label {
+        display: inline-flex;
+        gap: 4px;
+        align-items: center;
+        cursor: pointer;
+      }
+      button:focus-visible,
+      select:focus-visible,
+      input:focus-visible,
+      .view:focus-visible,
+      summary:focus-visible,
+      li[tabindex]:focus-visible {
+        outline: 2px solid var(--focus, #f59e0b);
+        outline-offset: 1px;
+      }
+      .grow {
+        flex: 1;
+      }
+      .muted {
+        color: #9aa5b1;
+      }
+      .failed {
+        margin: 6px 10px 0;
+        padding: 6px 10px;
+        border-radius: 6px;
+        background: #2d1517;
+        color: #ffb3b0;
+      }
+      .failed ul {
+        margin: 2px 0 0;
+        padding-left: 18px;
+      }
+      .view {
+        position: relative;
+        flex: 62 1 0;
+        min-height: 120px;
+        overflow: hidden;
+        cursor: grab;
+        touch-action: none;
+      }
+      .view.dragging {
+        cursor: grabbing;
+      }
+      .canvas {
+        position: absolute;
+        left: 0;
+        top: 0;
+        transform-origin: 0 0;
+      }
+      .canvas svg {
+        display: block;
+      }
+      .empty {
+        padding: 24px;
+        color: #9aa5b1;
+      }
+      .topology [data-collapsible] {
+        cursor: pointer;
+      }
+      .topology [data-collapsible]:focus-visible > rect {
+        stroke: #f59e0b;
+        stroke-width: 3;
+      }
+      .topology g:focus {
+        outline: none;
+      }
+      .topology .appeared > rect {
+        animation: appear ${animateMs}ms ease-out;
+      }
+      .topology .changed > rect {
+        animation: pulse ${animateMs}ms ease-out 2;
+      }
+      .topology .moved > rect {
+        stroke: #4fc3f7;
+        stroke-width: 3;
+      }
+      .topology .vanished {
+        animation: vanish ${animateMs}ms ease-in forwards;
+        pointer-events: none;
+      }
+      .topology .wire.appeared {
+        animation: wire-in ${animateMs}ms ease-out;
+      }
+      @keyframes appear {
+        from {
+          stroke: #6fd08f;
+          stroke-width: 6;
+          opacity: 0;
+        }
+      }
+      @keyframes pulse {
+        50% {
+          stroke: #e8bd5a;
+          stroke-width: 5;
+        }
+      }
+      @keyframes vanish {
+        to {
+          opacity: 0;
+        }
+      }
+      @keyframes wire-in {
+        from {
+          opacity: 0;
+          stroke-width: 8;
+        }
+      }
+      @media (prefers-reduced-motion: reduce) {
+        .topology * {
+          animation: none !important;
+        }
+      }
+      .changes {
+        flex: 38 1 0;
+        min-height: 90px;
+        overflow-y: auto;
+        border-top: 1px solid #30363d;
+        padding: 6px 12px 12px;
+      }
+      h3 {
+        font-size: 14px;
+        margin: 4px 0;
+      }
+      h4 {
+        font-size: 13px;
+        margin: 10px 0 2px;
+        color: #9aa5b1;
+        font-weight: 600;
+      }
+      .entry ul,
+      .alt ul {
+        margin: 2px 0;
+        padding-left: 18px;
+      }
+      .entry li[tabindex] {
+        cursor: pointer;
+      }
+      .entry.picked {
+        background: #1f2a38;
+        border-radius: 4px;
+      }
+      .cmd {
+        font-family: var(--mono, monospace);
+        color: #8cc8ff;
+      }
+      .op-added::marker {
+        content: '+ ';
+        color: #6fd08f;
+      }
+      .op-removed::marker {
+        content: '− ';
+        color: #f07a7a;
+      }
+      .op-changed::marker,
+      .op-moved::marker {
+        content: '~ ';
+        color: #e8bd5a;
+      }
+      .alt {
+        margin-top: 10px;
+      }
+    `,
+  ];
+
+  /** The graph of the chosen host (with the LAN and tunnel ends), or the whole lab. */
+  private shownGraph(): Graph | null {
+    const g = this.view?.graph;
+    if (!g || this.host === 'all') return g ?? null;
+    const nodes = g.nodes.filter((n) => n.host === this.host || n.host === '');
+    const ids = new Set(nodes.map((n) => n.id));
+    return { nodes, edges: g.edges.filter((e) => ids.has(e.a) && ids.has(e.b)) };
+  }
+
+  private hosts(): string[] {
+    return [...new Set((this.view?.graph.nodes ?? []).filter((n) => n.kind === 'host').map((n) => n.host))];
+  }
+
+  protected updated(changed: PropertyValues): void {
+    super.updated(changed);
+    if (!this.active) return;
+    const key = JSON.stringify([
+      this.view?.takenAt,
+      this.host,
+      this.showLoopback,
+      this.showMounts,
+      currentLang(),
+      [...this.collapsed],
+    ]);
+    if (key !== this.drawn && this.view) {
+      this.drawn = key;
+      void this.draw();
+    } else if (changed.has('failed') || changed.has('picked')) this.paintHighlight();
+  }
+
+  /** Lays the graph out and swaps the picture in, animating what appeared, moved or vanished. */
+  async draw(): Promise<void> {
+    const g = this.shownGraph();
+    const canvas = this.renderRoot.querySelector<HTMLElement>('.canvas');
+    if (!g || !canvas) return;
+    const n = ++this.drawing;
+    const t0 = performance.now();
+    const layout = await layoutGraph(g, {
+      lang: currentLang(),
+      collapsed: this.collapsed,
+      showLoopback: this.showLoopback,
+      showMounts: this.showMounts,
+    });
+    if (n !== this.drawing) return; // a newer draw started meanwhile
+    const svg = toDom(scene(layout, { title: t('实验环境的网络拓扑', "The lab's network topology") }));
+    const old = canvas.querySelector('svg');
+    const before = this.layout;
+    canvas.replaceChildren(svg);
+    this.layout = layout;
+    this.makeKeyboardReachable(svg);
+    if (before && old) this.animateChange(before, layout, old, svg, g);
+    this.paintHighlight();
+    if (!this.placed) this.fit();
+    else this.applyTransform();
+    this.lastDrawMs = performance.now() - t0;
+  }
+
+  private animateChange(before: Layout, after: Layout, oldSvg: SVGElement, svg: SVGElement, g: Graph): void {
+    if (matchMedia('(prefers-reduced-motion: reduce)').matches) return;
+    const oldBoxes = new Map(before.boxes.map((b) => [b.id, b]));
+    const nodes = new Map(g.nodes.map((x) => [x.id, x]));
+    const oldFacts = this.oldFacts;
+    // An interface moved to another namespace has a new id but keeps its MAC.
+    const byMac = new Map<string, Box>();
+    for (const b of before.boxes) {
+      const mac = this.macs.get(b.id);
+      if (mac) byMac.set(mac, b);
+    }
+    const kept = new Set<string>();
+    for (const b of after.boxes) {
+      const el = svg.querySelector<SVGGElement>(`g[data-id="${CSS.escape(b.id)}"]`);
+      if (!el) continue;
+      const mac = nodes.get(b.id)?.mac;
+      const prev = oldBoxes.get(b.id) ?? (mac && mac !== '00:00:00:00:00:00' ? byMac.get(mac) : undefined);
+      if (!prev) {
+        el.classList.add('appeared');
+        continue;
+      }
+      kept.add(prev.id);
+      if (prev.id !== b.id) el.classList.add('moved');
+      else if (oldFacts.get(b.id) !== JSON.stringify(nodes.get(b.id))) el.classList.add('changed');
+      if (prev.x !== b.x || prev.y !== b.y)
+        el.animate(
+          [
+            { transform: `translate(${prev.x}px,${prev.y}px)` },
+            { transform: `translate(${b.x}px,${b.y}px)` },
+          ],
+          { duration: animateMs, easing: 'ease-in-out' },
+        );
+    }
+    const oldWires = new Set(before.wires.map((w) => w.id));
+    for (const w of svg.querySelectorAll<SVGPathElement>('.wire'))
+      if (!oldWires.has(w.dataset.id ?? '')) w.classList.add('appeared');
+    // What vanished fades out where it was.
+    const ghosts = document.createElementNS('http://www.w3.org/2000/svg', 'g');
+    for (const b of before.boxes) {
+      if (kept.has(b.id) || after.boxes.some((x) => x.id === b.id)) continue;
+      const el = oldSvg.querySelector(`g[data-id="${CSS.escape(b.id)}"]`);
+      if (el && !el.parentElement?.closest(`g[data-id]`)) {
+        el.classList.add('vanished');
+        ghosts.appendChild(el);
+      }
+    }
+    if (ghosts.childNodes.length) {
+      svg.appendChild(ghosts);
+      setTimeout(() => ghosts.remove(), animateMs);
+    }
+  }
+
+  /** Facts of the last drawn graph's nodes, to tell a changed node from an unchanged one. */
+  private get oldFacts(): Map<string, string> {
+    return this.factsMemo;
+  }
+  private factsMemo = new Map<string, string>();
+  private macs = new Map<string, string>();
+
+  protected willUpdate(changed: PropertyValues): void {
+    // Remember what the previous view said about each node before the new one replaces it.
+    if (changed.has('view')) {
+      const prev = changed.get('view') as TopologyView | null | undefined;
+      if (prev) {
+        this.factsMemo = new Map(prev.graph.nodes.map((x) => [x.id, JSON.stringify(x)]));
+        this.macs = new Map(prev.graph.nodes.filter((x) => x.mac).map((x) => [x.id, x.mac!]));
+      }
+    }
+  }
+
+  /** Boxes that fold are buttons: Tab reaches them, Enter or Space folds or opens them. */
+  private makeKeyboardReachable(svg: SVGElement): void {
+    for (const g of svg.querySelectorAll<SVGGElement>('g[data-collapsible]')) {
+      const open = g.dataset.collapsible === 'open';
+      const name = g.querySelector('text:not(.t-fold)')?.textContent ?? '';
+      g.setAttribute('tabindex', '0');
+      g.setAttribute('role', 'button');
+      g.setAttribute('aria-expanded', String(open));
+      g.setAttribute(
+        'aria-label',
+        open ? t(`收起 ${name}`, `fold ${name}`) : t(`展开 ${name}`, `open ${name}`),
+      );
+    }
+  }
+
+  private toggle(id: string): void {
+    const next = new Set(this.collapsed);
+    if (next.has(id)) next.delete(id);
+    else next.add(id);
+    this.collapsed = next;
+    this.requestUpdate();
+    void this.updateComplete.then(() =>
+      this.renderRoot.querySelector<SVGGElement>(`g[data-id="${CSS.escape(id)}"]`)?.focus(),
+    );
+  }
+
+  private onCanvasClick(e: MouseEvent): void {
+    if (this.dragMoved) return;
+    const g = (e.target as Element).closest<SVGGElement>('g[data-collapsible]');
+    if (g?.dataset.id) this.toggle(g.dataset.id);
+  }
+
+  private onCanvasKey(e: KeyboardEvent): void {
+    const g = (e.target as Element).closest?.<SVGGElement>('g[data-collapsible]');
+    if (g?.dataset.id && (e.key === 'Enter' || e.key === ' ')) {
+      e.preventDefault();
+      e.stopPropagation();
+      this.toggle(g.dataset.id);
+    }
+  }
+
+  private paintHighlight(): void {
+    const svg = this.renderRoot.querySelector('.canvas svg');
+    if (!svg) return;
+    const ids = new Set([
+      ...(this.failed?.ids ?? []),
+      ...(this.view?.history.find((h) => h.seq === this.picked)?.changes.flatMap((c) => c.ids) ?? []),
+    ]);
+    for (const el of svg.querySelectorAll<SVGElement>('[data-id]')) {
+      const on = el.classList.contains('wire')
+        ? ids.has(el.dataset.a ?? '') || ids.has(el.dataset.b ?? '')
+        : ids.has(el.dataset.id ?? '');
+      el.classList.toggle('hl', on);
+    }
+  }
+
+  // ---- pan and zoom ------------------------------------------------------------------------
+
+  private viewport(): HTMLElement | null {
+    return this.renderRoot.querySelector<HTMLElement>('.view');
+  }
+
+  /** Whole picture in view, centred, never blown up past 1.25×. */
+  fit(): void {
+    const v = this.viewport();
+    if (!v || !this.layout) return;
+    const w = Math.max(1, this.layout.width);
+    const h = Math.max(1, this.layout.height);
+    this.scale = clamp(Math.min(v.clientWidth / w, v.clientHeight / h, 1.25));
+    this.tx = (v.clientWidth - w * this.scale) / 2;
+    this.ty = Math.max(0, (v.clientHeight - h * this.scale) / 2);
+    this.placed = false;
+    this.applyTransform();
+  }
+
+  private zoomBy(f: number, cx?: number, cy?: number): void {
+    const v = this.viewport();
+    if (!v) return;
+    const x = cx ?? v.clientWidth / 2;
+    const y = cy ?? v.clientHeight / 2;
+    const s = clamp(this.scale * f);
+    this.tx = x - ((x - this.tx) * s) / this.scale;
+    this.ty = y - ((y - this.ty) * s) / this.scale;
+    this.scale = s;
+    this.placed = true;
+    this.applyTransform();
+  }
+
+  private panBy(dx: number, dy: number): void {
+    this.tx += dx;
+    this.ty += dy;
+    this.placed = true;
+    this.applyTransform();
+  }
+
+  private applyTransform(): void {
+    const c = this.renderRoot.querySelector<HTMLElement>('.canvas');
+    if (c) c.style.transform = `translate(${this.tx}px, ${this.ty}px) scale(${this.scale})`;
+  }
+
+  private onWheel(e: WheelEvent): void {
+    e.preventDefault();
+    const r = this.viewport()!.getBoundingClientRect();
+    this.zoomBy(e.deltaY < 0 ? 1.15 : 1 / 1.15, e.clientX - r.left, e.clientY - r.top);
+  }
+
+  private dragMoved = false;
+  private onPointerDown(e: PointerEvent): void {
+    if (e.button !== 0) return;
+    this.drag = { x: e.clientX, y: e.clientY, tx: this.tx, ty: this.ty, id: e.pointerId };
+    this.dragMoved = false;
+  }
+  private onPointerMove(e: PointerEvent): void {
+    const d = this.drag;
+    if (!d || d.id !== e.pointerId) return;
+    const dx = e.clientX - d.x;
+    const dy = e.clientY - d.y;
+    if (!this.dragMoved && Math.hypot(dx, dy) < 4) return; // a click, not a drag
+    if (!this.dragMoved) this.viewport()?.setPointerCapture(e.pointerId);
+    this.dragMoved = true;
+    this.viewport()?.classList.add('dragging');
+    this.tx = d.tx + dx;
+    this.ty = d.ty + dy;
+    this.placed = true;
+    this.applyTransform();
+  }
+  private onPointerUp(): void {
+    this.drag = null;
+    this.viewport()?.classList.remove('dragging');
+    // The click that ends a drag must not fold a box: cleared after the click event has run.
+    setTimeout(() => (this.dragMoved = false));
+  }
+
+  private onViewKey(e: KeyboardEvent): void {
+    if ((e.target as Element) !== e.currentTarget) return; // keys on a box are the box's
+    const step = 40;
+    const keys: Record<string, () => void> = {
+      ArrowLeft: () => this.panBy(step, 0),
+      ArrowRight: () => this.panBy(-step, 0),
+      ArrowUp: () => this.panBy(0, step),
+      ArrowDown: () => this.panBy(0, -step),
+      '+': () => this.zoomBy(1.2),
+      '=': () => this.zoomBy(1.2),
+      '-': () => this.zoomBy(1 / 1.2),
+      '0': () => this.fit(),
+    };
+    const f = keys[e.key];
+    if (f) {
+      e.preventDefault();
+      f();
+    }
+  }
+
+  // ---- render ------------------------------------------------------------------------------
+
+  render() {
+    const hosts = this.hosts();
+    const g = this.shownGraph();
+    return html`
+      <div class="bar" role="toolbar" aria-label=${t('拓扑图工具', 'Topology tools')}>
+        ${
+          hosts.length > 1
+            ? html`<label
+                >${t('主机', 'Host')}
+                <select
+                  .value=${this.host}
+                  @change=${(e: Event) => {
+                    this.host = (e.target as HTMLSelectElement).value;
+                    this.placed = false;
+                  }}
+                >
+                  <option value="all">${t('整个实验环境', 'Whole lab')}</option>
+                  ${hosts.map((h) => html`<option value=${h}>${h}</option>`)}
+                </select></label
+              >`
+            : nothing
+        }
+        <label
+          ><input
+            type="checkbox"
+            .checked=${this.showLoopback}
+            @change=${(e: Event) => (this.showLoopback = (e.target as HTMLInputElement).checked)}
+          />${t('显示 lo', 'Show lo')}</label
+        >
+        <label
+          ><input
+            type="checkbox"
+            .checked=${this.showMounts}
+            @change=${(e: Event) => (this.showMounts = (e.target as HTMLInputElement).checked)}
+          />${t('挂载和数据卷', 'Mounts and volumes')}</label
+        >
+        <span class="grow"></span>
+        <button @click=${() => this.zoomBy(1 / 1.2)} aria-label=${t('缩小', 'Zoom out')}>−</button>
+        <button @click=${() => this.zoomBy(1.2)} aria-label=${t('放大', 'Zoom in')}>+</button>
+        <button @click=${() => this.fit()}>${t('适应窗口', 'Fit')}</button>
+        <button @click=${() => void this.refresh()} ?disabled=${this.loading}>
+          ${this.loading ? t('读取中…', 'Reading…') : t('刷新', 'Refresh')}
+        </button>
+      </div>
+      ${
+        this.failed
+          ? html`<div class="failed" role="status">
+              ${t('检查没通过，图上标红的是提到的对象：', 'The check failed; what it names is marked in red:')}
+              <ul>
+                ${this.failed.messages.map((m) => html`<li>${t(m)}</li>`)}
+              </ul>
+            </div>`
+          : nothing
+      }
+      <div
+        class="view"
+        tabindex="0"
+        role="group"
+        aria-label=${t(
+          '网络拓扑图：方向键平移，+ 和 − 缩放，0 适应窗口；Tab 到一个框上按回车可以收起或展开',
+          'Network diagram: arrow keys pan, + and − zoom, 0 fits; Tab to a box and press Enter to fold or open it',
+        )}
+        @wheel=${this.onWheel}
+        @pointerdown=${this.onPointerDown}
+        @pointermove=${this.onPointerMove}
+        @pointerup=${this.onPointerUp}
+        @pointercancel=${this.onPointerUp}
+        @keydown=${this.onViewKey}
+      >
+        <div class="canvas" @click=${this.onCanvasClick} @keydown=${this.onCanvasKey}></div>
+        ${
+          this.error
+            ? html`<div class="empty" role="status">${t(this.error)}</div>`
+            : !this.view
+              ? html`<div class="empty">${t('正在读取实验环境…', 'Reading the lab…')}</div>`
+              : nothing
+        }
+      </div>
+      <section class="changes" aria-labelledby="changes-title">
+        <h3 id="changes-title">${t('这条命令改变了什么', 'What that command changed')}</h3>
+        ${this.renderHistory()}
+        ${
+          g
+            ? html`<details class="alt">
+                <summary>
+                  ${t('文字版拓扑（和图上的内容相同）', 'The diagram as text (the same facts)')}
+                </summary>
+                ${renderItems(describeGraph(g, currentLang()))}
+              </details>`
+            : nothing
+        }
+      </section>
+    `;
+  }
+
+  private renderHistory() {
+    const h = this.view?.history ?? [];
+    if (!h.length)
+      return html`<p class="muted">
+        ${t('还没有变化。在终端里执行命令后，这里会列出它改了内核和 Docker 的哪些状态。', 'Nothing yet. After a command in the terminal, what it changed in the kernel and Docker shows here.')}
+      </p>`;
+    const newest = [...h].reverse();
+    let lastStep = -1;
+    return html`<div aria-live="polite">
+      ${newest.map((e, i) => {
+        const head =
+          e.step !== lastStep ? html`<h4>${t(`第 ${e.step + 1} 步`, `Step ${e.step + 1}`)}</h4>` : nothing;
+        lastStep = e.step;
+        return html`${head}${this.renderEntry(e, i === 0)}`;
+      })}
+    </div>`;
+  }
+
+  private renderEntry(e: HistoryEntry, latest: boolean) {
+    const pick = () => (this.picked = this.picked === e.seq ? null : e.seq);
+    return html`<div class="entry ${this.picked === e.seq ? 'picked' : ''}" data-seq=${e.seq}>
+      ${
+        e.commands.length
+          ? html`<div>
+              ${latest ? t('最新：', 'Latest: ') : ''}<span class="cmd"
+                >${e.commands.map((c) => `$ ${c}`).join('  ')}</span
+              >
+            </div>`
+          : latest
+            ? html`<div>${t('最新：', 'Latest:')}</div>`
+            : nothing
+      }
+      <ul>
+        ${e.changes.map(
+          (c) =>
+            html`<li
+              class="op-${c.op}"
+              tabindex=${c.ids.length ? '0' : nothing}
+              title=${c.ids.length ? t('点一下在图上标出来', 'Click to mark it on the diagram') : nothing}
+              @click=${c.ids.length ? pick : nothing}
+              @keydown=${(k: KeyboardEvent) => {
+                if (c.ids.length && (k.key === 'Enter' || k.key === ' ')) {
+                  k.preventDefault();
+                  pick();
+                }
+              }}
+            >
+              ${t(c.text)}
+            </li>`,
+        )}
+      </ul>
+    </div>`;
+  }
+}
+
+function renderItems(items: Item[]): unknown {
+  return html`<ul>
+    ${items.map((i) => html`<li>${i.text}${i.children.length ? renderItems(i.children) : nothing}</li>`)}
+  </ul>`;
+}
+
+const clamp = (s: number): number => Math.min(maxScale, Math.max(minScale, s));
+
+/**
+ * Graph objects a check's messages name: interfaces, bridges, namespaces and containers whose name
+ * appears in the text as a word of its own ("veth-ns1 的另一端是 xa，应该是 veth-ns2").
+ */
+export function namedIn(g: Graph, messages: Text[]): string[] {
+  const text = messages.map((m) => `${m.zh} ${m.en}`).join(' ');
+  return g.nodes
+    .filter((n) => ['interface', 'bridge', 'netns', 'container'].includes(n.kind) && n.name.length > 1)
+    .filter((n) => new RegExp(`(^|[^\\w-])${escapeRe(n.name)}($|[^\\w-])`).test(text))
+    .map((n) => n.id);
+}
+
+const escapeRe = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+customElements.define('dl-topology', DlTopology);
+declare global {
+  interface HTMLElementTagNameMap {
+    'dl-topology': DlTopology;
+  }
+}
