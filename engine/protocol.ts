@@ -100,14 +100,68 @@ export interface ApiError {
   error: Text;
 }
 
+/**
+ * Every JSON route, as `METHOD /path` with `:name` for a part of the URL, and what its body holds
+ * and what it answers. The server's table (engine/server/api.ts) has a handler for each, typed by
+ * this; the page calls them by name (web/api.ts), so a route cannot drift between the two.
+ * A `:step` part is a step index (digits); any other part is an id (`[\w-]+`).
+ */
+export interface ApiRoutes {
+  'GET /api/session': { body: null; reply: SessionView };
+  'POST /api/session': { body: { classCode: string; name: string }; reply: SessionView };
+  'GET /api/lessons': { body: null; reply: LessonSummary[] };
+  'GET /api/lessons/:lesson': { body: null; reply: LessonView };
+  /** Checks `step` (default: the current one) now, starting the lab if needed. */
+  'POST /api/lessons/:lesson/check': { body: { step?: number }; reply: CheckView };
+  'POST /api/lessons/:lesson/current': { body: { step: number }; reply: ProgressView };
+  'POST /api/lessons/:lesson/steps/:step/hint': { body: null; reply: HintView };
+  'POST /api/lessons/:lesson/steps/:step/solution': { body: null; reply: SolutionView };
+  'POST /api/lessons/:lesson/steps/:step/skip': { body: null; reply: ProgressView };
+  'GET /api/lab': { body: null; reply: LabStatus };
+  /**
+   * "重置实验机器": the learner's lab is thrown away (its containers and files with it) and a new
+   * one made for `lesson`, with the finished steps redone; progress is kept.
+   */
+  'POST /api/lab/reset': { body: { lesson: string }; reply: LabStatus };
+}
+
+export type ApiRoute = keyof ApiRoutes;
+
+type ParamNames<P extends string> = P extends `${string}:${infer N}/${infer Rest}`
+  ? N | ParamNames<`/${Rest}`>
+  : P extends `${string}:${infer N}`
+    ? N
+    : never;
+
+/** The URL parts a route needs, by name: `{ lesson: '01-files', step: 2 }`. */
+export type RouteParams<R extends ApiRoute> = Record<ParamNames<R>, string | number>;
+
+export function routeMethod(route: ApiRoute): 'GET' | 'POST' {
+  return route.startsWith('GET ') ? 'GET' : 'POST';
+}
+
+/** The path of `route` with its parts filled in (each percent-encoded). */
+export function apiPath<R extends ApiRoute>(route: R, params: RouteParams<R>): string {
+  const values = params as Record<string, string | number>;
+  return route
+    .slice(route.indexOf(' ') + 1)
+    .replace(/:(\w+)/g, (_, name: string) => encodeURIComponent(String(values[name])));
+}
+
 // ---------------------------------------------------------------------------------------------
 // Lab status and events pushed over the terminal socket
 
 export type LabStatus =
   | { state: 'idle' }
   | { state: 'queued'; position: number }
-  | { state: 'starting'; detail: Text }
-  | { state: 'ready'; labId: string }
+  /** `notice`: why a new lab is being made (the old one failed, or the learner reset it). */
+  | { state: 'starting'; detail: Text; notice?: Text }
+  /**
+   * `preview`: the path prefix of this learner's port previews (`<preview><host>/<port>/`); it holds
+   * a capability of its own, so it is the only way in. `notice`: something the learner should know
+   * about this lab (it replaced a failed one; a finished step could not be redone).
+   */
+  | { state: 'ready'; labId: string; preview: string; notice?: Text }
   | { state: 'stopped'; reason: Text }
   | { state: 'failed'; reason: Text };
 
@@ -116,6 +170,17 @@ export type ServerEvent =
   | { type: 'check'; result: CheckView; progress: ProgressView }
   | { type: 'checking'; lessonId: string; step: number }
   | { type: 'exit'; code: number };
+
+/**
+ * WebSocket close codes of our own (4000–4999 are the application's). After `replaced` and
+ * `stopped` the page does not reconnect by itself; after anything else it does.
+ */
+export const CloseCode = {
+  /** The same terminal was opened in another window. */
+  replaced: 4001,
+  /** The lab was stopped (idle, or the server is shutting down). */
+  stopped: 4003,
+} as const;
 
 /** Command bytes (ASCII digits, as ttyd does, so a frame is readable in a packet dump). */
 export const ClientCommand = { input: 0x30, resize: 0x31, ack: 0x32 } as const;

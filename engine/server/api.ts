@@ -1,8 +1,19 @@
-/** The JSON API under /api: a small table of routes, each a function of the learner and the URL's parts. */
+/**
+ * The JSON API under /api: one table of routes (the ApiRoutes of engine/protocol.ts), each a
+ * function of the learner and the URL's parts.
+ */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { ApiError, LabStatus, SessionView } from '../protocol.ts';
+import {
+  routeMethod,
+  type ApiError,
+  type ApiRoute,
+  type ApiRoutes,
+  type RouteParams,
+  type SessionView,
+} from '../protocol.ts';
 import { HttpError, type Course, type Lang } from './course.ts';
 import type { Learner, Store } from './store.ts';
+import type { Workspaces } from './workspaces.ts';
 import type { Target } from './request.ts';
 import { identify, setLearnerCookie } from './session.ts';
 import { logger } from '../log.ts';
@@ -13,23 +24,26 @@ const maxJsonBytes = 64 * 1024;
 export interface ApiContext {
   course: Course;
   store: Store;
-  labStatus(learnerId: string): LabStatus;
-  touch(learnerId: string): void;
+  workspaces: Workspaces;
   /** DOCKERLAB_CLASS_CODE: when set, learners may sign in by name with this code. */
   classCode: string | undefined;
 }
 
-interface Call {
+interface Call<R extends ApiRoute> {
   learner: Learner;
   /** `?lang=en` asks for the English text of lessons where there is one. */
   lang: Lang;
-  params: string[];
+  /** The route's `:name` parts, as sent (ids match `[\w-]+`, a `:step` is digits). */
+  params: Record<keyof RouteParams<R>, string>;
   body: Record<string, unknown>;
   req: IncomingMessage;
   res: ServerResponse;
 }
 
-type Handler = (ctx: ApiContext, call: Call) => unknown;
+type Handler<R extends ApiRoute> = (
+  ctx: ApiContext,
+  call: Call<R>,
+) => ApiRoutes[R]['reply'] | Promise<ApiRoutes[R]['reply']>;
 
 const session = (learner: Learner, c: ApiContext): SessionView => ({
   learnerId: learner.id,
@@ -45,63 +59,55 @@ function stepParam(s: string | undefined): number {
   return n;
 }
 
-const routes: [string, RegExp, Handler][] = [
-  ['GET', /^\/api\/session$/, (c, { learner }) => session(learner, c)],
-  [
-    'POST',
-    /^\/api\/session$/,
-    (c, { body, res }) => {
-      const name = typeof body.name === 'string' ? body.name.trim().slice(0, 40) : '';
-      if (!c.classCode || body.classCode !== c.classCode || !name) {
-        throw new HttpError(403, {
-          zh: '班级代码不对，或者没有填名字。',
-          en: 'Wrong class code, or no name given.',
-        });
-      }
-      const learner = c.store.learnerByName(name) ?? c.store.createLearner(name);
-      setLearnerCookie(res, learner);
-      return session(learner, c);
-    },
-  ],
-  ['GET', /^\/api\/lessons$/, (c, { learner, lang }) => c.course.summaries(learner.id, lang)],
-  [
-    'GET',
-    /^\/api\/lessons\/([\w-]+)$/,
-    (c, { learner, params, lang }) => c.course.view(learner.id, params[0]!, lang),
-  ],
-  [
-    'POST',
-    /^\/api\/lessons\/([\w-]+)\/check$/,
-    (c, { learner, params, body }) =>
-      c.course.checkNow(
-        learner.id,
-        params[0]!,
-        body.step === undefined ? undefined : stepParam(String(body.step)),
-      ),
-  ],
-  [
-    'POST',
-    /^\/api\/lessons\/([\w-]+)\/current$/,
-    (c, { learner, params, body }) =>
-      c.course.setCurrent(learner.id, params[0]!, stepParam(String(body.step))),
-  ],
-  [
-    'POST',
-    /^\/api\/lessons\/([\w-]+)\/steps\/(\d+)\/hint$/,
-    (c, { learner, params, lang }) => c.course.hint(learner.id, params[0]!, stepParam(params[1]), lang),
-  ],
-  [
-    'POST',
-    /^\/api\/lessons\/([\w-]+)\/steps\/(\d+)\/solution$/,
-    (c, { learner, params }) => c.course.solution(learner.id, params[0]!, stepParam(params[1])),
-  ],
-  [
-    'POST',
-    /^\/api\/lessons\/([\w-]+)\/steps\/(\d+)\/skip$/,
-    (c, { learner, params }) => c.course.skip(learner.id, params[0]!, stepParam(params[1])),
-  ],
-  ['GET', /^\/api\/lab$/, (c, { learner }) => c.labStatus(learner.id)],
-];
+/** The route table: one handler per route of ApiRoutes (the compiler checks there is each). */
+const routes: { [R in ApiRoute]: Handler<R> } = {
+  'GET /api/session': (c, { learner }) => session(learner, c),
+  'POST /api/session': (c, { body, res }) => {
+    const name = typeof body.name === 'string' ? body.name.trim().slice(0, 40) : '';
+    if (!c.classCode || body.classCode !== c.classCode || !name) {
+      throw new HttpError(403, {
+        zh: '班级代码不对，或者没有填名字。',
+        en: 'Wrong class code, or no name given.',
+      });
+    }
+    const learner = c.store.learnerByName(name) ?? c.store.createLearner(name);
+    setLearnerCookie(res, learner);
+    return session(learner, c);
+  },
+  'GET /api/lessons': (c, { learner, lang }) => c.course.summaries(learner.id, lang),
+  'GET /api/lessons/:lesson': (c, { learner, params, lang }) =>
+    c.course.view(learner.id, params.lesson, lang, c.workspaces.peek(learner.id)?.lastCheck),
+  'POST /api/lessons/:lesson/check': (c, { learner, params, body }) =>
+    c.workspaces
+      .get(learner.id)
+      .check(params.lesson, body.step === undefined ? undefined : stepParam(String(body.step))),
+  'POST /api/lessons/:lesson/current': (c, { learner, params, body }) =>
+    c.course.setCurrent(
+      learner.id,
+      params.lesson,
+      stepParam(String(body.step)),
+      c.workspaces.peek(learner.id)?.lastCheck,
+    ),
+  'POST /api/lessons/:lesson/steps/:step/hint': (c, { learner, params, lang }) =>
+    c.course.hint(learner.id, params.lesson, stepParam(params.step), lang),
+  'POST /api/lessons/:lesson/steps/:step/solution': (c, { learner, params }) =>
+    c.course.solution(learner.id, params.lesson, stepParam(params.step)),
+  'POST /api/lessons/:lesson/steps/:step/skip': (c, { learner, params }) =>
+    c.workspaces.get(learner.id).skip(params.lesson, stepParam(params.step)),
+  'GET /api/lab': (c, { learner }) => c.workspaces.peek(learner.id)?.status ?? { state: 'idle' },
+  'POST /api/lab/reset': (c, { learner, body }) => {
+    const lesson = c.course.lesson(typeof body.lesson === 'string' ? body.lesson : '');
+    return c.workspaces.get(learner.id).reset(lesson);
+  },
+};
+
+/** Each route as a method and a regular expression over the path, with its part names in order. */
+const table = (Object.keys(routes) as ApiRoute[]).map((route) => {
+  const path = route.slice(route.indexOf(' ') + 1);
+  const names = [...path.matchAll(/:(\w+)/g)].map((m) => m[1]!);
+  const source = path.replace(/:(\w+)/g, (_, n: string) => (n === 'step' ? '(\\d+)' : '([\\w-]+)'));
+  return { route, method: routeMethod(route), re: new RegExp(`^${source}$`), names };
+});
 
 async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> {
   if (req.method !== 'POST') return {};
@@ -137,13 +143,15 @@ export async function handleApi(
   // `?lang=en` asks for the English twin of a lesson's text, where there is one.
   const lang: Lang = target.query.get('lang') === 'en' ? 'en' : 'zh';
   try {
-    const match = routes.find(([m, re]) => m === req.method && re.test(pathname));
+    const match = table.find((r) => r.method === req.method && r.re.test(pathname));
     if (!match)
       throw new HttpError(404, { zh: '没有这个接口', en: `no API route ${req.method} ${pathname}` });
     const learner = identify(req, res, ctx.store);
-    ctx.touch(learner.id);
-    const params = match[1].exec(pathname)!.slice(1);
-    const value = await match[2](ctx, { learner, lang, params, body: await readJson(req), req, res });
+    ctx.workspaces.peek(learner.id)?.touch();
+    const parts = match.re.exec(pathname)!.slice(1);
+    const params = Object.fromEntries(match.names.map((n, i) => [n, parts[i]!])) as Call<ApiRoute>['params'];
+    const handler = routes[match.route] as Handler<ApiRoute>;
+    const value = await handler(ctx, { learner, lang, params, body: await readJson(req), req, res });
     send(res, 200, value);
   } catch (e) {
     if (e instanceof HttpError) {

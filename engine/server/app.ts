@@ -11,12 +11,11 @@ import type { Lesson } from '../lessons/types.ts';
 import { handleApi } from './api.ts';
 import { Course, type Evaluate } from './course.ts';
 import { checkFlow, defaultFlow, type FlowOptions } from './flow.ts';
-import { Hub } from './hub.ts';
-import { LabManager, type LabProvider } from './labs.ts';
+import type { LabProvider } from './workspace.ts';
+import { Workspaces } from './workspaces.ts';
 import { allowedHosts, allowedOrigins, hostAllowed, hostRefusal, originAllowed } from './origin.ts';
-import { parsePreviewPath, servePreview } from './preview.ts';
-import { learnerOf } from './session.ts';
-import { handleUpgrade, refuseUpgrade } from './socket.ts';
+import { parsePreviewPath, previewOriginAllowed, servePreview } from './preview.ts';
+import { handleUpgrade, refuseUpgrade, startHeartbeat } from './socket.ts';
 import { parseTarget } from './request.ts';
 import { serveStatic } from './static.ts';
 import { Store } from './store.ts';
@@ -43,12 +42,14 @@ export interface AppOptions {
   origins?: string;
   /** On close, save running labs (where the provider can) for their learners to resume later. */
   saveLabsOnClose?: boolean;
+  /** How often terminal sockets are pinged; one silent for a whole interval is dropped. */
+  heartbeatMs?: number;
 }
 
 export interface App {
   url: string;
   port: number;
-  labs: LabManager;
+  workspaces: Workspaces;
   store: Store;
   close(): Promise<void>;
 }
@@ -56,33 +57,25 @@ export interface App {
 export async function startApp(o: AppOptions): Promise<App> {
   allowedOrigins(o.port, o.origins); // a bad DOCKERLAB_ORIGINS fails here, before anything starts
   const store = new Store(o.dbFile);
-  const hub = new Hub();
-  const flow = checkFlow(o.flow ?? defaultFlow);
-  const labs = new LabManager({
+  const course = new Course({ lessons: o.lessons, english: o.english, store });
+  const workspaces = new Workspaces({
+    course,
     provider: o.provider,
+    evaluate: o.evaluate,
+    flow: checkFlow(o.flow ?? defaultFlow),
     maxLabs: o.maxLabs ?? 2,
     idleMs: o.idleMs ?? 30 * 60_000,
-    onStatus: (id, status) => hub.publish(id, { type: 'lab', status }),
-    prepare: (id, lab, lesson, replay, say) => course.prepare(id, lab, lesson, replay, say),
-  });
-  const course: Course = new Course({
-    lessons: o.lessons,
-    english: o.english,
-    store,
-    evaluate: o.evaluate,
-    labFor: (id, lesson) => labs.ensure(id, lesson),
-    runningLab: (id, lessonId) => (labs.lessonOf(id) === lessonId ? labs.lab(id) : null),
-    publish: (id, event) => hub.publish(id, event),
   });
   const distDir = path.resolve(o.distDir ?? path.join(import.meta.dirname, '../../dist'));
   const wss = new WebSocketServer({ noServer: true, maxPayload: 1024 * 1024 });
+  // 20 s: well under the minutes after which NAT boxes and proxies drop a quiet connection.
+  const stopHeartbeat = startHeartbeat(wss, o.heartbeatMs ?? 20_000);
   let origins = new Set<string>();
   let hosts = new Set<string>();
   const apiCtx = {
     course,
     store,
-    labStatus: (id: string) => labs.status(id),
-    touch: (id: string) => labs.touch(id),
+    workspaces,
     classCode: o.classCode,
   };
 
@@ -111,6 +104,7 @@ export async function startApp(o: AppOptions): Promise<App> {
       return;
     }
     const pathname = target.path;
+    if (pathname.startsWith('/preview/')) return preview(req, res, target.raw);
     // Cross-site POSTs: SameSite=Lax already keeps the cookie off them; refusing foreign origins
     // outright also covers same-site pages on other ports.
     if (req.method === 'POST' && !originAllowed(req.headers.origin, origins, false)) {
@@ -119,24 +113,30 @@ export async function startApp(o: AppOptions): Promise<App> {
     }
     if (pathname.startsWith('/api/')) {
       void handleApi(apiCtx, req, res, target);
-    } else if (pathname.startsWith('/preview/')) {
-      const preview = parsePreviewPath(target.raw);
-      const learner = learnerOf(req, store);
-      if (!preview || !learner) {
-        res
-          .writeHead(404, { 'content-type': 'text/plain; charset=utf-8' })
-          .end('没有这个预览 / no such preview\n');
-        return;
-      }
-      labs.touch(learner.id);
-      servePreview(labs.lab(learner.id), preview, req, res).catch((e: unknown) => {
-        log.warn('preview failed', { error: (e as Error).message });
-        if (!res.headersSent) res.writeHead(502);
-        res.end();
-      });
     } else {
       serveStatic(distDir, req, res, pathname);
     }
+  };
+  /** The learner's preview: the key in the path is the credential (see preview.ts). */
+  const preview = (req: http.IncomingMessage, res: http.ServerResponse, raw: string): void => {
+    if (!previewOriginAllowed(req.headers.origin, origins)) {
+      res.writeHead(403, { 'content-type': 'text/plain' }).end('origin not allowed\n');
+      return;
+    }
+    const target = parsePreviewPath(raw);
+    const w = target && workspaces.byPreview(target.key);
+    if (!target || !w) {
+      res
+        .writeHead(404, { 'content-type': 'text/plain; charset=utf-8' })
+        .end('没有这个预览（预览的网址在服务器重启后会变，请回到课程页重新打开）/ no such preview\n');
+      return;
+    }
+    w.touch();
+    servePreview(w.runningLab, target, req, res).catch((e: unknown) => {
+      log.warn('preview failed', { error: (e as Error).message });
+      if (!res.headersSent) res.writeHead(502);
+      res.end();
+    });
   };
   server.on('upgrade', (req, socket, head) => {
     // Whatever happens to the raw socket (a reset mid-handshake) concerns this connection only.
@@ -146,19 +146,12 @@ export async function startApp(o: AppOptions): Promise<App> {
         refuseUpgrade(socket, 421, hostRefusal(req.headers.host));
         return;
       }
-      handleUpgrade({ wss, store, course, labs, hub, flow, origins }, req, socket, head);
+      handleUpgrade({ wss, store, course, workspaces, origins }, req, socket, head);
     } catch (e) {
       log.error('upgrade failed', { url: req.url?.slice(0, 200), error: (e as Error).message });
       socket.destroy();
     }
   });
-  // A malformed request line or header: answer 400 (Node's default) and log nothing per stranger.
-  server.on('clientError', (e: NodeJS.ErrnoException, socket) => {
-    if (socket.writable && e.code !== 'ECONNRESET')
-      socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
-    else socket.destroy();
-  });
-
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(o.port, o.listenHost ?? '127.0.0.1', () => resolve());
@@ -173,16 +166,18 @@ export async function startApp(o: AppOptions): Promise<App> {
   return {
     url: `http://localhost:${port}/`,
     port,
-    labs,
+    workspaces,
     store,
     close() {
       closed ??= (async () => {
-        course.close();
-        hub.closeAll();
+        workspaces.close();
+        stopHeartbeat();
+        // Pages reconnect to the next server by themselves; the sockets must end for close() to.
+        for (const ws of wss.clients) ws.terminate();
         wss.close();
         server.closeAllConnections();
         await new Promise<void>((r) => server.close(() => r()));
-        await labs.dispose(o.saveLabsOnClose);
+        await workspaces.dispose(o.saveLabsOnClose);
         store.close();
       })();
       return closed;

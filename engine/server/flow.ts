@@ -99,8 +99,14 @@ export class Watermark {
     this.update();
   }
 
+  /**
+   * `bytes` more were consumed. Clamped to what was sent: an ack of bytes never sent (a buggy or
+   * lying client) cannot make room for more. A consumer forgotten meanwhile is left forgotten.
+   */
   done(consumer: string, bytes: number): void {
-    const left = Math.max(0, (this.inFlight.get(consumer) ?? 0) - bytes);
+    const before = this.inFlight.get(consumer);
+    if (before === undefined) return;
+    const left = Math.max(0, before - bytes);
     this.inFlight.set(consumer, left);
     this.update();
   }

@@ -6,7 +6,7 @@
 import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import type { ExecOptions, ExecResult, Lab, LabOptions, SandboxHost } from '../sandbox/api.ts';
-import type { LabProvider } from './labs.ts';
+import type { LabProvider } from './workspace.ts';
 import type { ShellCommand } from './terminal.ts';
 
 /**

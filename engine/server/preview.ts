@@ -1,35 +1,64 @@
 /**
- * Port preview: `/preview/<host>/<port>/<path>` shows what a web server inside the learner's own
- * VM answers, by running curl in the guest over the guest channel (the VM has no route to us and
- * we none to it). Only GET/HEAD/POST, bodies up to `maxBodyBytes`; good enough for the course's
+ * Port preview: `/preview/<key>/<host>/<port>/<path>` shows what a web server inside the learner's
+ * own VM answers, by running curl in the guest over the guest channel (the VM has no route to us
+ * and we none to it). Only GET/HEAD/POST, bodies up to `maxBodyBytes`; good enough for the course's
  * nginx and Flask pages.
+ *
+ * Who may see it: whoever holds the URL. `<key>` is 128 random bits of the learner's workspace,
+ * handed to their page only (in the `ready` lab status), and it is the whole credential: no cookie
+ * is needed, because a preview page runs sandboxed (an opaque origin, see below), so its own form
+ * POSTs arrive with `Origin: null` and, being cross-site to the browser, without our SameSite
+ * cookie. What keeps other sites out is the key (they cannot know it), the origin rule of
+ * `previewOriginAllowed`, and `Referrer-Policy: no-referrer` (a link out of a preview does not
+ * tell the key to the site it leads to). The app's own routes keep refusing `Origin: null`.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Lab } from '../sandbox/api.ts';
 
 const maxBodyBytes = 1024 * 1024;
 const curlTimeoutS = 10;
-/** Hop-by-hop and length headers: we re-frame the body ourselves. */
-const dropped = new Set([
-  'transfer-encoding',
-  'connection',
-  'content-length',
-  'keep-alive',
-  'content-encoding',
+/**
+ * The response headers a preview passes on, and no others: what a page needs to show, cache and
+ * redirect. Left out on purpose: set-cookie (it would land on our origin), content-security-policy
+ * and anything CORS or HSTS (ours decide), refresh and link (navigation and preloads we did not
+ * vet), and the hop-by-hop and length headers (we re-frame the body ourselves).
+ */
+const passed = new Set([
+  'content-type',
+  'content-language',
+  'content-disposition',
+  'cache-control',
+  'expires',
+  'last-modified',
+  'etag',
+  'vary',
+  'location',
+  'allow',
+  'retry-after',
+  'www-authenticate',
 ]);
 
 export interface PreviewTarget {
+  key: string;
   host: string;
   port: number;
   path: string;
 }
 
 export function parsePreviewPath(url: string): PreviewTarget | null {
-  const m = /^\/preview\/(host\d+)\/(\d{1,5})(\/.*)?$/.exec(url);
+  const m = /^\/preview\/([\w-]{16,64})\/(host\d+)\/(\d{1,5})(\/.*)?$/.exec(url);
   if (!m) return null;
-  const port = Number(m[2]);
+  const port = Number(m[3]);
   if (port < 1 || port > 65535) return null;
-  return { host: m[1]!, port, path: m[3] ?? '/' };
+  return { key: m[1]!, host: m[2]!, port, path: m[4] ?? '/' };
+}
+
+/**
+ * A preview accepts requests with no Origin (typed in the address bar, a link), `null` (its own
+ * sandboxed pages) or one of the app's origins; a page of any other site is refused.
+ */
+export function previewOriginAllowed(origin: string | undefined, allowed: Set<string>): boolean {
+  return origin === undefined || origin === 'null' || allowed.has(origin);
 }
 
 function shellQuote(s: string): string {
@@ -125,16 +154,18 @@ export async function servePreview(
       `访问 ${t.host}:${t.port} 失败（curl 退出码 ${r.code}）。`,
       `Could not reach ${t.host}:${t.port} (curl exit ${r.code}).`,
     );
-  const prefix = `/preview/${t.host}/${t.port}`;
+  const prefix = `/preview/${t.key}/${t.host}/${t.port}`;
   const headers: Record<string, string> = {};
   for (const [k, v] of parsed.headers) {
-    if (dropped.has(k) || k === 'set-cookie') continue;
+    if (!passed.has(k)) continue;
     // A redirect to /x inside the VM must stay inside the preview.
     headers[k] = k === 'location' && v.startsWith('/') ? prefix + v : v;
   }
   // The page comes from the learner's VM: give it an opaque origin so its scripts cannot use our
   // API with the learner's cookie.
   headers['content-security-policy'] = 'sandbox allow-scripts allow-forms allow-popups';
+  headers['referrer-policy'] = 'no-referrer';
+  headers['x-content-type-options'] = 'nosniff';
   headers['content-length'] = String(parsed.body.length);
   res.writeHead(parsed.status, headers);
   res.end(method === 'HEAD' ? undefined : parsed.body);

@@ -12,16 +12,13 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { WebSocket, WebSocketServer } from 'ws';
-import { encodeServerFrame, terminalPath } from '../protocol.ts';
+import { terminalPath } from '../protocol.ts';
 import type { Course } from './course.ts';
-import type { FlowOptions } from './flow.ts';
-import type { Hub } from './hub.ts';
-import type { LabManager } from './labs.ts';
 import { originAllowed } from './origin.ts';
 import { parseTarget } from './request.ts';
 import { learnerOf } from './session.ts';
 import type { Store } from './store.ts';
-import { TerminalSession } from './terminal.ts';
+import type { Workspaces } from './workspaces.ts';
 import { logger } from '../log.ts';
 
 const log = logger('socket');
@@ -30,9 +27,7 @@ export interface SocketContext {
   wss: WebSocketServer;
   store: Store;
   course: Course;
-  labs: LabManager;
-  hub: Hub;
-  flow: FlowOptions;
+  workspaces: Workspaces;
   origins: Set<string>;
 }
 
@@ -82,55 +77,38 @@ export function handleUpgrade(ctx: SocketContext, req: IncomingMessage, socket: 
   const rows = size(query.get('rows'), 24);
 
   ctx.wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
-    const id = learner.id;
     ws.on('error', (e: Error & { code?: string }) =>
-      log.warn('socket error', { learner: id, code: e.code, error: e.message }),
+      log.warn('socket error', { learner: learner.id, code: e.code, error: e.message }),
     );
-    ctx.hub.add(id, ws);
-    ws.send(encodeServerFrame({ type: 'event', event: { type: 'lab', status: ctx.labs.status(id) } }));
-    ws.on('message', () => ctx.labs.touch(id));
-    ws.on('close', () => {
-      if (ctx.hub.remove(id, ws) === 0) ctx.labs.abandon(id);
-    });
-    ctx.labs
-      .ensure(id, lesson)
-      .then(
-        (lab) => {
-          if (ws.readyState !== ws.OPEN) return;
-          const terminals = ctx.labs.terminals(id);
-          let term = terminals.get(host);
-          if (!term || term.exited) {
-            term?.dispose();
-            // A check runs when a command ends (D) — but only after one started (C): the first prompt
-            // and empty Enter presses print D too.
-            let commandRan = false;
-            const created: TerminalSession = new TerminalSession(lab.host(host).shellCommand(), {
-              cols,
-              rows,
-              flow: ctx.flow,
-              onMark: (m) => {
-                if (m.kind === 'C') commandRan = true;
-                if (m.kind === 'D' && commandRan) {
-                  commandRan = false;
-                  const current = ctx.labs.lessonOf(id);
-                  if (current) ctx.course.commandFinished(id, current);
-                }
-              },
-              onExit: () => {
-                if (terminals.get(host) === created) terminals.delete(host);
-              },
-            });
-            term = created;
-            terminals.set(host, term);
-          }
-          term.attach(ws, cols, rows);
-        },
-        (e: unknown) => log.warn('lab not available', { learner: id, error: (e as Error).message }),
-      )
-      .catch((e: unknown) => {
-        // A shell that could not start: this socket ends, the server goes on.
-        log.error('terminal failed', { learner: id, error: (e as Error).message });
-        ws.close(1011, 'terminal failed');
-      });
+    ctx.workspaces.get(learner.id).connect(ws, lesson, host, cols, rows);
   });
+}
+
+/**
+ * Pings every socket each `intervalMs`; one that has not answered the previous ping by then is
+ * half-open (a laptop that slept, a network that dropped without a FIN) and is terminated, so its
+ * shell is free for the page's reconnection and the lab's idle clock is not held by a ghost.
+ * Browsers answer pings by themselves. Returns a function that stops it.
+ */
+export function startHeartbeat(wss: WebSocketServer, intervalMs: number): () => void {
+  const answered = new WeakSet<WebSocket>();
+  const seen = new WeakSet<WebSocket>();
+  const timer = setInterval(() => {
+    for (const ws of wss.clients) {
+      if (!seen.has(ws)) {
+        seen.add(ws);
+        answered.add(ws);
+        ws.on('pong', () => answered.add(ws));
+      }
+      if (!answered.has(ws)) {
+        log.info('socket did not answer a ping: dropped', { after: intervalMs });
+        ws.terminate();
+        continue;
+      }
+      answered.delete(ws);
+      ws.ping();
+    }
+  }, intervalMs);
+  timer.unref();
+  return () => clearInterval(timer);
 }

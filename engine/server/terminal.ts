@@ -7,7 +7,7 @@ import { spawn, type IPty } from 'node-pty';
 import headless from '@xterm/headless';
 import serializeAddon from '@xterm/addon-serialize';
 import type { WebSocket } from 'ws';
-import { decodeClientFrame, encodeServerFrame, type ServerEvent } from '../protocol.ts';
+import { CloseCode, decodeClientFrame, encodeServerFrame, type ServerEvent } from '../protocol.ts';
 import { Batcher, Watermark, type FlowOptions } from './flow.ts';
 import { Osc133Scanner, type Mark } from './osc133.ts';
 import { logger } from '../log.ts';
@@ -31,9 +31,6 @@ export interface TerminalOptions {
   onExit?: (code: number) => void;
 }
 
-/** WebSocket close codes of our own (4000–4999 are the application's). */
-export const CloseCode = { replaced: 4001, exited: 4002, stopped: 4003 } as const;
-
 export class TerminalSession {
   private readonly pty: IPty;
   private readonly screen: InstanceType<typeof headless.Terminal>;
@@ -42,6 +39,12 @@ export class TerminalSession {
   private readonly watermark: Watermark;
   private readonly scanner = new Osc133Scanner();
   private viewer: WebSocket | null = null;
+  /**
+   * The viewer's name in the watermark while its socket still holds unsent bytes: a new name per
+   * socket, so a late write callback of an old socket cannot lower a new one's count.
+   */
+  private socketKey = '';
+  private sockets = 0;
   /** Output that arrived while a new viewer's screen was being serialised. */
   private held: Buffer[] | null = null;
   private disposed = false;
@@ -74,6 +77,11 @@ export class TerminalSession {
     this.pty.onExit(({ exitCode }) => this.onPtyExit(exitCode));
   }
 
+  /** Whether `ws` is the socket showing this terminal now. */
+  shows(ws: WebSocket): boolean {
+    return this.viewer === ws;
+  }
+
   get pid(): number {
     return this.pty.pid;
   }
@@ -93,9 +101,23 @@ export class TerminalSession {
     if (this.held) {
       this.held.push(data);
     } else {
-      this.viewer.send(encodeServerFrame({ type: 'output', data }));
+      this.sendOutput(this.viewer, data);
     }
     this.watermark.sent('viewer', data.length);
+  }
+
+  /**
+   * Two counts hold the shell back: bytes the browser has not acked (`viewer`), and bytes still in
+   * this socket's own buffer (`socket`, lowered by ws's write callback once the kernel took them).
+   * Acks are clamped to what was sent (Watermark.done), and a client that acks what it never read
+   * stops reading its socket sooner or later: then the socket count grows, and the shell pauses.
+   * Without it such a client grew the server by 227 MB in 40 s.
+   */
+  private sendOutput(ws: WebSocket, data: Buffer): void {
+    const frame = encodeServerFrame({ type: 'output', data });
+    const key = this.socketKey;
+    this.watermark.sent(key, frame.length);
+    ws.send(frame, () => this.watermark.done(key, frame.length));
   }
 
   /** Shows this terminal in a new socket, replacing any earlier one, starting with the screen as it is. */
@@ -104,6 +126,7 @@ export class TerminalSession {
     this.detach(CloseCode.replaced, '另一个窗口打开了这个终端 / opened in another window');
     this.resize(cols, rows);
     this.viewer = ws;
+    this.socketKey = `socket#${++this.sockets}`;
     this.held = [];
     ws.on('message', (raw: Buffer, isBinary: boolean) => {
       if (isBinary && this.viewer === ws) this.onFrame(raw);
@@ -116,8 +139,10 @@ export class TerminalSession {
     this.screen.write('', () => {
       if (this.viewer !== ws || !this.held) return;
       const snapshot = Buffer.from('\x1bc' + this.serializer.serialize(), 'utf8');
-      ws.send(encodeServerFrame({ type: 'output', data: snapshot }));
-      for (const data of this.held) ws.send(encodeServerFrame({ type: 'output', data }));
+      // The browser acks the snapshot like any output, so it is counted like any output.
+      this.watermark.sent('viewer', snapshot.length);
+      this.sendOutput(ws, snapshot);
+      for (const data of this.held) this.sendOutput(ws, data);
       this.held = null;
       if (this.exited) this.sendEvent({ type: 'exit', code: -1 });
     });
@@ -130,6 +155,7 @@ export class TerminalSession {
     this.held = null;
     this.batcher.flush();
     this.watermark.forget('viewer');
+    this.watermark.forget(this.socketKey);
     if (old && code !== undefined) old.close(code, reason);
   }
 
@@ -180,11 +206,14 @@ export class TerminalSession {
     this.options.onExit?.(code);
   }
 
-  /** Ends the shell and lets go of everything; safe to call twice. */
-  dispose(code: number = CloseCode.stopped, reason = 'terminal closed'): void {
+  /**
+   * Ends the shell and lets go of everything; safe to call twice. The viewer's socket is closed
+   * with `code`, or left open with `null` (its page is about to get a shell on a new lab).
+   */
+  dispose(code: number | null = CloseCode.stopped, reason = 'terminal closed'): void {
     if (this.disposed) return;
     this.disposed = true;
-    this.detach(code, reason);
+    this.detach(code ?? undefined, reason);
     this.batcher.dispose();
     if (!this.exited) {
       try {

@@ -2,7 +2,7 @@
  * Labs of real VMs for the server: started from the snapshot, or resumed from the learner's saved
  * lab (see sandbox/saved.ts). Loaded lazily so the server starts without touching the sandbox.
  */
-import type { LabProvider } from './labs.ts';
+import type { LabProvider } from './workspace.ts';
 
 export const vmProvider: LabProvider = {
   start: async (options) => (await import('../sandbox/lab.ts')).startLab(options),
@@ -19,4 +19,5 @@ export const vmProvider: LabProvider = {
     }
     return { lab: await startLab({ ...options, resume: key }), note };
   },
+  forget: async (key) => (await import('../sandbox/saved.ts')).forgetSaved(key),
 };

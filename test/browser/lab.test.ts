@@ -179,7 +179,7 @@ describe.skipIf(!sandboxReady)('lesson 15 in a real lab', () => {
     learner = (await page.context().cookies()).find((c) => c.name === 'dl_sid')!.value;
     await typeInTerminal(page, 'echo still-here > /root/note\n');
     // What the idle timer does after DOCKERLAB_IDLE_MINUTES, called at once.
-    const stopped = app.labs.stop(learner, { zh: '测试：停机。', en: 'Test: stopped.' }, true);
+    const stopped = app.workspaces.get(learner).stop({ zh: '测试：停机。', en: 'Test: stopped.' }, true);
     await until(
       async () => (await page.locator('.overlay[data-state="stopped"]').count()) > 0,
       10_000,

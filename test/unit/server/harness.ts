@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import { WebSocket } from 'ws';
 import { startApp, type App, type AppOptions } from '../../../engine/server/app.ts';
 import { localLab } from '../../../engine/server/local-lab.ts';
-import type { LabProvider } from '../../../engine/server/labs.ts';
+import type { LabProvider } from '../../../engine/server/workspace.ts';
 import type { Evaluate } from '../../../engine/server/course.ts';
 import { loadLessons } from '../../../engine/lessons/load.ts';
 import {

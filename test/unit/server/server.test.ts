@@ -1,6 +1,4 @@
 /** The server end to end over HTTP and WebSocket, with local-bash labs (no VM). */
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client, TermClient, testApp } from './harness.ts';
 import type {
@@ -181,38 +179,6 @@ describe('server', () => {
     t.output = '';
     await t.until(() => /\^C\r\n[^]*local[#$] /.test(t.output), 5000, 'the prompt after Ctrl-C');
     t.ws.close();
-  });
-
-  it('previews a port of the learner’s own lab, and only with a lab', async () => {
-    const web = http.createServer((req, res) => {
-      if (req.url === '/old') return void res.writeHead(302, { location: '/new' }).end();
-      res.writeHead(200, { 'content-type': 'text/plain' }).end(`hello from ${req.url}`);
-    });
-    await new Promise<void>((r) => web.listen(0, '127.0.0.1', () => r()));
-    const port = (web.address() as AddressInfo).port;
-    try {
-      const c = new Client(app.url);
-      const { token } = await c.session();
-      const get = (p: string) =>
-        fetch(new URL(p, app.url), { headers: { cookie: c.cookie }, redirect: 'manual' });
-      expect((await get(`/preview/host1/${port}/x`)).status).toBe(409); // no lab yet
-      const t = TermClient.open(app, c, token, { lesson: lessonId });
-      await t.until(
-        () => t.events.some((e) => e.type === 'lab' && e.status.state === 'ready'),
-        10_000,
-        'ready',
-      );
-      const ok = await get(`/preview/host1/${port}/x?y=1`);
-      expect(ok.status).toBe(200);
-      expect(await ok.text()).toBe('hello from /x?y=1');
-      expect(ok.headers.get('content-security-policy')).toContain('sandbox');
-      const moved = await get(`/preview/host1/${port}/old`);
-      expect(moved.headers.get('location')).toBe(`/preview/host1/${port}/new`);
-      expect((await get(`/preview/host2/${port}/`)).status).toBe(404);
-      t.ws.close();
-    } finally {
-      web.close();
-    }
   });
 
   it('signs a learner in by class code and name, on any computer', async () => {

@@ -24,19 +24,28 @@ describe('progress store', () => {
 });
 
 describe('port preview', () => {
-  it('accepts only host/port paths', () => {
-    expect(parsePreviewPath('/preview/host1/8080/a/b?c=1')).toEqual({
+  it('accepts only key/host/port paths', () => {
+    const key = 'AbCdEfGhIjKlMnOpQrStUv';
+    expect(parsePreviewPath(`/preview/${key}/host1/8080/a/b?c=1`)).toEqual({
+      key,
       host: 'host1',
       port: 8080,
       path: '/a/b?c=1',
     });
-    expect(parsePreviewPath('/preview/host2/80')).toEqual({ host: 'host2', port: 80, path: '/' });
-    expect(parsePreviewPath('/preview/10.0.0.1/80/')).toBeNull();
-    expect(parsePreviewPath('/preview/host1/99999/')).toBeNull();
+    expect(parsePreviewPath(`/preview/${key}/host2/80`)).toEqual({ key, host: 'host2', port: 80, path: '/' });
+    expect(parsePreviewPath('/preview/host1/8080/')).toBeNull(); // no key
+    expect(parsePreviewPath(`/preview/short/host1/80/`)).toBeNull();
+    expect(parsePreviewPath(`/preview/${key}/10.0.0.1/80/`)).toBeNull();
+    expect(parsePreviewPath(`/preview/${key}/host1/99999/`)).toBeNull();
   });
 
   it('quotes the path for the shell', () => {
-    const script = curlScript({ host: 'host1', port: 80, path: "/'; rm -rf /" }, 'GET', undefined, false);
+    const script = curlScript(
+      { key: 'k'.repeat(22), host: 'host1', port: 80, path: "/'; rm -rf /" },
+      'GET',
+      undefined,
+      false,
+    );
     expect(script).toContain(`'http://127.0.0.1:80/'\\''; rm -rf /'`);
   });
 

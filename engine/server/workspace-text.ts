@@ -1,0 +1,61 @@
+/** What a learner reads about their lab's health, in Chinese first, as a teacher would say it. */
+import type { LabFailure } from '../sandbox/api.ts';
+import type { Text } from '../protocol.ts';
+
+const what: Record<LabFailure['cause'], Text> = {
+  poweroff: { zh: '你的实验机器关机了', en: 'Your lab machine was powered off' },
+  crash: { zh: '你的实验机器崩溃了（内核出错）', en: 'Your lab machine crashed (a kernel error)' },
+  unresponsive: {
+    zh: '你的实验机器停止响应了（可能是关机或内核崩溃）',
+    en: 'Your lab machine stopped answering (it may have been powered off, or its kernel crashed)',
+  },
+  supervisor: {
+    zh: '管理你的实验机器的程序意外退出了',
+    en: 'The program that runs your lab machine ended unexpectedly',
+  },
+};
+
+/** The lab failed and a new one is on its way. */
+export function failureNotice(f: LabFailure): Text {
+  const w = what[f.cause];
+  return {
+    zh: `${w.zh}。正在为你准备一台新的，已完成的步骤会重新执行。`,
+    en: `${w.en}. A new one is being prepared for you; your finished steps will be redone.`,
+  };
+}
+
+/** Labs keep failing: the learner decides when to try again. */
+export function tooManyFailures(f: LabFailure, times: number): Text {
+  const w = what[f.cause];
+  return {
+    zh: `${w.zh}。这是 10 分钟内第 ${times} 次了，所以没有自动换新的。看看最后运行的命令是不是会让机器关机或崩溃，然后点“重试”；你的进度都还在。`,
+    en: `${w.en}. That is ${times} times in 10 minutes, so no new one was started by itself. Check whether your last command stops or crashes the machine, then press “Try again”; your progress is kept.`,
+  };
+}
+
+export const resetNotice: Text = {
+  zh: '按你的要求换了一台新的实验机器，已完成的步骤已重新执行。',
+  en: 'Your lab machine was replaced with a new one, as you asked; your finished steps were redone.',
+};
+
+/** A finished step whose reference solution failed when it was redone on a new lab. */
+export function replayProblem(step: number, title: string, host: string, code: number, output: string): Text {
+  const tail = output.slice(-300);
+  return {
+    zh: `重做第 ${step + 1} 步「${title}」时，${host} 上的命令出错了（退出码 ${code}）${tail ? `：${tail}` : '。'}这一步在这台机器上可能没有完成，请检查一下，需要的话再做一遍。`,
+    en: `Redoing step ${step + 1} “${title}” failed on ${host} (exit code ${code})${tail ? `: ${tail}` : '.'} That step may not be in place on this machine: check it and do it again if needed.`,
+  };
+}
+
+/** What the learner reads once the lab is stopped: whether it comes back whole. */
+export function stoppedReason(reason: Text, saving: boolean): Text {
+  return saving
+    ? {
+        zh: `${reason.zh}它会被原样保存：点“继续”，文件、容器和网络配置都会回来。`,
+        en: `${reason.en} It is saved as it is: press “Resume” and your files, containers and network setup come back.`,
+      }
+    : {
+        zh: `${reason.zh}点“继续”会重新启动它，并重做你已完成的步骤。`,
+        en: `${reason.en} Press “Resume” to start it again with your finished steps redone.`,
+      };
+}

@@ -1,0 +1,658 @@
+/**
+ * One learner's live state, in one place: their lab (started, queued, prepared, saved, resumed,
+ * reset, replaced when it fails), a shell per host, the sockets of their open pages, the checks
+ * running for them and the last result of each step. The manager (workspaces.ts) decides only who
+ * may run a lab (the cap and the queue) and when an idle one stops; everything else is here.
+ *
+ * Health: a lab that reports a failure (`Lab.onFailure`: a VM powered off, crashed or stopped
+ * answering), or whose shell on a host exits at once `maxQuickExits` times in a row, is dead. It
+ * is marked failed, the learner is told in plain words, it is never saved, and while the learner
+ * has the page open a new lab is made on which the lesson's setup and the solutions of the steps
+ * already passed are run again (progress is kept: it lives in the store, not in the lab).
+ */
+import crypto from 'node:crypto';
+import type { WebSocket } from 'ws';
+import type { Lab, LabFailure, LabOptions } from '../sandbox/api.ts';
+import type { Lesson } from '../lessons/types.ts';
+import {
+  encodeServerFrame,
+  type CheckView,
+  type LabStatus,
+  type ProgressView,
+  type ServerEvent,
+  type Text,
+} from '../protocol.ts';
+import type { Course, Evaluate } from './course.ts';
+import type { FlowOptions } from './flow.ts';
+import { TerminalSession } from './terminal.ts';
+import {
+  failureNotice,
+  replayProblem,
+  resetNotice,
+  stoppedReason,
+  tooManyFailures,
+} from './workspace-text.ts';
+import { logger } from '../log.ts';
+
+const log = logger('workspace');
+
+export interface LabProvider {
+  start(options: LabOptions): Promise<Lab>;
+  /**
+   * The lab saved under `key` (by Lab.suspend) running again as it was, with the note it was saved
+   * with; null if there is none (or it can no longer be resumed).
+   */
+  resume?(key: string, options: LabOptions): Promise<{ lab: Lab; note: string } | null>;
+  /** Deletes what is saved under `key`, if anything (a reset must not bring it back). */
+  forget?(key: string): Promise<void> | void;
+}
+
+/** The manager's side of the cap: a seat is the right to run one lab. */
+export interface Seats {
+  /** Resolves once this workspace holds a seat; meanwhile it is told its place in the queue. */
+  take(w: Workspace): Promise<void>;
+  give(w: Workspace): void;
+  /** The learner left while queued: their place would block everyone behind them. */
+  leaveQueue(w: Workspace): void;
+}
+
+export interface WorkspaceOptions {
+  learnerId: string;
+  course: Course;
+  provider: LabProvider;
+  evaluate: Evaluate;
+  flow: FlowOptions;
+  seats: Seats;
+}
+
+/** A shell that exits sooner than this after it started counts as a quick exit. */
+const quickExitMs = 3000;
+/** This many quick exits in a row on one host and the lab is taken for dead (not respawned). */
+export const maxQuickExits = 3;
+/** Labs replaced by themselves within `failureWindowMs`; past it the learner decides (reset). */
+const maxReplacements = 2;
+const failureWindowMs = 10 * 60_000;
+/** Retry a start refused by the sandbox's own VM limit (other labs on the machine) after this long. */
+const capacityRetryMs = 15_000;
+/** Setup and solutions can pull images or wait for daemons on a slow VM. */
+const scriptTimeoutMs = 180_000;
+
+interface Viewer {
+  lessonId: string;
+  host: string;
+  cols: number;
+  rows: number;
+}
+
+export class Workspace {
+  readonly learnerId: string;
+  /** The secret part of this learner's preview URLs (see preview.ts): 128 random bits. */
+  readonly previewKey = crypto.randomBytes(16).toString('base64url');
+  private statusNow: LabStatus = { state: 'idle' };
+  private lab: Lab | null = null;
+  private hosts = 0;
+  /** The lesson the lab was last prepared for. */
+  private lessonId: string | null = null;
+  /** The lesson the learner last asked for (what a replacement lab is prepared for). */
+  private wantedLesson: Lesson | null = null;
+  /** Set while starting or preparing; everyone who needs the lab meanwhile waits on it. */
+  private pending: Promise<Lab> | null = null;
+  /** Set while the lab is being stopped (and saved): a start waits for it. */
+  private stopping: Promise<void> | null = null;
+  private seated = false;
+  private unwatch: (() => void) | null = null;
+  /** Why the current lab is of no further use; null while it is healthy. */
+  private failure: LabFailure | null = null;
+  /** When labs of this learner failed recently (to stop replacing a lab that keeps failing). */
+  private failures: number[] = [];
+  /** Shown with the next statuses until a lab is ready: why this lab is new. */
+  private notice: Text | null = null;
+  private readonly terminals = new Map<string, TerminalSession>();
+  private readonly quickExits = new Map<string, number>();
+  private readonly sockets = new Map<WebSocket, Viewer>();
+  private readonly last = new Map<string, CheckView>();
+  /** Per lesson: a check is running, and whether another was asked for meanwhile. */
+  private readonly running = new Map<string, { again: boolean }>();
+  private lastActive = Date.now();
+  private disposed = false;
+
+  constructor(private readonly o: WorkspaceOptions) {
+    this.learnerId = o.learnerId;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // What others read
+
+  get status(): LabStatus {
+    return this.statusNow;
+  }
+
+  /** The running lab, if it is healthy (for the port preview). */
+  get runningLab(): Lab | null {
+    return this.failure ? null : this.lab;
+  }
+
+  get socketCount(): number {
+    return this.sockets.size;
+  }
+
+  /** The last check result of a step since the server started (for progress views). */
+  readonly lastCheck = (lessonId: string, step: number): CheckView | null =>
+    this.last.get(`${lessonId}\0${step}`) ?? null;
+
+  /** Milliseconds since the learner last did something, or null if there is no lab to reap. */
+  idleFor(now: number): number | null {
+    return this.lab && !this.pending && !this.stopping ? now - this.lastActive : null;
+  }
+
+  touch(): void {
+    this.lastActive = Date.now();
+  }
+
+  setStatus(status: LabStatus): void {
+    this.statusNow = status;
+    this.publish({ type: 'lab', status });
+  }
+
+  private publish(event: ServerEvent): void {
+    const frame = encodeServerFrame({ type: 'event', event });
+    for (const ws of this.sockets.keys()) if (ws.readyState === ws.OPEN) ws.send(frame);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Sockets and shells
+
+  /**
+   * A page opened a terminal socket (already authenticated): it hears this learner's events from
+   * now on, and shows `host`'s shell once the lab is ready for `lesson`.
+   */
+  connect(ws: WebSocket, lesson: Lesson, host: string, cols: number, rows: number): void {
+    this.sockets.set(ws, { lessonId: lesson.id, host, cols, rows });
+    ws.send(encodeServerFrame({ type: 'event', event: { type: 'lab', status: this.statusNow } }));
+    ws.on('message', () => this.touch());
+    ws.on('close', () => {
+      this.sockets.delete(ws);
+      if (this.sockets.size === 0) this.o.seats.leaveQueue(this);
+    });
+    this.ensure(lesson)
+      .then(
+        () => this.attach(ws),
+        (e: unknown) =>
+          log.warn('lab not available', { learner: this.learnerId, error: (e as Error).message }),
+      )
+      .catch((e: unknown) => {
+        // A shell that could not start: this socket ends, the server goes on.
+        log.error('terminal failed', { learner: this.learnerId, error: (e as Error).message });
+        ws.close(1011, 'terminal failed');
+      });
+  }
+
+  /** Shows the socket its host's shell, starting one if there is none (or it exited). */
+  private attach(ws: WebSocket): void {
+    const v = this.sockets.get(ws);
+    const lab = this.lab;
+    if (!v || ws.readyState !== ws.OPEN || !lab || this.failure || v.lessonId !== this.lessonId) return;
+    let term = this.terminals.get(v.host);
+    if (!term || term.exited) {
+      term?.dispose(null);
+      term = this.spawn(lab, v.host, v.cols, v.rows);
+    }
+    if (!term.shows(ws)) term.attach(ws, v.cols, v.rows);
+  }
+
+  private spawn(lab: Lab, host: string, cols: number, rows: number): TerminalSession {
+    const started = Date.now();
+    // A check runs when a command ends (D) — but only after one started (C): the first prompt and
+    // empty Enter presses print D too.
+    let commandRan = false;
+    const term: TerminalSession = new TerminalSession(lab.host(host).shellCommand(), {
+      cols,
+      rows,
+      flow: this.o.flow,
+      onMark: (m) => {
+        if (m.kind === 'C') commandRan = true;
+        if (m.kind === 'D' && commandRan) {
+          commandRan = false;
+          if (this.lessonId) this.commandFinished(this.lessonId);
+        }
+      },
+      onExit: (code) => {
+        if (this.terminals.get(host) === term) this.terminals.delete(host);
+        this.shellExited(lab, host, code, Date.now() - started);
+      },
+    });
+    this.terminals.set(host, term);
+    return term;
+  }
+
+  /**
+   * A learner's `exit` is normal, and the page opens a new shell. A shell that ends at once, again
+   * and again, means the machine behind it is gone (after `poweroff` every new shell fails to
+   * connect): respawning it would loop forever, so the lab is taken for dead instead.
+   */
+  private shellExited(lab: Lab, host: string, code: number, livedMs: number): void {
+    const quick = livedMs < quickExitMs ? (this.quickExits.get(host) ?? 0) + 1 : 0;
+    this.quickExits.set(host, quick);
+    if (quick >= maxQuickExits) {
+      this.fail(lab, {
+        host,
+        cause: 'unresponsive',
+        detail: `the shell exited ${quick} times in a row within ${quickExitMs} ms of starting (last code ${code})`,
+      });
+    }
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // The lab
+
+  /** The learner's lab, ready for `lesson`: starts, queues or re-prepares as needed. */
+  async ensure(lesson: Lesson, fresh = false): Promise<Lab> {
+    this.touch();
+    this.wantedLesson = lesson;
+    await this.settled();
+    if (this.disposed) throw new Error('the server is shutting down');
+    if (this.lab && !this.failure && this.hosts === lesson.hosts && this.lessonId === lesson.id)
+      return this.lab;
+    this.pending = this.bringUp(lesson, fresh);
+    try {
+      return await this.pending;
+    } finally {
+      this.pending = null;
+    }
+  }
+
+  /** Waits until no start, preparation or stop is under way. */
+  private async settled(): Promise<void> {
+    while (this.pending || this.stopping) {
+      await this.stopping;
+      try {
+        await this.pending;
+      } catch {
+        // the earlier attempt failed; the caller decides what to do next
+      }
+    }
+  }
+
+  private async bringUp(lesson: Lesson, fresh: boolean): Promise<Lab> {
+    // Another number of hosts, or a dead lab: this one goes (unsaved); seat and pages stay.
+    if (this.lab && (this.hosts !== lesson.hosts || this.failure)) await this.end(null, false, true);
+    let replay = false;
+    if (!this.lab) {
+      if (!this.seated) {
+        await this.o.seats.take(this);
+        this.seated = true;
+      }
+      try {
+        const saved = fresh ? null : await this.resumeSaved(lesson);
+        this.adopt(saved?.lab ?? (await this.startWithRetry(lesson)), lesson.hosts);
+        this.lessonId = saved?.note ?? null;
+        replay = !saved;
+      } catch (e) {
+        this.giveSeat();
+        const msg = (e as Error).message;
+        this.setStatus({
+          state: 'failed',
+          reason: { zh: `实验机器启动失败：${msg}`, en: `the lab failed to start: ${msg}` },
+        });
+        throw e;
+      }
+    }
+    const lab = this.lab!;
+    let problem: Text | null = null;
+    try {
+      // A resumed lab that was saved in this lesson is already as the learner left it.
+      if (this.lessonId !== lesson.id) problem = await this.prepare(lab, lesson, replay);
+    } catch (e) {
+      const msg = (e as Error).message;
+      this.setStatus({
+        state: 'failed',
+        reason: { zh: `准备本课环境时出错：${msg}`, en: `preparing the lesson failed: ${msg}` },
+      });
+      throw e;
+    }
+    if (lab !== this.lab) throw new Error('the lab failed while it was being prepared');
+    this.lessonId = lesson.id;
+    const notice = joinNotices(this.notice, problem);
+    this.notice = null;
+    this.setStatus({
+      state: 'ready',
+      labId: lab.id,
+      preview: `/preview/${this.previewKey}/`,
+      ...(notice ? { notice } : {}),
+    });
+    for (const ws of this.sockets.keys()) this.attach(ws);
+    return lab;
+  }
+
+  /** Makes `lab` this workspace's, watching its health. */
+  private adopt(lab: Lab, hosts: number): void {
+    this.lab = lab;
+    this.hosts = hosts;
+    this.failure = null;
+    this.quickExits.clear();
+    this.unwatch = lab.onFailure?.((f) => this.fail(lab, f)) ?? null;
+  }
+
+  /** The learner's saved lab, resumed, if there is one with the hosts this lesson needs. */
+  private async resumeSaved(lesson: Lesson): Promise<{ lab: Lab; note: string } | null> {
+    const resume = this.o.provider.resume;
+    if (!resume) return null;
+    let saved;
+    try {
+      saved = await this.withRoom({ zh: '正在恢复你的实验机器…', en: 'Resuming your lab machine…' }, () =>
+        resume(this.learnerId, this.labOptions(lesson)),
+      );
+    } catch (e) {
+      log.warn('resuming a saved lab failed; starting a new one', {
+        learner: this.learnerId,
+        error: (e as Error).message,
+      });
+      return null;
+    }
+    if (saved && saved.lab.hosts.length !== lesson.hosts) {
+      await saved.lab.down(); // saved in a lesson with another number of hosts: of no use here
+      return null;
+    }
+    return saved;
+  }
+
+  private startWithRetry(lesson: Lesson): Promise<Lab> {
+    const detail = {
+      zh: '正在启动你的实验机器…（第一次大约需要 10–60 秒）',
+      en: 'Starting your lab machine… (about 10–60 s the first time)',
+    };
+    return this.withRoom(detail, () => this.o.provider.start(this.labOptions(lesson)));
+  }
+
+  /** Runs `start`, and again while the sandbox refuses for lack of room (showing the queue). */
+  private async withRoom<T>(detail: Text, start: () => Promise<T>): Promise<T> {
+    for (;;) {
+      this.starting(detail);
+      try {
+        return await start();
+      } catch (e) {
+        // The sandbox counts every VM on the machine (CLI labs too): wait for room, as in our queue.
+        if ((e as Error).constructor.name !== 'LabCapacityError') throw e;
+        this.setStatus({ state: 'queued', position: 1 });
+        await new Promise((r) => setTimeout(r, capacityRetryMs));
+      }
+    }
+  }
+
+  private starting(detail: Text): void {
+    this.setStatus({ state: 'starting', detail, ...(this.notice ? { notice: this.notice } : {}) });
+  }
+
+  private labOptions(lesson: Lesson): LabOptions {
+    return { hosts: lesson.hosts, ownerPid: process.pid, label: `web:${this.learnerId.slice(0, 6)}` };
+  }
+
+  /**
+   * Brings a lab to the lesson's state: its setup (which must succeed), then on a new lab the
+   * solutions of the steps already passed. A solution that fails does not stop the others; it is
+   * returned, to be shown to the learner.
+   */
+  private async prepare(lab: Lab, lesson: Lesson, replay: boolean): Promise<Text | null> {
+    this.starting({ zh: '正在准备本课的实验环境…', en: 'Preparing the lesson’s environment…' });
+    for (const [host, script] of Object.entries(lesson.setup)) {
+      const r = await lab.host(host).exec(script, { timeoutMs: scriptTimeoutMs });
+      if (r.code !== 0) throw new Error(`setup on ${host} exited ${r.code}: ${r.stderr.trim().slice(-300)}`);
+    }
+    if (!replay) return null;
+    const passed = this.o.course.passedSteps(this.learnerId, lesson);
+    const problems: Text[] = [];
+    for (const [n, step] of passed.entries()) {
+      this.starting({
+        zh: `正在重做你已完成的步骤（${n + 1}/${passed.length}）…`,
+        en: `Redoing your finished steps (${n + 1}/${passed.length})…`,
+      });
+      for (const [host, script] of Object.entries(step.solution)) {
+        const r = await lab.host(host).exec(script, { timeoutMs: scriptTimeoutMs });
+        if (r.code !== 0) {
+          log.warn('replay: solution failed', {
+            learner: this.learnerId,
+            lesson: lesson.id,
+            step: step.index,
+            host,
+            code: r.code,
+          });
+          problems.push(replayProblem(step.index, step.title, host, r.code, (r.stderr || r.stdout).trim()));
+        }
+      }
+    }
+    return problems.length ? joinNotices(...problems) : null;
+  }
+
+  /**
+   * The lab is dead. Never saved; its shells end (the sockets stay: they carry what happens next).
+   * While the learner is here, a new lab takes its place, unless labs keep failing.
+   */
+  private fail(lab: Lab, f: LabFailure): void {
+    if (lab !== this.lab || this.failure || this.disposed) return;
+    this.failure = f;
+    log.warn('lab failed', { learner: this.learnerId, lab: lab.id, ...f });
+    const now = Date.now();
+    this.failures = [...this.failures.filter((t) => now - t < failureWindowMs), now];
+    const replace = this.sockets.size > 0 && this.failures.length <= maxReplacements && this.wantedLesson;
+    this.setStatus({
+      state: 'failed',
+      reason: replace ? failureNotice(f) : tooManyFailures(f, this.failures.length),
+    });
+    if (!replace) {
+      void this.end(null, false);
+      return;
+    }
+    this.notice = failureNotice(f);
+    void this.ensure(this.wantedLesson!, true).catch((e: unknown) =>
+      log.error('replacing a failed lab failed', { learner: this.learnerId, error: (e as Error).message }),
+    );
+  }
+
+  /**
+   * "重置实验机器": the learner's lab is thrown away (never saved) and a new one made for `lesson`,
+   * with the finished steps redone. Progress is kept. Open pages stay connected.
+   */
+  async reset(lesson: Lesson): Promise<LabStatus> {
+    this.wantedLesson = lesson;
+    await this.settled();
+    log.info('lab reset by the learner', { learner: this.learnerId, lab: this.lab?.id });
+    this.notice = resetNotice;
+    const stop = this.end(null, false, true);
+    this.stopping = stop;
+    try {
+      await stop;
+    } finally {
+      this.stopping = null;
+    }
+    await this.o.provider.forget?.(this.learnerId);
+    this.failures = [];
+    await this.ensure(lesson, true);
+    return this.statusNow;
+  }
+
+  /**
+   * Stops the lab and its shells; with `save`, saves the lab first where the provider can.
+   * `reason` null: a silent stop (switching host count, shutting down).
+   */
+  async stop(reason: Text | null, save = false): Promise<void> {
+    while (this.stopping) await this.stopping;
+    this.stopping = this.end(reason, save);
+    try {
+      await this.stopping;
+    } finally {
+      this.stopping = null;
+    }
+  }
+
+  /**
+   * `keep`: a new lab follows at once (a reset, a replacement, another host count), so the seat
+   * is kept and the pages stay connected; their shells are made again on the new lab.
+   */
+  private async end(reason: Text | null, save: boolean, keep = false): Promise<void> {
+    const lab = this.lab;
+    const lessonId = this.lessonId;
+    const saving = save && !this.failure && lab?.suspend !== undefined && lessonId !== null;
+    // Tell the page first: disposing the shells closes its sockets (its only line to us), so this
+    // is the last it hears. A failed save shows later, as a restart that redoes the finished steps.
+    if (reason) this.setStatus({ state: 'stopped', reason: stoppedReason(reason, saving) });
+    for (const t of this.terminals.values()) t.dispose(keep ? null : undefined);
+    this.terminals.clear();
+    this.unwatch?.();
+    this.unwatch = null;
+    this.lab = null;
+    this.lessonId = null;
+    this.failure = null;
+    if (lab) {
+      try {
+        if (saving) {
+          const started = Date.now();
+          await lab.suspend!(this.learnerId, lessonId!);
+          log.info('lab saved', { learner: this.learnerId, lab: lab.id, ms: Date.now() - started });
+        } else {
+          await lab.down();
+        }
+      } catch (e) {
+        log.warn(saving ? 'saving the lab failed' : 'lab down failed', {
+          lab: lab.id,
+          error: (e as Error).message,
+        });
+        await lab.down().catch(() => undefined);
+      }
+    }
+    if (!keep) this.giveSeat();
+  }
+
+  private giveSeat(): void {
+    if (!this.seated) return;
+    this.seated = false;
+    this.o.seats.give(this);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Checks
+
+  /** Checks a step (default: the current one) now; starts the lab if it is not running. */
+  async check(lessonId: string, index?: number): Promise<CheckView> {
+    const lesson = this.o.course.lesson(lessonId);
+    const step = index ?? this.o.course.currentStep(this.learnerId, lessonId);
+    this.o.course.step(lessonId, step);
+    const lab = await this.ensure(lesson);
+    return this.run(lessonId, step, lab);
+  }
+
+  /** Runs the step's reference solution in the learner's lab and marks the step passed. */
+  async skip(lessonId: string, index: number): Promise<ProgressView> {
+    const lesson = this.o.course.lesson(lessonId);
+    const step = this.o.course.step(lessonId, index);
+    const lab = await this.ensure(lesson);
+    for (const [host, script] of Object.entries(step.solution)) {
+      const r = await lab.host(host).exec(script, { timeoutMs: scriptTimeoutMs });
+      if (r.code !== 0) {
+        log.warn('skip: solution failed', {
+          lessonId,
+          step: index,
+          host,
+          code: r.code,
+          stderr: r.stderr.slice(-500),
+        });
+      }
+    }
+    this.o.course.recordPass(this.learnerId, lessonId, index, true);
+    const progress = this.progress(lessonId);
+    const result: CheckView = { lessonId, step: index, ok: true, conditions: [], elapsedMs: 0 };
+    this.publish({ type: 'check', result, progress });
+    return progress;
+  }
+
+  progress(lessonId: string): ProgressView {
+    return this.o.course.progress(this.learnerId, lessonId, 'zh', this.lastCheck);
+  }
+
+  /**
+   * A command finished in one of the learner's shells: check the current step, unless one is
+   * being checked already (then once more after it, so the last command's effect is seen).
+   */
+  commandFinished(lessonId: string): void {
+    const busy = this.running.get(lessonId);
+    if (busy) {
+      busy.again = true;
+      return;
+    }
+    const state = { again: false };
+    this.running.set(lessonId, state);
+    const loop = async (): Promise<void> => {
+      do {
+        state.again = false;
+        const lab = this.lessonId === lessonId ? this.runningLab : null;
+        if (this.disposed || !lab) break;
+        const lesson = this.o.course.lesson(lessonId);
+        const current = this.o.course.currentStep(this.learnerId, lessonId);
+        if (current >= lesson.steps.length) break;
+        await this.run(lessonId, current, lab);
+      } while (state.again);
+    };
+    loop()
+      .catch((e: unknown) =>
+        log.error('auto check failed', { learner: this.learnerId, lessonId, error: (e as Error).message }),
+      )
+      .finally(() => this.running.delete(lessonId));
+  }
+
+  private async run(lessonId: string, index: number, lab: Lab): Promise<CheckView> {
+    const step = this.o.course.step(lessonId, index);
+    this.publish({ type: 'checking', lessonId, step: index });
+    let view: CheckView;
+    try {
+      const r = await this.o.evaluate(step.check, lab);
+      view = {
+        lessonId,
+        step: index,
+        ok: r.ok,
+        elapsedMs: Math.round(r.elapsedMs),
+        conditions: r.conditions.map((c) => ({
+          kind: c.kind,
+          ok: c.ok,
+          weak: c.weak ?? false,
+          messages: c.messages,
+        })),
+      };
+    } catch (e) {
+      const msg = (e as Error).message;
+      log.error('check threw', { lessonId, step: index, error: msg });
+      view = {
+        lessonId,
+        step: index,
+        ok: false,
+        conditions: [],
+        elapsedMs: 0,
+        error: { zh: `检查没能完成：${msg}`, en: `the check could not run: ${msg}` },
+      };
+    }
+    if (this.disposed) return view; // the store is closing: nothing to record
+    this.last.set(`${lessonId}\0${index}`, view);
+    if (view.ok) this.o.course.recordPass(this.learnerId, lessonId, index);
+    this.publish({ type: 'check', result: view, progress: this.progress(lessonId) });
+    return view;
+  }
+
+  // -------------------------------------------------------------------------------------------
+
+  /** Stops starting checks and labs (the server is shutting down). */
+  close(): void {
+    this.disposed = true;
+  }
+
+  /** Ends the lab (saving it with `save`), its shells and sockets; safe to call twice. */
+  async dispose(save = false): Promise<void> {
+    this.disposed = true;
+    await this.stop(null, save);
+    for (const ws of this.sockets.keys()) ws.terminate();
+    this.sockets.clear();
+  }
+}
+
+function joinNotices(...notices: (Text | null)[]): Text | null {
+  const present = notices.filter((n): n is Text => n !== null);
+  if (present.length === 0) return null;
+  return { zh: present.map((n) => n.zh).join('\n'), en: present.map((n) => n.en).join('\n') };
+}
