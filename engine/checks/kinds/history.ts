@@ -18,7 +18,7 @@ const wanted = z.strictObject({
     .array(z.string().min(1))
     .optional()
     .describe(
-      'Words that must also appear in that command, e.g. `[-f]`. `-f|--follow` accepts either; a short flag also matches inside a bundle (`-tf`), a long one as `--opt=value`.',
+      'Words that must also appear in that command, e.g. `[-f]`. `-f|--follow` accepts either; a short flag also matches inside a bundle (`-tf`), a long one as `--opt=value`, a word as `--opt=word`; `VAR=` matches an assignment before the command.',
     ),
 });
 const schema = wanted.extend({
@@ -85,30 +85,57 @@ export function pieces(line: string): Piece[] {
   return out;
 }
 
-/** Words of one simple command, quotes removed, `sudo` and leading `VAR=value` assignments dropped. */
-function words(text: string): string[] {
+/** Commands that run the rest of the line: `sudo`, `time`, `nohup`, `env`, `timeout [opts] DURATION`. */
+const wrappers = new Set(['sudo', 'time', 'nohup', 'env', 'timeout', 'command', 'exec']);
+
+/**
+ * One simple command: leading `VAR=value` assignments apart, quotes removed, wrappers dropped
+ * (`timeout -s INT 3 docker logs -f x` is `docker logs -f x`).
+ */
+function parse(text: string): { assigns: string[]; words: string[] } {
   const w = (text.match(/'[^']*'|"(?:\\.|[^"\\])*"|\S+/g) ?? []).map((x) =>
     x.replace(/^(['"])(.*)\1$/, '$2'),
   );
-  while (w.length && (w[0] === 'sudo' || /^[A-Za-z_]\w*=/.test(w[0]!))) w.shift();
-  return w;
+  const assigns: string[] = [];
+  for (;;) {
+    const first = w[0];
+    if (first === undefined) break;
+    if (/^[A-Za-z_]\w*=/.test(first)) assigns.push(w.shift()!);
+    else if (wrappers.has(first)) {
+      w.shift();
+      // The wrapper's own options, and timeout's duration.
+      while (w[0]?.startsWith('-')) {
+        const opt = w.shift()!;
+        if (/^-(s|k|u|g|-signal|-kill-after|-user)$/.test(opt)) w.shift();
+      }
+      if (first === 'timeout' && /^\d/.test(w[0] ?? '')) w.shift();
+    } else break;
+  }
+  return { assigns, words: w };
 }
 
-/** Whether a word on the line is the argument wanted: alternatives `a|b`, short-flag bundles, `--opt=value`. */
-function hasArg(ws: string[], arg: string): boolean {
-  return arg.split('|').some((a) =>
-    ws.some((w) => {
+/**
+ * Whether the command carries the argument wanted: alternatives `a|b`; a short flag also inside
+ * a bundle (`-f` in `-tf`); `--opt` also as `--opt=value`; a plain word also as `--opt=word`; and
+ * `VAR=` an assignment before the command (`DOCKER_HOST=tcp://... docker ps`).
+ */
+function hasArg(cmd: { assigns: string[]; words: string[] }, arg: string): boolean {
+  return arg.split('|').some((a) => {
+    if (/^[A-Za-z_]\w*=$/.test(a)) return cmd.assigns.some((x) => x.startsWith(a));
+    return cmd.words.some((w) => {
       if (w === a || (a.startsWith('-') && w.startsWith(a + '='))) return true;
+      if (!a.startsWith('-') && /^--?[\w-]+=/.test(w) && w.endsWith('=' + a)) return true;
       // `-f` inside `-tf`: single-dash words of letters are bundles of short flags.
       return /^-[a-zA-Z]$/.test(a) && /^-[a-zA-Z]{2,}$/.test(w) && w.includes(a[1]!);
-    }),
-  );
+    });
+  });
 }
 
 function matches(text: string, want: Wanted): boolean {
-  const w = words(text);
+  const { assigns, words } = parse(text);
   const cmd = want.command.split(/\s+/);
-  return cmd.every((x, i) => w[i] === x) && (want.args ?? []).every((a) => hasArg(w.slice(cmd.length), a));
+  const rest = { assigns, words: words.slice(cmd.length) };
+  return cmd.every((x, i) => words[i] === x) && (want.args ?? []).every((a) => hasArg(rest, a));
 }
 
 export type Verdict =

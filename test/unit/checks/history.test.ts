@@ -93,6 +93,20 @@ describe('history matching', () => {
     expect(want('docker logsx -f web', ['-f'])).toBe(false);
     expect(want('docker logs web', ['-f'])).toBe(false);
     expect(want('docker logs --format-f web', ['-f'])).toBe(false);
+    expect(want('timeout --preserve-status -s INT 3 docker logs -f web', ['-f'])).toBe(true);
+    expect(want('env TZ=UTC docker logs -f web', ['-f'])).toBe(true);
+  });
+  it('matches a name given as --opt=name, and a VAR= before the command', () => {
+    const w = (cmd: string, command: string, args: string[]): boolean =>
+      judge([line(cmd)], [{ command, args }]).ok;
+    expect(w('docker run -d --name=remote-made busybox', 'docker', ['run', 'remote-made'])).toBe(true);
+    expect(
+      w('docker -H tcp://host2:2375 run --name remote-made busybox', 'docker', ['run', 'remote-made']),
+    ).toBe(true);
+    expect(w('DOCKER_HOST=tcp://host2:2375 docker ps', 'docker', ['-H|--host|DOCKER_HOST='])).toBe(true);
+    expect(w('docker --host tcp://host2:2375 ps', 'docker', ['-H|--host|DOCKER_HOST='])).toBe(true);
+    expect(w('docker ps', 'docker', ['-H|--host|DOCKER_HOST='])).toBe(false);
+    expect(w('docker run --name remote-made-2 busybox', 'docker', ['remote-made'])).toBe(false);
   });
   it('trusts a part only when its own status is known to be 0', () => {
     const w = [{ command: 'docker version' }];
