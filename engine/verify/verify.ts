@@ -119,6 +119,8 @@ const checkpointName = (index: number, hash: string) => `s${index + 1}-${hash.sl
 /** A solution may start a daemon or container that needs a moment: re-check a few times. */
 const settleTries = 4;
 const settleDelayMs = 1500;
+/** A near-miss block that waits for input it never gets (`docker attach`, say) is stopped after this. */
+const caseTimeoutMs = 120_000;
 /** The checkpoint a step's near-miss cases start from (one name, replaced at each step). */
 const stepCheckpoint = 'verify-step';
 
@@ -294,7 +296,11 @@ async function verifyCase(
 ): Promise<CaseVerdict> {
   const t = Date.now();
   const base = { role: c.role, why: c.why, line: c.line };
-  const r = await runScripts(lab, c.scripts, { mode: c.role === 'ok' ? 'strict' : 'lenient', as: 'typed' });
+  const r = await runScripts(lab, c.scripts, {
+    mode: c.role === 'ok' ? 'strict' : 'lenient',
+    as: 'typed',
+    timeoutMs: caseTimeoutMs,
+  });
   if (r.failure) {
     const problem: CaseProblem = r.failure.timedOut ? 'timed-out' : 'ok-failed';
     return { ...base, ok: false, problem, result: null, run: r.failure, ms: Date.now() - t };
