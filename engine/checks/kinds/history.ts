@@ -18,7 +18,7 @@ const wanted = z.strictObject({
     .array(z.string().min(1))
     .optional()
     .describe(
-      'Words that must also appear in that command, e.g. `[-f]`. `-f|--follow` accepts either; a short flag also matches inside a bundle (`-tf`), a long one as `--opt=value`, a word as `--opt=word`; `VAR=` matches an assignment before the command.',
+      'Words that must also appear in that command, e.g. `[-f]`. `-f|--follow` accepts either; a short flag also matches inside a bundle (`-tf`), a long one as `--opt=value`, a word as `--opt=word`; `VAR=` matches an assignment before the command; `*` is a wildcard within one word.',
     ),
 });
 const schema = wanted.extend({
@@ -122,6 +122,15 @@ function parse(text: string): { assigns: string[]; words: string[] } {
 function hasArg(cmd: { assigns: string[]; words: string[] }, arg: string): boolean {
   return arg.split('|').some((a) => {
     if (/^[A-Za-z_]\w*=$/.test(a)) return cmd.assigns.some((x) => x.startsWith(a));
+    if (a.includes('*')) {
+      const re = new RegExp(
+        `^${a
+          .split('*')
+          .map((x) => x.replace(/[.+?^${}()[\]\\|]/g, '\\$&'))
+          .join('.*')}$`,
+      );
+      return cmd.words.some((w) => re.test(w));
+    }
     return cmd.words.some((w) => {
       if (w === a || (a.startsWith('-') && w.startsWith(a + '='))) return true;
       if (!a.startsWith('-') && /^--?[\w-]+=/.test(w) && w.endsWith('=' + a)) return true;
@@ -144,6 +153,22 @@ export type Verdict =
   | { ok: false; why: 'missing' };
 
 /**
+ * Whether the line as a whole succeeded. Without `pipefail` (the learner's shell) that is `$?`;
+ * with it (a strict script typed through the shell) `$?` is 141 when an early pipe part got
+ * SIGPIPE, so the last pipeline's statuses decide: its last part fine, the others fine or 141.
+ */
+function lineOk(line: ShellCommand, okStatus: number[]): boolean {
+  if (okStatus.includes(line.status)) return true;
+  const last = line.pipe.at(-1);
+  return (
+    line.pipe.length > 1 &&
+    last !== undefined &&
+    okStatus.includes(last) &&
+    line.pipe.slice(0, -1).every((c) => okStatus.includes(c) || c === 141)
+  );
+}
+
+/**
  * The newest recorded line that ran one of the wanted commands successfully; else what the newest
  * matching line shows (it failed, or its outcome cannot be known from the line's status).
  * A line's status is its last pipeline's: only pieces after the last `;`, `||` or `&` are judged,
@@ -157,21 +182,19 @@ export function judge(lines: ShellCommand[], alternatives: Wanted[], okStatus: n
     const lastList = ps.reduce((at, p, i) => (p.op === ';' || p.op === '||' || p.op === '&' ? i + 1 : at), 0);
     let lastPipe = ps.length - 1;
     while (lastPipe > 0 && ps[lastPipe - 1]!.op === '|') lastPipe--;
+    const whole = lineOk(line, okStatus);
     for (const [i, p] of ps.entries()) {
       if (!alternatives.some((a) => matches(p.text, a))) continue;
       let verdict: Verdict;
-      if (i < lastList) verdict = { ok: false, why: 'unknown', line, code: line.status };
-      else if (i >= lastPipe) {
-        const code = line.pipe[i - lastPipe] ?? line.status;
+      if (i < lastList || (i < lastPipe && p.op === '|'))
+        verdict = { ok: false, why: 'unknown', line, code: line.status };
+      else {
+        // In the last pipeline the part's own status is known; an `&&` part before it ran fine if the line did.
+        const code = i >= lastPipe ? (line.pipe[i - lastPipe] ?? line.status) : 0;
         const fine = okStatus.includes(code) || (code === 141 && i < ps.length - 1);
         verdict =
-          okStatus.includes(line.status) && fine
-            ? { ok: true, line }
-            : { ok: false, why: 'failed', line, code: code || line.status };
-      } else if (p.op === '|') verdict = { ok: false, why: 'unknown', line, code: line.status };
-      else
-        verdict =
-          line.status === 0 ? { ok: true, line } : { ok: false, why: 'failed', line, code: line.status };
+          whole && fine ? { ok: true, line } : { ok: false, why: 'failed', line, code: code || line.status };
+      }
       if (verdict.ok) return verdict;
       first ??= verdict;
     }

@@ -106,6 +106,10 @@ describe('history matching', () => {
     expect(w('DOCKER_HOST=tcp://host2:2375 docker ps', 'docker', ['-H|--host|DOCKER_HOST='])).toBe(true);
     expect(w('docker --host tcp://host2:2375 ps', 'docker', ['-H|--host|DOCKER_HOST='])).toBe(true);
     expect(w('docker ps', 'docker', ['-H|--host|DOCKER_HOST='])).toBe(false);
+    expect(
+      w("curl -X POST 'http://host2:2375/containers/create?name=x'", 'curl', ['*:2375/*create?name=x']),
+    ).toBe(true);
+    expect(w('curl http://host2:2375/containers/json', 'curl', ['*:2375/*create?name=x'])).toBe(false);
     expect(w('docker run --name remote-made-2 busybox', 'docker', ['remote-made'])).toBe(false);
   });
   it('trusts a part only when its own status is known to be 0', () => {
@@ -115,6 +119,9 @@ describe('history matching', () => {
     expect(judge([line('docker version | head -3', 0, [0, 0])], w).ok).toBe(true);
     expect(judge([line('docker version | head -1', 0, [141, 0])], w).ok).toBe(true);
     expect(judge([line('docker version | cat', 0, [1, 0])], w)).toMatchObject({ ok: false, why: 'failed' });
+    // Typed by a strict runner (set -o pipefail): $? is the SIGPIPE of the early part.
+    expect(judge([line('docker version | head -1', 141, [141, 0])], w).ok).toBe(true);
+    expect(judge([line('docker version | grep -q nope', 1, [141, 1])], w).ok).toBe(false);
     expect(judge([line('docker version || true')], w)).toMatchObject({ ok: false, why: 'unknown' });
     expect(judge([line('docker version; echo')], w)).toMatchObject({ ok: false, why: 'unknown' });
     expect(judge([line('docker version | cat && echo x')], w)).toMatchObject({ ok: false, why: 'unknown' });
