@@ -9,6 +9,8 @@ export interface ExecResult {
   stderr: string;
   code: number;
   timedOut: boolean;
+  /** Set when a stream passed `maxOutputBytes`: the command was stopped, the rest discarded. */
+  truncated?: true;
 }
 
 export interface ExecOptions {
@@ -19,6 +21,11 @@ export interface ExecOptions {
   env?: Record<string, string>;
   /** Output as it arrives (the result still holds all of it). */
   onOutput?: (stream: 'stdout' | 'stderr', chunk: Buffer) => void;
+  /**
+   * Output kept per stream (stdout, stderr); a command that prints more is stopped (its process
+   * group killed, as at `timeoutMs`) and the result says `truncated`. Default 8 MiB.
+   */
+  maxOutputBytes?: number;
 }
 
 /** One VM of a lab. */

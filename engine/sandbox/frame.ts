@@ -1,6 +1,7 @@
 /**
  * Frames of the guest channel (see guest/agent.py) and of the per-VM mux socket, which speaks the
- * same protocol: u32 length of what follows | u32 channel | u8 type | payload.
+ * same protocol: u32 length of what follows | u32 channel | u8 type | payload. What a frame's
+ * payload may hold is in payload.ts.
  */
 export const FrameType = {
   open: 1,
@@ -19,15 +20,22 @@ export const FrameType = {
 } as const;
 export type FrameType = (typeof FrameType)[keyof typeof FrameType];
 
+/** A decoded frame. `type` is whatever byte arrived: compare it with FrameType, expect others. */
 export interface Frame {
   channel: number;
-  type: FrameType;
+  type: number;
   payload: Buffer;
 }
 
 const HEADER = 9;
-/** Larger frames mean a corrupt stream; the agent never sends more than 32 KiB of output at once. */
-const MAX_FRAME_BYTES = 16 * 1024 * 1024;
+
+/**
+ * Longest frame the guest side may send (agent → host, and mux → client, which only relays the
+ * agent's). The agent sends output in reads of 32 KiB and small JSON; 1 MiB leaves room.
+ */
+export const MAX_GUEST_FRAME_BYTES = 1024 * 1024;
+/** Longest frame a client may send: `exec` writes all of its stdin in one frame. */
+export const MAX_CLIENT_FRAME_BYTES = 16 * 1024 * 1024;
 
 export function encodeFrame(
   channel: number,
@@ -46,32 +54,66 @@ export function encodeFrame(
   return Buffer.concat([head, body]);
 }
 
-/** Splits a byte stream into frames; feed it chunks as they arrive. */
-export class FrameDecoder {
-  private buffer: Buffer = Buffer.alloc(0);
+/**
+ * What a push gave: the whole frames so far, and `error` once the stream cannot be read any further
+ * (a length no frame can have: the stream is out of sync and nothing after it can be trusted).
+ */
+export interface Decoded {
+  frames: Frame[];
+  error: string | null;
+}
 
-  push(chunk: Buffer): Frame[] {
-    this.buffer = this.buffer.length ? Buffer.concat([this.buffer, chunk]) : chunk;
+/**
+ * Splits a byte stream into frames; feed it chunks as they arrive. Never throws: a bad length is
+ * an `error` in the result, and every later push returns the same error and no frames. Holds at
+ * most one frame (`maxFrameBytes`) plus one chunk.
+ */
+export class FrameDecoder {
+  private chunks: Buffer[] = [];
+  private buffered = 0;
+  /** Bytes needed before anything can be decoded: a length field, then the whole frame. */
+  private needed = 4;
+  private error: string | null = null;
+
+  constructor(private readonly maxFrameBytes: number) {}
+
+  push(chunk: Buffer): Decoded {
+    if (this.error) return { frames: [], error: this.error };
+    this.chunks.push(chunk);
+    this.buffered += chunk.length;
+    // Chunks are joined only once a whole frame is there, so a large frame arriving in many small
+    // chunks is copied once, not once per chunk.
+    if (this.buffered < this.needed) return { frames: [], error: null };
+    let buffer = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks);
     const frames: Frame[] = [];
-    while (this.buffer.length >= 4) {
-      const length = this.buffer.readUInt32BE(0);
-      if (length < 5 || length > MAX_FRAME_BYTES) {
-        throw new Error(
-          `guest channel out of sync: frame length ${length}; restart the lab (dockerlab sandbox reset)`,
-        );
+    this.needed = 4;
+    while (buffer.length >= 4) {
+      const length = buffer.readUInt32BE(0);
+      if (length < 5 || length > this.maxFrameBytes) {
+        this.error = `frame length ${length} is outside 5..${this.maxFrameBytes}: the stream is out of sync`;
+        this.chunks = [];
+        this.buffered = 0;
+        return { frames, error: this.error };
       }
-      if (this.buffer.length < 4 + length) break;
+      if (buffer.length < 4 + length) {
+        this.needed = 4 + length;
+        break;
+      }
       frames.push({
-        channel: this.buffer.readUInt32BE(4),
-        type: this.buffer.readUInt8(8) as FrameType,
-        payload: this.buffer.subarray(HEADER, 4 + length),
+        channel: buffer.readUInt32BE(4),
+        type: buffer.readUInt8(8),
+        payload: buffer.subarray(HEADER, 4 + length),
       });
-      this.buffer = this.buffer.subarray(4 + length);
+      buffer = buffer.subarray(4 + length);
     }
-    return frames;
+    this.chunks = buffer.length ? [buffer] : [];
+    this.buffered = buffer.length;
+    return { frames, error: null };
   }
 }
 
-export function json<T>(frame: Frame): T {
-  return JSON.parse(frame.payload.toString('utf8')) as T;
+/** A frame type's name for messages and logs (`type 200` for one that has none). */
+export function frameTypeName(type: number): string {
+  const name = Object.entries(FrameType).find(([, t]) => t === type)?.[0];
+  return name ?? `type ${type}`;
 }
