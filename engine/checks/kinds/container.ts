@@ -46,6 +46,10 @@ const schema = z
       )
       .optional()
       .describe('Published ports: container port, optionally the host port.'),
+    exposedPorts: z
+      .array(z.string())
+      .optional()
+      .describe('Ports it declares (`--expose 80` or the image\'s EXPOSE), e.g. `["80/tcp"]`.'),
     labels: z.record(z.string(), z.string()).optional(),
     env: z.record(z.string(), z.string()).optional(),
     networkMode: z
@@ -271,6 +275,9 @@ function problems(state: HostState, c: Container, p: P, base?: Container): Repor
         fail('hostPort', { name, port, found: binds.map((b) => b.hostPort).join(', '), want: want.host }),
       );
   }
+  for (const e of p.exposedPorts ?? [])
+    if (!c.exposedPorts.includes(e.includes('/') ? e : `${e}/tcp`))
+      out.push(fail('field', { name, field: 'ExposedPorts', found: list(c.exposedPorts), want: e }));
   for (const [k, v] of Object.entries(p.labels ?? {}))
     if (c.labels[k] !== v)
       out.push(

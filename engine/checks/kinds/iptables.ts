@@ -26,7 +26,7 @@ const schema = z
     rule: ruleFields
       .optional()
       .describe(
-        'Fields a rule must have (others may be anything): protocol, source, destination, in, out, dport, sport, target, toDestination, toSource, ctstate.',
+        'Fields a rule must have (others may be anything): protocol, source, destination, in, out, dport, sport, target, toDestination, toSource, ctstate. `a|b` accepts either (`target: DROP|REJECT`).',
       ),
     exists: z.boolean().default(true),
     policy: z
@@ -39,6 +39,9 @@ const schema = z
 /** iptables-save prints `-s 10.0.0.2/32` and `-p tcp`; learners write `10.0.0.2` and `TCP`. */
 function same(key: keyof RuleParams, found: string | undefined, want: string | number): boolean {
   if (found === undefined) return false;
+  // `DROP|REJECT`: any of these will do (equivalent answers).
+  const alts = String(want).split('|');
+  if (alts.length > 1) return alts.some((a) => same(key, found, a));
   const w = String(want);
   if (key === 'source' || key === 'destination') return found.replace(/\/32$/, '') === w.replace(/\/32$/, '');
   if (key === 'protocol' || key === 'ctstate') return found.toLowerCase() === w.toLowerCase();

@@ -2,6 +2,11 @@ import { fixture, tableTest } from './tester.ts';
 
 tableTest('iptables', {
   valid: [
+    {
+      state: 'classes',
+      name: 'an equivalent target: REJECT where the step says DROP',
+      params: { chain: 'DOCKER-USER', rule: { source: '10.99.0.3', target: 'DROP|REJECT' } },
+    },
     { state: 'docker', params: { chain: 'DOCKER-USER', rule: { source: '10.99.0.2', target: 'DROP' } } },
     {
       state: 'docker',
@@ -22,6 +27,12 @@ tableTest('iptables', {
     },
   ],
   invalid: [
+    {
+      state: 'classes',
+      name: 'exact text refuses the REJECT rule',
+      params: { chain: 'DOCKER-USER', rule: { source: '10.99.0.3', target: 'DROP' } },
+      messageId: 'missing',
+    },
     {
       state: 'bare',
       params: { chain: 'DOCKER-USER', rule: { source: '10.99.0.2', target: 'DROP' } },
