@@ -24,6 +24,15 @@ export function failureNotice(f: LabFailure): Text {
   };
 }
 
+/** The lab failed while the learner was away: a new one comes with their next visit. */
+export function laterNotice(f: LabFailure): Text {
+  const w = what[f.cause];
+  return {
+    zh: `${w.zh}。下次打开课程时会为你准备一台新的，已完成的步骤会重新执行。`,
+    en: `${w.en}. A new one will be prepared when you next open the course; your finished steps will be redone.`,
+  };
+}
+
 /** Labs keep failing: the learner decides when to try again. */
 export function tooManyFailures(f: LabFailure, times: number): Text {
   const w = what[f.cause];

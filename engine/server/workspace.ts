@@ -22,12 +22,13 @@ import {
   type ServerEvent,
   type Text,
 } from '../protocol.ts';
-import type { Course, Evaluate } from './course.ts';
+import { HttpError, type Course, type Evaluate } from './course.ts';
 import type { FlowOptions } from './flow.ts';
 import { TerminalSession } from './terminal.ts';
 import {
   failureNotice,
   replayProblem,
+  laterNotice,
   resetNotice,
   stoppedReason,
   tooManyFailures,
@@ -105,6 +106,8 @@ export class Workspace {
   private failure: LabFailure | null = null;
   /** When labs of this learner failed recently (to stop replacing a lab that keeps failing). */
   private failures: number[] = [];
+  /** Labs kept failing: none is started again until the learner asks (reset). */
+  private gaveUp: Text | null = null;
   /** Shown with the next statuses until a lab is ready: why this lab is new. */
   private notice: Text | null = null;
   private readonly terminals = new Map<string, TerminalSession>();
@@ -174,6 +177,7 @@ export class Workspace {
       this.sockets.delete(ws);
       if (this.sockets.size === 0) this.o.seats.leaveQueue(this);
     });
+    if (this.gaveUp) return; // the page shows why, and a button that resets
     this.ensure(lesson)
       .then(
         () => this.attach(ws),
@@ -251,6 +255,7 @@ export class Workspace {
     this.wantedLesson = lesson;
     await this.settled();
     if (this.disposed) throw new Error('the server is shutting down');
+    if (this.gaveUp && !fresh) throw new HttpError(409, this.gaveUp);
     if (this.lab && !this.failure && this.hosts === lesson.hosts && this.lessonId === lesson.id)
       return this.lab;
     this.pending = this.bringUp(lesson, fresh);
@@ -433,15 +438,16 @@ export class Workspace {
     log.warn('lab failed', { learner: this.learnerId, lab: lab.id, ...f });
     const now = Date.now();
     this.failures = [...this.failures.filter((t) => now - t < failureWindowMs), now];
-    const replace = this.sockets.size > 0 && this.failures.length <= maxReplacements && this.wantedLesson;
-    this.setStatus({
-      state: 'failed',
-      reason: replace ? failureNotice(f) : tooManyFailures(f, this.failures.length),
-    });
-    if (!replace) {
+    const here = this.sockets.size > 0;
+    const tooMany = this.failures.length > maxReplacements;
+    if (!here || tooMany || !this.wantedLesson) {
+      const reason = tooMany ? tooManyFailures(f, this.failures.length) : laterNotice(f);
+      if (here && tooMany) this.gaveUp = reason;
+      this.setStatus({ state: 'failed', reason });
       void this.end(null, false);
       return;
     }
+    this.setStatus({ state: 'failed', reason: failureNotice(f) });
     this.notice = failureNotice(f);
     void this.ensure(this.wantedLesson!, true).catch((e: unknown) =>
       log.error('replacing a failed lab failed', { learner: this.learnerId, error: (e as Error).message }),
@@ -466,6 +472,7 @@ export class Workspace {
     }
     await this.o.provider.forget?.(this.learnerId);
     this.failures = [];
+    this.gaveUp = null;
     await this.ensure(lesson, true);
     return this.statusNow;
   }
