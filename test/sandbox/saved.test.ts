@@ -1,18 +1,22 @@
 /**
- * A learner's lab saved whole while they are away, and resumed as it was: the server's LabManager
+ * A learner's lab saved whole while they are away, and resumed as it was: the server's Workspace
  * with the real VM provider, on a two-host lab (so the LAN between the VMs must come back too).
+ * What each lesson's preparation ran is recorded in the VM itself (/root/prepared): its setup
+ * writes the lesson id, and redoing its passed step writes `replay-<id>`.
  */
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Lesson } from '../../engine/lessons/types.ts';
-import type { LabStatus } from '../../engine/protocol.ts';
 import { labDir, listLabs, readLab } from '../../engine/sandbox/lab.ts';
 import { NoSavedLabError, readSaved, savedLabDir, writeSaved } from '../../engine/sandbox/saved.ts';
-import { LabManager } from '../../engine/server/labs.ts';
+import { Course } from '../../engine/server/course.ts';
+import { defaultFlow } from '../../engine/server/flow.ts';
+import { Store } from '../../engine/server/store.ts';
+import { Workspaces } from '../../engine/server/workspaces.ts';
 import { vmProvider } from '../../engine/server/vm-provider.ts';
 
-const learner = `test-saved-${process.pid}`;
 const lesson = (id: string): Lesson => ({
   id,
   title: id,
@@ -20,32 +24,49 @@ const lesson = (id: string): Lesson => ({
   hosts: 2,
   minutes: 1,
   prerequisites: [],
-  setup: {},
+  setup: { host1: `echo ${id} >> /root/prepared` },
   intro: '',
-  steps: [],
+  steps: [
+    {
+      index: 0,
+      title: 'step',
+      body: '',
+      check: [],
+      hints: [],
+      solution: { host1: `echo replay-${id} >> /root/prepared` },
+    } as unknown as Lesson['steps'][number],
+  ],
   summary: '',
   file: `${id}.md`,
 });
 
-const prepared: { lesson: string; replay: boolean }[] = [];
-const statuses: LabStatus[] = [];
-const labs = new LabManager({
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dl-saved-'));
+const store = new Store(path.join(dir, 'progress.db'));
+const learner = store.createLearner().id;
+const course = new Course({ lessons: [lesson('l1'), lesson('l2')], store });
+for (const id of ['l1', 'l2']) course.recordPass(learner, id, 0);
+const workspaces = new Workspaces({
+  course,
   provider: vmProvider,
+  evaluate: () => Promise.reject(new Error('no checks in this test')),
+  flow: defaultFlow,
   maxLabs: 1,
   idleMs: 3_600_000,
-  onStatus: (_, status) => statuses.push(status),
-  prepare: async (_, _lab, l, replay) => void prepared.push({ lesson: l.id, replay }),
 });
+const w = workspaces.get(learner);
+const prepared = async (lab: { host(n: string): { exec(s: string): Promise<{ stdout: string }> } }) =>
+  (await lab.host('host1').exec('cat /root/prepared')).stdout.trim().split('\n');
 
 afterAll(async () => {
-  await labs.dispose();
+  await workspaces.dispose();
+  store.close();
   fs.rmSync(savedLabDir(learner), { recursive: true, force: true });
 });
 
 describe('a saved lab', () => {
   it('comes back whole: files, a running container, a netns, the LAN, its identity, the clock', async () => {
-    const lab = await labs.ensure(learner, lesson('l1'));
-    expect(prepared).toEqual([{ lesson: 'l1', replay: true }]);
+    const lab = await w.ensure(lesson('l1'));
+    expect(await prepared(lab)).toEqual(['l1', 'replay-l1']);
     const h1 = lab.host('host1');
     const before = await h1.exec(
       'echo kept > /root/marker && docker run -d --name keep busybox sleep 100000 >/dev/null && ' +
@@ -53,18 +74,18 @@ describe('a saved lab', () => {
     );
     expect(before.code).toBe(0);
 
-    await labs.stop(learner, { zh: '测试。', en: 'Test.' }, true);
+    await w.stop({ zh: '测试。', en: 'Test.' }, true);
     expect(fs.existsSync(labDir(lab.id))).toBe(false);
     expect(listLabs().some((l) => l.id === lab.id)).toBe(false);
     expect(readSaved(learner).note).toBe('l1');
-    expect(statuses.at(-1)).toMatchObject({
+    expect(w.status).toMatchObject({
       state: 'stopped',
       reason: { zh: expect.stringContaining('原样保存') },
     });
 
-    const again = await labs.ensure(learner, lesson('l1'));
+    const again = await w.ensure(lesson('l1'));
     expect(readLab(labDir(again.id)).boot?.from).toBe('saved');
-    expect(prepared).toHaveLength(1); // saved in this lesson: nothing to set up or redo
+    expect(await prepared(again)).toEqual(['l1', 'replay-l1']); // saved in this lesson: nothing run
     expect(fs.existsSync(savedLabDir(learner))).toBe(false); // resumed once, then it is the lab's own
     const after = await again
       .host('host1')
@@ -89,10 +110,9 @@ describe('a saved lab', () => {
 
   it('is used only where it can be: another lesson prepares, a dead image is forgotten', async () => {
     // Resumed into another lesson: that lesson's setup runs on the resumed machine, nothing replayed.
-    await labs.stop(learner, null, true);
-    await labs.ensure(learner, lesson('l2'));
-    expect(prepared.at(-1)).toEqual({ lesson: 'l2', replay: false });
-    await labs.stop(learner, null);
+    await w.stop(null, true);
+    expect(await prepared(await w.ensure(lesson('l2')))).toEqual(['l1', 'replay-l1', 'l2']);
+    await w.stop(null);
 
     // A saved lab whose VM image was since rebuilt cannot be resumed: a new lab, with the replay.
     const dir = savedLabDir(learner);
@@ -106,13 +126,14 @@ describe('a saved lab', () => {
       kernel: gone,
       initrd: gone,
       backing: gone,
+      machine: 'gone',
       note: 'l1',
       savedAt: new Date().toISOString(),
     });
     expect(() => readSaved(learner)).toThrow(NoSavedLabError);
-    const lab = await labs.ensure(learner, lesson('l1'));
+    const lab = await w.ensure(lesson('l1'));
     expect(readLab(labDir(lab.id)).boot?.from).toBe('snapshot');
-    expect(prepared.at(-1)).toEqual({ lesson: 'l1', replay: true });
+    expect(await prepared(lab)).toEqual(['l1', 'replay-l1']);
     expect(fs.existsSync(dir)).toBe(false);
   });
 });
