@@ -33,6 +33,8 @@ export interface LessonSummary {
   minutes: number;
   steps: number;
   passed: number;
+  /** Set when the lesson file has mistakes: it cannot be opened, and this says why (`file:line: what — fix`). */
+  broken?: Text;
 }
 
 export interface StepView {

@@ -93,9 +93,25 @@ export class DlLessonList extends LitElement {
       color: var(--ok);
       font-weight: 600;
     }
+    .broken .meta {
+      color: var(--bad);
+    }
   `;
 
   private card(l: LessonSummary) {
+    if (l.broken) {
+      return html`<li>
+        <a href="#/lesson/${encodeURIComponent(l.id)}" data-lesson=${l.id} class="broken">
+          <span class="n">${l.chapter}</span>
+          <span style="flex:1">
+            <div class="title">${l.title}</div>
+            <div class="meta">
+              ${t('⚠ 这一课的文件有错误，暂时打不开', '⚠ This lesson’s file has mistakes and cannot be opened yet')}
+            </div>
+          </span>
+        </a>
+      </li>`;
+    }
     const pct = l.steps ? Math.round((100 * l.passed) / l.steps) : 0;
     const state =
       l.passed === l.steps && l.steps > 0

@@ -95,6 +95,8 @@ export class DlLessonPage extends LitElement {
       border-radius: 6px;
       background: var(--bad-bg);
       color: var(--bad);
+      white-space: pre-wrap;
+      overflow-wrap: anywhere;
     }
     .right {
       display: flex;

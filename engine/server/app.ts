@@ -8,6 +8,7 @@ import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer } from 'ws';
 import type { Lesson } from '../lessons/types.ts';
+import type { BrokenLesson } from '../lessons/load.ts';
 import { handleApi } from './api.ts';
 import { Course, type Evaluate } from './course.ts';
 import { checkFlow, defaultFlow, type FlowOptions } from './flow.ts';
@@ -25,6 +26,8 @@ const log = logger('server');
 
 export interface AppOptions {
   lessons: Lesson[];
+  /** Lesson files that did not load (see loadCourse): the others are served. */
+  broken?: BrokenLesson[];
   english?: Map<string, Lesson>;
   provider: LabProvider;
   evaluate: Evaluate;
@@ -57,7 +60,7 @@ export interface App {
 export async function startApp(o: AppOptions): Promise<App> {
   allowedOrigins(o.port, o.origins); // a bad DOCKERLAB_ORIGINS fails here, before anything starts
   const store = new Store(o.dbFile);
-  const course = new Course({ lessons: o.lessons, english: o.english, store });
+  const course = new Course({ lessons: o.lessons, broken: o.broken, english: o.english, store });
   const workspaces = new Workspaces({
     course,
     provider: o.provider,

@@ -12,7 +12,8 @@ import type { Lab } from '../sandbox/api.ts';
 import type { Evaluate } from './course.ts';
 import { vmProvider } from './vm-provider.ts';
 import { startApp } from './app.ts';
-import { loadLessons } from '../lessons/load.ts';
+import { loadCourse } from '../lessons/load.ts';
+import { formatProblem } from '../lessons/problem.ts';
 import { englishTwins } from './twins.ts';
 import { logger, say } from '../log.ts';
 
@@ -47,11 +48,16 @@ export async function main(args: string[]): Promise<number> {
     if (pruned.length > 0)
       say(`删除了 ${pruned.length} 个过期的已保存实验机器 / removed ${pruned.length} old saved labs`);
   }
-  const lessons = await loadLessons(process.env.DOCKERLAB_LESSONS ?? 'lessons');
+  const { lessons, broken } = await loadCourse(process.env.DOCKERLAB_LESSONS ?? 'lessons');
+  for (const b of broken) {
+    say(`这一课有错误，先不提供 / lesson not served until fixed: ${b.file}`);
+    for (const p of b.problems) say(`  ${formatProblem(p)}`);
+  }
   let app;
   try {
     app = await startApp({
       lessons,
+      broken,
       english: await englishTwins(lessons),
       provider,
       evaluate,

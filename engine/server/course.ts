@@ -7,6 +7,8 @@
 import type { Lab } from '../sandbox/api.ts';
 import type { StepResult } from '../checks/types.ts';
 import type { Condition, Lesson, Step } from '../lessons/types.ts';
+import type { BrokenLesson } from '../lessons/load.ts';
+import { formatProblem } from '../lessons/problem.ts';
 import type {
   CheckView,
   HintView,
@@ -36,6 +38,8 @@ export class HttpError extends Error {
 
 export interface CourseOptions {
   lessons: Lesson[];
+  /** Lesson files that did not load: listed, and their problems shown to whoever opens them. */
+  broken?: BrokenLesson[];
   /** English twins (`NN-slug.en.md`) by lesson id: shown when the page asks for English. */
   english?: Map<string, Lesson>;
   store: Store;
@@ -50,8 +54,10 @@ export class Course {
 
   lesson(id: string): Lesson {
     const lesson = this.byId.get(id);
-    if (!lesson) throw new HttpError(404, { zh: `没有这一课：${id}`, en: `no lesson "${id}"` });
-    return lesson;
+    if (lesson) return lesson;
+    const broken = this.o.broken?.find((b) => b.id === id);
+    if (broken) throw new HttpError(503, brokenText(broken));
+    throw new HttpError(404, { zh: `没有这一课：${id}`, en: `no lesson "${id}"` });
   }
 
   /** The lesson's text in `lang`: the English twin when asked for and present, else the Chinese. */
@@ -61,7 +67,7 @@ export class Course {
 
   summaries(learnerId: string, lang: Lang = 'zh'): LessonSummary[] {
     const passed = this.o.store.passedCounts(learnerId);
-    return this.o.lessons.map((l) => ({
+    const lessons: LessonSummary[] = this.o.lessons.map((l) => ({
       id: l.id,
       title: this.text(l.id, lang).title,
       chapter: l.chapter,
@@ -70,6 +76,17 @@ export class Course {
       steps: l.steps.length,
       passed: passed.get(l.id) ?? 0,
     }));
+    const broken: LessonSummary[] = (this.o.broken ?? []).map((b) => ({
+      id: b.id,
+      title: b.id,
+      chapter: b.chapter,
+      hosts: 1,
+      minutes: 0,
+      steps: 0,
+      passed: 0,
+      broken: brokenText(b),
+    }));
+    return [...lessons, ...broken].sort((a, b) => a.chapter - b.chapter);
   }
 
   view(learnerId: string, lessonId: string, lang: Lang = 'zh', last?: LastCheck): LessonView {
@@ -169,4 +186,13 @@ export class Course {
     const next = order.find(open) ?? l.steps.length;
     this.o.store.setCurrentStep(learnerId, lessonId, next);
   }
+}
+
+/** What a learner (or the instructor) reads when opening a lesson whose file has mistakes. */
+function brokenText(b: BrokenLesson): Text {
+  const lines = b.problems.map(formatProblem).join('\n');
+  return {
+    zh: `这一课的文件有错误，暂时打不开。请告诉老师，或按下面的提示改正：\n${lines}`,
+    en: `This lesson's file has mistakes, so it cannot be opened. Tell the instructor, or fix it as below:\n${lines}`,
+  };
 }
