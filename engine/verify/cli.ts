@@ -21,6 +21,7 @@ const usage = `用法 / usage: dockerlab verify [课程 lesson ...] [options]
                     结束后把实验环境连同每一步起点的检查点保存起来，下次直接用
                     / verify step N only, starting from its saved checkpoint when the steps before it are
                     unchanged (else replaying their solutions); the lab is then saved for the next run
+  --no-cases        不运行 wrong/ok 块，只证明参考答案 / leave out the wrong/ok blocks: prove the solutions only
   --fresh           和 --step 一起：不用保存的检查点，从头开始 / with --step: ignore the saved checkpoints
   --solution FILE   用这个脚本代替第 N 步的参考答案 / run FILE instead of step N's reference solution;
                     host2=FILE 在 host2 上运行，可以写多次 / host2=FILE runs it on host2, give it once per host;
@@ -121,6 +122,7 @@ export async function main(args: string[]): Promise<number> {
         json: { type: 'boolean', default: false },
         keep: { type: 'boolean', default: false },
         fresh: { type: 'boolean', default: false },
+        'no-cases': { type: 'boolean', default: false },
         all: { type: 'boolean', default: false },
         retries: { type: 'string', default: '0' },
         help: { type: 'boolean', default: false },
@@ -175,6 +177,7 @@ export async function main(args: string[]): Promise<number> {
       solution,
       keep: values.keep,
       reuse: step !== undefined,
+      cases: !values['no-cases'],
       onStep: values.json
         ? undefined
         : (v: Parameters<typeof formatStep>[0]) => say(formatStep(v, lesson.file)),

@@ -38,6 +38,8 @@ export interface VerifyOptions {
    * unchanged, instead of a fresh lab replaying every earlier solution (the instructor's loop).
    */
   reuse?: boolean;
+  /** false: leave out the near-miss cases (only the reference solutions are proven). */
+  cases?: boolean;
 }
 
 export type StepProblem = 'passes-before' | 'solution-failed' | 'fails-after' | 'near-miss';
@@ -220,7 +222,8 @@ export async function verifyLesson(
         cases: [],
         ms: 0,
       };
-      const cases = options.solution && number === options.step ? [] : step.cases;
+      const cases =
+        (options.solution && number === options.step) || options.cases === false ? [] : step.cases;
       // The step's start: the reuse checkpoint taken above, or one name replaced at every step.
       const start = reuse ? checkpointName(step.index, starts[step.index]!) : stepCheckpoint;
       if (cases.length > 0 && !reuse) {
