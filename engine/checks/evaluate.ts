@@ -7,7 +7,7 @@ import { inspectLab } from '../inspect/inspect.ts';
 import type { HostState, Skippable } from '../inspect/types.ts';
 import type { Condition } from '../lessons/types.ts';
 import type { Lab } from '../sandbox/api.ts';
-import { parseCondition } from './index.ts';
+import { type Parsed, parseCondition } from './index.ts';
 import { render } from './render.ts';
 import type { CheckContext, ConditionResult, StatePart, StepResult } from './types.ts';
 
@@ -48,11 +48,25 @@ export async function evaluateConditions(
   return { ok: conds.every((c) => c.ok), conditions: conds, elapsedMs: Date.now() - t0 };
 }
 
+/**
+ * Each condition is validated once, the first time a lab sees it (lint has already refused bad
+ * ones with file:line; a lesson is loaded once and its conditions reused for every evaluation).
+ */
+const parsedOnce = new WeakMap<Condition, Parsed>();
+function compiled(c: Condition): Parsed {
+  let p = parsedOnce.get(c);
+  if (!p) {
+    p = parseCondition(c.kind, c.params);
+    parsedOnce.set(c, p);
+  }
+  return p;
+}
+
 /** The slow parts of a snapshot that no condition of the step reads (each kind declares `reads`). */
 export function skippable(conditions: Condition[]): Skippable[] {
   const reads = new Set<StatePart>();
   for (const c of conditions) {
-    const k = parseCondition(c.kind, c.params);
+    const k = compiled(c);
     // A condition that does not validate reads nothing; lint reports it, evaluation says so.
     if (k.ok) for (const part of k.kind.meta.reads) reads.add(part);
   }
@@ -81,7 +95,7 @@ async function evaluateOne(
   opts: EvalOptions,
 ): Promise<ConditionResult> {
   const base = { kind: c.kind, params: c.params };
-  const parsed = parseCondition(c.kind, c.params);
+  const parsed = compiled(c);
   if (!parsed.ok) {
     const text = parsed.errors.join('; ');
     return {

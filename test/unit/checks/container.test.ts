@@ -1,7 +1,41 @@
 import { tableTest } from './tester.ts';
 
+// The `classes` fixture (test/fixtures/states/scenarios.ts) holds, side by side, each false-pass
+// class of issue 10 and its right counterpart; `classes-before` is the state the step started from.
 tableTest('container', {
   valid: [
+    { state: 'classes', name: 'ran and exited 0', params: { name: 'fp-ran', running: false, exitCode: 0 } },
+    { state: 'classes', params: { name: 'fp-ran', started: true } },
+    {
+      state: 'classes',
+      name: 'created only, asked for exactly that',
+      params: { name: 'fp-created', started: false },
+    },
+    {
+      state: 'classes',
+      name: 'stopped and started again',
+      params: { name: 'fp-restarted', restarted: true },
+    },
+    {
+      state: 'classes',
+      baseline: 'classes-before',
+      name: 'stopped and started again, same id as at the step start',
+      params: { name: 'fp-restarted', restarted: true },
+    },
+    {
+      state: 'classes',
+      baseline: 'classes-before',
+      name: 'docker restart counts as restarting',
+      params: { name: 'fp-docker-restart', restarted: true },
+    },
+    {
+      state: 'classes',
+      baseline: 'classes-before',
+      name: 'really removed',
+      params: { name: 'fp-removed', exists: false },
+    },
+    { state: 'classes', params: { name: 'fp-notty', tty: false, exposedPorts: [] } },
+    { state: 'docker', params: { name: 'cct1', exposedPorts: ['80/tcp'] } },
     { state: 'docker', params: { image: 'hello-world', running: false, exitCode: 0 } },
     { state: 'docker', params: { name: 'hello', image: 'hello-world:latest', running: false, exitCode: 0 } },
     {
@@ -28,6 +62,53 @@ tableTest('container', {
     },
   ],
   invalid: [
+    {
+      state: 'classes',
+      name: 'docker create never started counts as ran and exited 0',
+      params: { name: 'fp-created', running: false, exitCode: 0 },
+      messageId: 'neverStarted',
+    },
+    {
+      state: 'classes',
+      name: 'by image: hello-world created but never run',
+      params: { name: 'fp-created', image: 'hello-world', started: true },
+      messageId: 'neverStarted',
+    },
+    {
+      state: 'classes',
+      name: 'recreated under the same name counts as restarted (state alone)',
+      params: { name: 'fp-recreated', restarted: true },
+      messageId: 'notRestarted',
+    },
+    {
+      state: 'classes',
+      baseline: 'classes-before',
+      name: 'recreated under the same name: a new id',
+      params: { name: 'fp-recreated', restarted: true },
+      messageId: 'replaced',
+    },
+    {
+      state: 'classes',
+      baseline: 'classes-before',
+      name: 'never stopped since the step began',
+      params: { name: 'fp-running', restarted: true },
+      messageId: 'notRestarted',
+    },
+    {
+      state: 'classes',
+      baseline: 'classes-before',
+      name: 'renamed counts as removed',
+      params: { name: 'fp-renamed', exists: false },
+      messageId: 'renamed',
+      message: /fp-other/,
+    },
+    {
+      state: 'classes',
+      name: 'a container started without -t',
+      params: { name: 'fp-notty', tty: true },
+      messageId: 'tty',
+    },
+    { state: 'classes', params: { name: 'fp-notty', exposedPorts: ['80'] }, messageId: 'field' },
     {
       state: 'bare',
       params: { image: 'hello-world', exitCode: 0 },

@@ -1,6 +1,8 @@
 /** evaluateStates: partial progress, bad parameters, thrown errors and timeouts become named messages. */
 import { describe, expect, it } from 'vitest';
-import { evaluateStates } from '../../../engine/checks/evaluate.ts';
+import { evaluateStates, skippable } from '../../../engine/checks/evaluate.ts';
+import { kinds } from '../../../engine/checks/index.ts';
+import type { Condition } from '../../../engine/lessons/types.ts';
 import { fixture } from './tester.ts';
 
 const states = () => ({ host1: fixture('netns-veth').state });
@@ -64,5 +66,24 @@ describe('evaluateStates', () => {
       { exec: noExec, defaultHost: 'host1' },
     );
     expect(r!.weak).toBe(true);
+  });
+});
+
+describe('what a step reads', () => {
+  const cond = (kind: string, params: unknown): Condition => ({ kind, params, line: 1 });
+  it('leaves out of the snapshot what no condition declares it reads', () => {
+    expect(skippable([cond('netns', { name: 'ns1' })])).toEqual(['info', 'images', 'history']);
+    expect(skippable([cond('container', { name: 'web', running: true })])).toEqual(['info', 'history']);
+    expect(skippable([cond('image', { name: 'x' })])).toEqual(['info']);
+    expect(skippable([cond('daemon', { debug: true })])).toEqual(['images', 'history']);
+    // A condition that does not validate reads nothing (lint reports it).
+    expect(skippable([cond('daemon', { nosuchkey: 1 })])).toEqual(['info', 'images', 'history']);
+  });
+  it('every kind declares what it reads, and the probes of active kinds', () => {
+    for (const k of Object.values(kinds)) {
+      expect(Array.isArray(k.meta.reads), k.meta.id).toBe(true);
+      if (['reach', 'http', 'file', 'shell'].includes(k.meta.id))
+        expect(k.meta.probes?.length, k.meta.id).toBeGreaterThan(0);
+    }
   });
 });

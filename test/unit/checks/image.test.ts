@@ -1,7 +1,21 @@
+import { describe, expect, it } from 'vitest';
+import { instructionOf } from '../../../engine/checks/kinds/image.ts';
 import { tableTest } from './tester.ts';
 
 tableTest('image', {
   valid: [
+    { state: 'classes', name: 'pulled under its own name', params: { name: 'debian', pulled: true } },
+    { state: 'classes', params: { name: 'hello-world:latest', pulled: true } },
+    {
+      state: 'classes',
+      name: "EXPOSE and CMD in the image's own layers",
+      params: { name: 'fp-own', from: 'nginx', instructions: ['LABEL', 'RUN', 'EXPOSE', 'CMD'] },
+    },
+    {
+      state: 'classes',
+      name: 'built FROM nginx',
+      params: { name: 'fp-inherit', from: 'nginx:latest', instructions: ['LABEL'] },
+    },
     { state: 'bare', params: { name: 'busybox:latest' } },
     { state: 'bare', params: { name: 'docker.io/library/nginx' } },
     { state: 'docker', params: { name: 'mybox:v1', sameAs: 'busybox:latest' } },
@@ -24,6 +38,26 @@ tableTest('image', {
     { state: 'bare', params: { name: 'mybox:v1', exists: false } },
   ],
   invalid: [
+    {
+      state: 'classes',
+      name: 'another image tagged with the expected name counts as pulled',
+      params: { name: 'alpine:latest', pulled: true },
+      messageId: 'notPulled',
+      message: /debian/,
+    },
+    {
+      state: 'classes',
+      name: "EXPOSE and CMD inherited from the base image count as the learner's",
+      params: { name: 'fp-inherit', from: 'nginx', instructions: ['EXPOSE', 'CMD'] },
+      messageId: 'inherited',
+      message: /EXPOSE/,
+    },
+    {
+      state: 'classes',
+      name: 'the same EXPOSE/CMD, but built FROM debian',
+      params: { name: 'fp-debian', from: 'nginx', instructions: ['EXPOSE', 'CMD'] },
+      messageId: 'notFrom',
+    },
     { state: 'bare', params: { name: 'mybox:v1' }, messageId: 'missing', message: /busybox:latest/ },
     { state: 'docker', params: { name: 'mybox:v1', sameAs: 'nginx' }, messageId: 'notSame' },
     {
@@ -53,4 +87,16 @@ tableTest('image', {
     },
     { state: 'docker-stopped', params: { name: 'busybox' }, messageId: 'dockerDown' },
   ],
+});
+
+describe('Dockerfile instructions in history', () => {
+  it('reads the classic builder, BuildKit and RUN lines', () => {
+    expect(instructionOf('/bin/sh -c #(nop)  EXPOSE 80')).toBe('EXPOSE');
+    expect(instructionOf('/bin/sh -c #(nop) WORKDIR /app')).toBe('WORKDIR');
+    expect(instructionOf('/bin/sh -c echo hi > note.txt')).toBe('RUN');
+    expect(instructionOf('|1 V=2 /bin/sh -c echo $V')).toBe('RUN');
+    expect(instructionOf('EXPOSE map[80/tcp:{}]')).toBe('EXPOSE');
+    expect(instructionOf('RUN /bin/sh -c apt-get update # buildkit')).toBe('RUN');
+    expect(instructionOf('CMD ["nginx" "-g" "daemon off;"]')).toBe('CMD');
+  });
 });

@@ -16,6 +16,21 @@ tableTest('reach', {
       params: { from: { container: 'alpha' }, to: 'beta' },
       name: 'a name on a user network (Docker DNS)',
     },
+    {
+      state: 'docker',
+      params: { from: { container: 'joiner' }, to: 'beta' },
+      name: 'a container sharing alpha’s namespace asks the same embedded DNS',
+    },
+    {
+      state: 'docker',
+      params: { from: { container: 'alpha' }, to: 'nosuchname', reachable: false },
+      name: 'an unresolvable name counts as unreachable when the step wants it blocked',
+    },
+    {
+      state: 'docker',
+      params: { from: { container: 'cct3' }, to: 'beta', reachable: false },
+      name: 'the default bridge has no DNS for container names',
+    },
     { state: 'docker', params: { to: { container: 'web' }, port: 80 } },
     { state: 'bridge-ovs', params: { from: { netns: 'manual' }, to: { container: 'web' } } },
   ],

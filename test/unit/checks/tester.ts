@@ -55,6 +55,8 @@ export interface Case {
   params: unknown;
   /** A name for the test; defaults to the params. */
   name?: string;
+  /** Fixture of the state the step started from (CheckContext.baseline), when the case needs one. */
+  baseline?: string;
 }
 export interface Invalid extends Case {
   messageId: string;
@@ -72,6 +74,7 @@ export async function run(
   const ctx: CheckContext = {
     host: parsed.host ?? 'host1',
     states: { host1: f.state },
+    baseline: c.baseline ? { host1: fixture(c.baseline).state } : undefined,
     exec: (host, script) => {
       const hit = f.exec.find((e) => e.host === host && e.script === script);
       if (!hit)
@@ -89,7 +92,7 @@ export function tableTest(kind: string, table: { valid: Case[]; invalid: Invalid
   describe(`check kind ${kind}`, () => {
     it('is registered', () => expect(kinds[kind]).toBeDefined());
     for (const c of table.valid) {
-      it(`passes: ${c.name ?? JSON.stringify(c.params)} on ${c.state}`, async () => {
+      it(`passes: ${c.name ?? JSON.stringify(c.params)} on ${c.state}${c.baseline ? ` from ${c.baseline}` : ''}`, async () => {
         const { reports, texts } = await run(kind, c);
         expect(reports.length).toBeGreaterThan(0);
         expect(reports.filter((r) => !r.ok).map((r, i) => `${r.messageId}: ${texts[i]?.en}`)).toEqual([]);
@@ -98,7 +101,7 @@ export function tableTest(kind: string, table: { valid: Case[]; invalid: Invalid
       });
     }
     for (const c of table.invalid) {
-      it(`fails with ${c.messageId}: ${c.name ?? JSON.stringify(c.params)} on ${c.state}`, async () => {
+      it(`fails with ${c.messageId}: ${c.name ?? JSON.stringify(c.params)} on ${c.state}${c.baseline ? ` from ${c.baseline}` : ''}`, async () => {
         const { reports, texts } = await run(kind, c);
         const at = reports.findIndex((r) => !r.ok && r.messageId === c.messageId);
         expect(
