@@ -4,14 +4,16 @@
  *   bash, so the difference is the server (WebSocket, batching, headless screen), not the VM;
  * - throughput of `cat` of a 50 MB file to a WebSocket client that acks (flow control on), vs the
  *   same cat read straight from a pty, plus the server's peak RSS growth and Ctrl-C after `yes`;
- * - with the real lab: time from a command's end (OSC 133 D seen by the client) to the ✓ event.
+ * - with the real lab: time from a command's end (OSC 133 D seen by the client) to the ✓ event;
+ * - with the real lab: keystroke echo in its shell, idle and while 30 other learners (local bash
+ *   labs on the same server) type and run `yes`, bounded by `timeout`: p95 under load ÷ p95 idle.
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { spawn } from 'node-pty';
 import type { Lab } from '../engine/sandbox/api.ts';
-import { localShell } from '../engine/server/local-lab.ts';
+import { localLab, localShell } from '../engine/server/local-lab.ts';
 import { Client, TermClient, testApp } from '../test/unit/server/harness.ts';
 import { loadLessons } from '../engine/lessons/load.ts';
 import { percentile, ms } from './stats.ts';
@@ -158,6 +160,79 @@ export async function commandToCheck(lab: Lab, runs: number): Promise<number[]> 
   return times;
 }
 
+/** Keystrokes typed one at a time into `t`, each timed until it is echoed. */
+async function echoTimes(t: TermClient, n: number): Promise<number[]> {
+  const times: number[] = [];
+  for (let i = 0; i < n; i++) {
+    t.output = '';
+    const start = performance.now();
+    t.type('x');
+    await t.until(() => t.output.includes('x'), 30_000, 'the echo');
+    times.push(performance.now() - start);
+    if (i % 40 === 39) t.type('\x15');
+  }
+  t.type('\x15');
+  return times;
+}
+
+/**
+ * Echo in the real lab's shell with the server otherwise idle, then while `learners` others (local
+ * bash labs on the same server) run `yes` for at most `loadS` seconds and keep typing.
+ */
+export async function echoUnderLoad(
+  lab: Lab,
+  learners: number,
+  keys: number,
+  loadS = 40,
+): Promise<{ idle: number[]; loaded: number[]; loadedBytes: number }> {
+  let lent = false;
+  const app = await testApp({
+    // The first learner gets the real lab (lent: never stopped here); the others a local bash each.
+    provider: {
+      start: async (o) => {
+        if (lent) return localLab(o);
+        lent = true;
+        return { ...lab, host: (n: string) => lab.host(n), down: async () => {} };
+      },
+    },
+    maxLabs: learners + 2,
+  });
+  const others: TermClient[] = [];
+  const typers: NodeJS.Timeout[] = [];
+  try {
+    const c = new Client(app.url);
+    const vm = TermClient.open(app, c, (await c.session()).token, { lesson: '01-files' });
+    await vm.until(() => vm.output.includes('\x1b]133;B'), 300_000, 'the VM prompt');
+    const idle = await echoTimes(vm, keys);
+    for (let i = 0; i < learners; i++) {
+      const o = new Client(app.url);
+      const t = TermClient.open(app, o, (await o.session()).token, { lesson: '01-files' });
+      others.push(t);
+    }
+    await Promise.all(others.map((t) => t.until(() => prompt.test(t.output), 60_000, 'a local prompt')));
+    for (const t of others) {
+      t.received = 0;
+      t.type(`timeout ${loadS} yes dockerlab-load; echo LOAD-$((1+1))-DONE\r`);
+      // Typing while yes runs: the keys reach the pty (yes ignores them), as a restless learner's would.
+      typers.push(setInterval(() => t.type('a'), 200));
+    }
+    await Promise.all(others.map((t) => t.until(() => t.received > 100_000, 60_000, 'yes output')));
+    const loaded = await echoTimes(vm, keys);
+    const loadedBytes = others.reduce((n, t) => n + t.received, 0);
+    for (const timer of typers) clearInterval(timer);
+    // Every `yes` ends by itself (timeout): wait for the shells to be back, then leave.
+    await Promise.all(
+      others.map((t) => t.until(() => t.output.includes('LOAD-2-DONE'), (loadS + 60) * 1000, 'yes to end')),
+    );
+    vm.ws.close();
+    return { idle, loaded, loadedBytes };
+  } finally {
+    for (const timer of typers) clearInterval(timer);
+    for (const t of others) t.ws.close();
+    await app.close();
+  }
+}
+
 async function waitFor(p: () => boolean, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!p()) {
@@ -188,5 +263,15 @@ export async function bench(lab: Lab, say: Say): Promise<void> {
   say(
     `命令结束到 ✓ / command end → ✓ (lesson 15 step 1, real lab, ${checks.length} runs): ` +
       `p50 ${ms(percentile(checks, 50))}, max ${ms(Math.max(...checks))}`,
+  );
+  const learners = 30;
+  const load = await echoUnderLoad(lab, learners, 60);
+  const idle95 = percentile(load.idle, 95);
+  const loaded95 = percentile(load.loaded, 95);
+  say(
+    `负载下的回显 / echo in a real lab's shell while ${learners} learners run \`yes\` and type on the same server ` +
+      `(${(load.loadedBytes / 1e6).toFixed(0)} MB streamed meanwhile): idle p50 ${ms(percentile(load.idle, 50))} ` +
+      `p95 ${ms(idle95)}; under load p50 ${ms(percentile(load.loaded, 50))} p95 ${ms(loaded95)}; ` +
+      `p95 under load ÷ idle ×${(loaded95 / idle95).toFixed(2)}`,
   );
 }
