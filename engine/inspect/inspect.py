@@ -741,8 +741,12 @@ def commands():
     """What root's interactive shell recorded after each command (guest/bashrc __dl_prompt):
     `status<TAB>pipestatus<TAB>epoch<TAB>command` per line, newest last. Unlike .bash_history it
     says whether the command succeeded."""
-    text = read(os.environ.get("COMMANDS_PATH", "/root/.dockerlab_commands"), 4 << 20)
-    if text is None:
+    try:
+        with open(os.environ.get("COMMANDS_PATH", "/root/.dockerlab_commands"), "rb") as f:
+            f.seek(0, 2)
+            f.seek(max(0, f.tell() - (1 << 20)))  # the newest 1 MiB: the first line may be cut, and is skipped
+            text = f.read().decode("utf-8", "replace")
+    except OSError:
         return None
     out = []
     for line in text.splitlines():
