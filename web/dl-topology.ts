@@ -64,6 +64,8 @@ export class DlTopology extends LitElement {
   private drag: { x: number; y: number; tx: number; ty: number; id: number } | null = null;
   /** Milliseconds of the last layout + draw (read by the benchmark). */
   lastDrawMs = 0;
+  /** `takenAt` of the snapshot on screen (tests wait for it). */
+  drawnAt = '';
 
   constructor() {
     super();
@@ -381,6 +383,7 @@ export class DlTopology extends LitElement {
     if (!this.placed) this.fit();
     else this.applyTransform();
     this.lastDrawMs = performance.now() - t0;
+    this.drawnAt = this.view?.takenAt ?? '';
   }
 
   private animateChange(before: Layout, after: Layout, oldSvg: SVGElement, svg: SVGElement, g: Graph): void {

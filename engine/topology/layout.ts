@@ -39,6 +39,9 @@ export interface Box {
   y: number;
   w: number;
   h: number;
+  /** Where the header lines go, from the box's corner (a leaf's are at 0,0). */
+  hx: number;
+  hy: number;
   /** Has visible children drawn inside it (its lines are a header). */
   compound: boolean;
   /** Can be opened or closed (has children in the graph). */
@@ -66,6 +69,7 @@ export interface Layout {
 }
 
 export const fontPx = 12;
+const headerSuffix = '\u0000header';
 export const lineHeight = 16;
 const pad = 8;
 
@@ -202,8 +206,11 @@ export async function layoutGraph(g: Graph, o: LayoutOptions): Promise<Layout> {
       id: n.id,
       layoutOptions: {
         'elk.padding': `[top=${h + pad},left=${pad},bottom=${pad},right=${pad}]`,
-        'elk.nodeSize.constraints': 'MINIMUM_SIZE',
-        'elk.nodeSize.minimum': `(${w},${h + 2 * pad})`,
+        'elk.nodeSize.constraints': '[MINIMUM_SIZE]',
+        // HACK: with direction DOWN and INCLUDE_CHILDREN, elkjs 0.11 applies a compound node's
+        // minimum size without rotating it (seen: boxes as wide as the header was tall, and as tall
+        // as it was wide), so it is given here as (height, width).
+        'elk.nodeSize.minimum': `(${h + 2 * pad},${w})`,
       },
       children: children.map(toElk),
     };
@@ -226,7 +233,7 @@ export async function layoutGraph(g: Graph, o: LayoutOptions): Promise<Layout> {
     id: '__root',
     layoutOptions: {
       'elk.algorithm': 'layered',
-      'elk.direction': 'RIGHT',
+      'elk.direction': 'DOWN',
       'elk.hierarchyHandling': 'INCLUDE_CHILDREN',
       'elk.edgeRouting': 'ORTHOGONAL',
       'elk.spacing.nodeNode': '14',
@@ -244,7 +251,9 @@ export async function layoutGraph(g: Graph, o: LayoutOptions): Promise<Layout> {
   const out = await elk.layout(root);
   const boxes: Box[] = [];
   const visit = (e: ElkNode): void => {
-    const n = byId.get(e.id)!;
+    const n = byId.get(e.id);
+    if (!n) return; // a header placeholder: read by its box below
+    const header = e.children?.find((c) => c.id === `${n.id}${headerSuffix}`);
     const hasKids = (kids.get(n.id) ?? []).some(shown);
     boxes.push({
       id: n.id,
@@ -253,9 +262,11 @@ export async function layoutGraph(g: Graph, o: LayoutOptions): Promise<Layout> {
       ...(n.flavor ? { flavor: n.flavor } : {}),
       x: e.x ?? 0,
       y: e.y ?? 0,
+      hx: header ? (header.x ?? 0) - (e.x ?? 0) : 0,
+      hy: header ? (header.y ?? 0) - (e.y ?? 0) : 0,
       w: e.width ?? 0,
       h: e.height ?? 0,
-      compound: !!e.children?.length,
+      compound: !!header,
       collapsible: hasKids && n.kind !== 'interface' && n.kind !== 'bridge',
       collapsed: collapsed.has(n.id),
       hidden: hiddenCount.get(n.id) ?? 0,

@@ -50,7 +50,7 @@ function boxEl(b: Box, o: SceneOptions): SvgEl {
     .filter(Boolean)
     .join(' ');
   const texts = b.lines.map((l: Line, i) =>
-    el('text', { x: '8', y: String(4 + (i + 1) * lineHeight - 4), class: `t-${l.cls}` }, undefined, l.text),
+    el('text', { x: r(b.hx + 8), y: r(b.hy + (i + 1) * lineHeight), class: `t-${l.cls}` }, undefined, l.text),
   );
   const attrs: Record<string, string> = {
     class: cls,

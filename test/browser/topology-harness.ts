@@ -1,0 +1,97 @@
+/**
+ * <dl-topology> alone in real Chromium, served by Vite's dev server, its API answered from states
+ * recorded in a real sandbox (test/fixtures/states). Used by topology.test.ts and `npm run bench`.
+ */
+import path from 'node:path';
+import type { Page } from 'playwright-core';
+import { createServer, type ViteDevServer } from 'vite';
+import { labGraph } from '../../engine/topology/graph.ts';
+import { diffStates } from '../../engine/topology/diff.ts';
+import type { HistoryEntry, TopologyView } from '../../engine/topology/types.ts';
+import { recorded } from '../unit/topology/states.ts';
+
+const root = path.resolve(import.meta.dirname, '../..');
+
+export async function devServer(): Promise<{ vite: ViteDevServer; url: string }> {
+  // Not vite.config.ts: its dev proxy sends every path that starts with /api to :8080, web/api.ts too.
+  const vite = await createServer({
+    configFile: false,
+    root: path.join(root, 'web'),
+    logLevel: 'error',
+    // No file watching, no HMR: other work on web/ must not reload the page under a test.
+    server: { port: 0, host: '127.0.0.1', hmr: false, watch: null },
+    // Pre-bundled up front, so Vite does not reload the page when it meets them mid-test.
+    optimizeDeps: { include: ['lit', 'elkjs/lib/elk.bundled.js'] },
+  });
+  await vite.listen();
+  const url = vite.resolvedUrls?.local[0];
+  if (!url) throw new Error('vite dev server has no local URL');
+  return { vite, url };
+}
+
+/** The server's answer after each of `states` in turn: the graph now and the history so far. */
+export function views(states: string[], lessonId = '15-netns-veth'): TopologyView[] {
+  const history: HistoryEntry[] = [];
+  return states.map((s, i) => {
+    const now = recorded(s);
+    if (i) {
+      const changes = diffStates('host1', recorded(states[i - 1]!), now);
+      if (changes.length)
+        history.push({ seq: history.length + 1, step: i, takenAt: '', commands: [], changes });
+    }
+    return { lessonId, takenAt: `${i}`, graph: labGraph({ host1: now }), history: [...history] };
+  });
+}
+
+/** Opens a page with one <dl-topology> filling the 1366×768 screen, answering its API with `answer()`. */
+export async function mountPanel(page: Page, url: string, answer: () => TopologyView): Promise<void> {
+  await page.route('**/api/lessons/*/topology', (r) =>
+    r.fulfill({ contentType: 'application/json', body: JSON.stringify(answer()) }),
+  );
+  await page.goto(`${url}@vite/client`);
+  // A module script, not page.evaluate: vitest rewrites `import()` inside functions it ships.
+  await page.evaluate(() => {
+    document.body.innerHTML = '';
+    document.body.style.cssText = 'margin:0;background:#0d1117';
+  });
+  await page.addScriptTag({
+    type: 'module',
+    content: `import '/dl-topology.ts';
+      const el = document.createElement('dl-topology');
+      el.setAttribute('lesson-id', '15-netns-veth');
+      el.setAttribute('active', '');
+      el.style.cssText = 'position:fixed;inset:0;';
+      document.body.appendChild(el);`,
+  });
+}
+
+/** Calls an export of a web module in the page (e.g. i18n's setLang). */
+export async function callWeb(page: Page, file: string, fn: string, ...args: unknown[]): Promise<void> {
+  await page.addScriptTag({
+    type: 'module',
+    content: `import { ${fn} } from '/${file}'; ${fn}(...${JSON.stringify(args)});`,
+  });
+}
+
+/** Tells the panel a command finished (what the terminal's socket delivers after the auto-check). */
+export function commandFinished(page: Page, ok = true, messages: { zh: string; en: string }[] = []) {
+  return page.evaluate(
+    ({ ok, messages }) =>
+      window.dispatchEvent(
+        new CustomEvent('dl-server-event', {
+          detail: {
+            type: 'check',
+            result: {
+              lessonId: '15-netns-veth',
+              step: 0,
+              ok,
+              elapsedMs: 1,
+              conditions: ok ? [] : [{ kind: 'veth', ok: false, weak: false, messages }],
+            },
+            progress: { currentStep: 0, steps: [] },
+          },
+        }),
+      ),
+    { ok, messages },
+  );
+}
