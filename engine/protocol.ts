@@ -7,6 +7,8 @@
  * byte. Browser → server: input, resize, ack. Server → browser: output, event (JSON).
  */
 
+import type { TopologyView } from './topology/types.ts';
+
 /** One piece of text in both languages; the page shows `zh` first unless English is chosen. */
 export interface Text {
   zh: string;
@@ -125,6 +127,8 @@ export interface ApiRoutes {
    * one made for `lesson`, with the finished steps redone; progress is kept.
    */
   'POST /api/lab/reset': { body: { lesson: string }; reply: LabStatus };
+  /** The learner's lab as a graph, and what each command changed (409 until the lab is ready). */
+  'GET /api/lessons/:lesson/topology': { body: null; reply: TopologyView };
 }
 
 export type ApiRoute = keyof ApiRoutes;

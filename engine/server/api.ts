@@ -14,6 +14,8 @@ import {
 import { HttpError, type Course, type Lang } from './course.ts';
 import type { Learner, Store } from './store.ts';
 import type { Workspaces } from './workspaces.ts';
+import { topologyRoute } from '../topology/route.ts';
+import type { TopologyTracker } from '../topology/tracker.ts';
 import type { Target } from './request.ts';
 import { identify, setLearnerCookie } from './session.ts';
 import { logger } from '../log.ts';
@@ -25,6 +27,8 @@ export interface ApiContext {
   course: Course;
   store: Store;
   workspaces: Workspaces;
+  /** The topology panel's snapshots and per-step history (engine/topology). */
+  topology: TopologyTracker;
   /** DOCKERLAB_CLASS_CODE: when set, learners may sign in by name with this code. */
   classCode: string | undefined;
 }
@@ -95,6 +99,8 @@ const routes: { [R in ApiRoute]: Handler<R> } = {
   'POST /api/lessons/:lesson/steps/:step/skip': (c, { learner, params }) =>
     c.workspaces.get(learner.id).skip(params.lesson, stepParam(params.step)),
   'GET /api/lab': (c, { learner }) => c.workspaces.peek(learner.id)?.status ?? { state: 'idle' },
+  'GET /api/lessons/:lesson/topology': (c, { learner, params }) =>
+    topologyRoute(c, learner.id, params.lesson),
   'POST /api/lab/reset': (c, { learner, body }) => {
     const lesson = c.course.lesson(typeof body.lesson === 'string' ? body.lesson : '');
     return c.workspaces.get(learner.id).reset(lesson);

@@ -10,6 +10,7 @@ import { WebSocketServer } from 'ws';
 import type { Lesson } from '../lessons/types.ts';
 import type { BrokenLesson } from '../lessons/load.ts';
 import { handleApi } from './api.ts';
+import { TopologyTracker } from '../topology/tracker.ts';
 import { Course, type Evaluate } from './course.ts';
 import { checkFlow, defaultFlow, type FlowOptions } from './flow.ts';
 import type { LabProvider } from './workspace.ts';
@@ -79,6 +80,7 @@ export async function startApp(o: AppOptions): Promise<App> {
     course,
     store,
     workspaces,
+    topology: new TopologyTracker(),
     classCode: o.classCode,
   };
 
