@@ -1,5 +1,13 @@
 /** JSON calls to the server; a failure throws an ApiFailure carrying the server's bilingual message. */
-import type { ApiError, Text } from '../engine/protocol.ts';
+import {
+  apiPath,
+  routeMethod,
+  type ApiError,
+  type ApiRoute,
+  type ApiRoutes,
+  type RouteParams,
+  type Text,
+} from '../engine/protocol.ts';
 
 export class ApiFailure extends Error {
   constructor(
@@ -34,4 +42,22 @@ export async function api<T>(method: 'GET' | 'POST', path: string, body?: unknow
     throw new ApiFailure(res.status, text);
   }
   return value as T;
+}
+
+/**
+ * Calls a route of ApiRoutes by name, e.g. `call('POST /api/lab/reset', {}, { lesson })`; the body
+ * and the answer are typed by the route. `query` is added as it is (e.g. `?lang=en`).
+ */
+export function call<R extends ApiRoute>(
+  route: R,
+  params: RouteParams<R>,
+  ...[body, query]: ApiRoutes[R]['body'] extends null
+    ? [body?: null, query?: string]
+    : [body: ApiRoutes[R]['body'], query?: string]
+): Promise<ApiRoutes[R]['reply']> {
+  return api<ApiRoutes[R]['reply']>(
+    routeMethod(route),
+    apiPath(route, params) + (query ?? ''),
+    body ?? undefined,
+  );
 }

@@ -134,7 +134,7 @@ export class DlApp extends LitElement {
           // the old lesson's sockets and mix its progress into the new lesson's steps).
           complete: (s) =>
             m
-              ? keyed(m[1], html`<dl-lesson-page lesson-id=${m[1]!} token=${s.token}></dl-lesson-page>`)
+              ? keyed(m[1], html`<dl-lesson-page lesson-id=${m[1]!} learner=${s.learnerId}></dl-lesson-page>`)
               : html`<dl-lesson-list
                   .session=${s}
                   @dl-signed-in=${() => this.session.run()}

@@ -17,11 +17,11 @@ export class DlTerminal extends LitElement {
   static properties = {
     lessonId: { attribute: 'lesson-id' },
     host: {},
-    token: {},
+    learner: {},
   };
   declare lessonId: string;
   declare host: string;
-  declare token: string;
+  declare learner: string;
 
   static styles = [
     unsafeCSS(xtermCss),
@@ -43,6 +43,10 @@ export class DlTerminal extends LitElement {
   private fit: FitAddon | null = null;
   private socket: TermSocket | null = null;
   private observer: ResizeObserver | null = null;
+  /** Shells that ended soon after they started, in a row; and when the current one was opened. */
+  private quickExits = 0;
+  private shellSince = 0;
+  private exitTimer: number | undefined;
   /** Which renderer is in use, for tests and bug reports. */
   renderer: 'webgl' | 'dom' = 'dom';
 
@@ -62,7 +66,7 @@ export class DlTerminal extends LitElement {
     this.term = term;
     this.fit = new FitAddon();
     term.loadAddon(this.fit);
-    term.loadAddon(new WebLinksAddon());
+    term.loadAddon(new WebLinksAddon((_event, uri) => openLink(uri)));
     term.open(this.renderRoot.querySelector('.screen') as HTMLElement);
     try {
       const webgl = new WebglAddon();
@@ -86,7 +90,7 @@ export class DlTerminal extends LitElement {
     this.socket = new TermSocket({
       lessonId: this.lessonId,
       host: this.host,
-      token: this.token,
+      learner: this.learner,
       size: () => ({ cols: term.cols, rows: term.rows }),
       onOutput: (data, done) => term.write(data, done),
       onEvent: (event: ServerEvent) => {
@@ -95,10 +99,12 @@ export class DlTerminal extends LitElement {
           new CustomEvent('dl-server-event', { detail: event, bubbles: true, composed: true }),
         );
       },
-      onState: (state: SocketState) =>
+      onState: (state: SocketState) => {
+        if (state === 'open') this.shellSince = Date.now();
         this.dispatchEvent(
           new CustomEvent('dl-socket-state', { detail: state, bubbles: true, composed: true }),
-        ),
+        );
+      },
     });
     term.onData((d) => this.socket?.input(d));
     term.onResize(({ cols, rows }) => this.socket?.resize(cols, rows));
@@ -112,12 +118,19 @@ export class DlTerminal extends LitElement {
     if (this.offsetWidth > 50 && this.offsetHeight > 50) this.fit?.fit();
   }
 
-  /** The learner typed `exit` (or the shell died): say so and open a fresh shell on the same machine. */
+  /**
+   * The learner typed `exit` (or the shell died): say so and open a fresh shell on the same machine,
+   * after 1 s, and after 2, 4, 8, 10 s while new shells keep ending within 10 s (the server takes
+   * a lab whose shells keep ending at once for dead, and says so).
+   */
   private onShellExit(): void {
+    if (Date.now() - this.shellSince > 10_000) this.quickExits = 0;
+    const delay = Math.min(10_000, 1000 * 2 ** this.quickExits++);
     this.term?.write(
       '\r\n\x1b[33m[shell 已退出，正在打开一个新的 / the shell exited, opening a new one…]\x1b[0m\r\n',
     );
-    window.setTimeout(() => this.socket?.connect(), 1000);
+    window.clearTimeout(this.exitTimer);
+    this.exitTimer = window.setTimeout(() => this.socket?.connect(), delay);
   }
 
   /** Reconnects (after the lab was stopped and the learner chose to resume). */
@@ -148,11 +161,28 @@ export class DlTerminal extends LitElement {
   disconnectedCallback(): void {
     super.disconnectedCallback();
     this.observer?.disconnect();
+    window.clearTimeout(this.exitTimer);
     this.socket?.dispose();
     this.term?.dispose();
     this.socket = null;
     this.term = null;
   }
+}
+
+/**
+ * A link clicked in the terminal opens only if it is http(s): what a shell prints is the learner's
+ * (or a program's) text, and a `javascript:` or `file:` URL must not run from it. No opener and no
+ * referrer for the page it opens.
+ */
+export function openLink(uri: string): void {
+  let url: URL;
+  try {
+    url = new URL(uri);
+  } catch {
+    return;
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return;
+  window.open(url.href, '_blank', 'noopener,noreferrer');
 }
 
 customElements.define('dl-terminal', DlTerminal);

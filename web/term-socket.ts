@@ -24,7 +24,11 @@ export type SocketState =
 export interface TermSocketOptions {
   lessonId: string;
   host: string;
-  token: string;
+  /**
+   * The learner this page was opened for (public id). The socket is authenticated by the cookie;
+   * this only lets the server tell a page left open after the browser signed in as someone else.
+   */
+  learner: string;
   size(): { cols: number; rows: number };
   /** Must call `done` once the data is on screen; that is the ack. */
   onOutput(data: Uint8Array, done: () => void): void;
@@ -55,7 +59,7 @@ export class TermSocket {
     const q = new URLSearchParams({
       lesson: this.o.lessonId,
       host: this.o.host,
-      token: this.o.token,
+      learner: this.o.learner,
       cols: String(cols),
       rows: String(rows),
     });
@@ -92,16 +96,16 @@ export class TermSocket {
   }
 
   /**
-   * Connects again, unless the server answers but gives this browser another token: then it has
-   * forgotten this learner, and retrying would be refused forever.
+   * Connects again, unless the server answers for another learner: then it has forgotten this one
+   * (or the browser signed in as someone else), and retrying would be refused forever.
    */
   private async reconnect(): Promise<void> {
     if (this.retry > 1) {
       const session = await fetch('/api/session')
-        .then((r) => (r.ok ? (r.json() as Promise<{ token: string }>) : null))
+        .then((r) => (r.ok ? (r.json() as Promise<{ learnerId: string }>) : null))
         .catch(() => null); // the server is down: keep trying
       if (this.disposed) return;
-      if (session && session.token !== this.o.token) return this.o.onState('expired');
+      if (session && session.learnerId !== this.o.learner) return this.o.onState('expired');
     }
     this.connect();
   }

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream';
+import { appCsp } from './csp.ts';
 import { decodeOrNull } from './request.ts';
 import { logger } from '../log.ts';
 
@@ -48,6 +49,9 @@ export function serveStatic(root: string, req: IncomingMessage, res: ServerRespo
       ? 'public, max-age=31536000, immutable'
       : 'no-cache',
   };
+  // The app's pages carry a CSP (csp.ts); index.html is small, read again for its inline hashes.
+  if (ext === '.html')
+    headers['content-security-policy'] = appCsp(fs.readFileSync(file, 'utf8'), req.headers.host);
   res.writeHead(200, headers);
   if (req.method === 'HEAD') res.end();
   else

@@ -15,12 +15,24 @@ const what: Record<LabFailure['cause'], Text> = {
   },
 };
 
+/** Why a lab is new: said while it is being made, and once it is ready. */
+export interface Notice {
+  meanwhile: Text;
+  after: Text;
+}
+
 /** The lab failed and a new one is on its way. */
-export function failureNotice(f: LabFailure): Text {
+export function failureNotice(f: LabFailure): Notice {
   const w = what[f.cause];
   return {
-    zh: `${w.zh}。正在为你准备一台新的，已完成的步骤会重新执行。`,
-    en: `${w.en}. A new one is being prepared for you; your finished steps will be redone.`,
+    meanwhile: {
+      zh: `${w.zh}。正在为你准备一台新的，已完成的步骤会重新执行。`,
+      en: `${w.en}. A new one is being prepared for you; your finished steps will be redone.`,
+    },
+    after: {
+      zh: `${w.zh}，已为你换了一台新的，已完成的步骤已重新执行。`,
+      en: `${w.en}, so you have a new one; your finished steps were redone.`,
+    },
   };
 }
 
@@ -42,9 +54,15 @@ export function tooManyFailures(f: LabFailure, times: number): Text {
   };
 }
 
-export const resetNotice: Text = {
-  zh: '按你的要求换了一台新的实验机器，已完成的步骤已重新执行。',
-  en: 'Your lab machine was replaced with a new one, as you asked; your finished steps were redone.',
+export const resetNotice: Notice = {
+  meanwhile: {
+    zh: '正在按你的要求换一台新的实验机器，已完成的步骤会重新执行。',
+    en: 'Replacing your lab machine with a new one, as you asked; your finished steps will be redone.',
+  },
+  after: {
+    zh: '按你的要求换了一台新的实验机器，已完成的步骤已重新执行。',
+    en: 'Your lab machine was replaced with a new one, as you asked; your finished steps were redone.',
+  },
 };
 
 /** A finished step whose reference solution failed when it was redone on a new lab. */

@@ -32,6 +32,7 @@ import {
   resetNotice,
   stoppedReason,
   tooManyFailures,
+  type Notice,
 } from './workspace-text.ts';
 import { logger } from '../log.ts';
 
@@ -109,7 +110,7 @@ export class Workspace {
   /** Labs kept failing: none is started again until the learner asks (reset). */
   private gaveUp: Text | null = null;
   /** Shown with the next statuses until a lab is ready: why this lab is new. */
-  private notice: Text | null = null;
+  private notice: Notice | null = null;
   private readonly terminals = new Map<string, TerminalSession>();
   private readonly quickExits = new Map<string, number>();
   private readonly sockets = new Map<WebSocket, Viewer>();
@@ -317,7 +318,7 @@ export class Workspace {
     }
     if (lab !== this.lab) throw new Error('the lab failed while it was being prepared');
     this.lessonId = lesson.id;
-    const notice = joinNotices(this.notice, problem);
+    const notice = joinNotices(this.notice?.after ?? null, problem);
     this.notice = null;
     this.setStatus({
       state: 'ready',
@@ -385,7 +386,7 @@ export class Workspace {
   }
 
   private starting(detail: Text): void {
-    this.setStatus({ state: 'starting', detail, ...(this.notice ? { notice: this.notice } : {}) });
+    this.setStatus({ state: 'starting', detail, ...(this.notice ? { notice: this.notice.meanwhile } : {}) });
   }
 
   private labOptions(lesson: Lesson): LabOptions {
@@ -447,7 +448,7 @@ export class Workspace {
       void this.end(null, false);
       return;
     }
-    this.setStatus({ state: 'failed', reason: failureNotice(f) });
+    this.setStatus({ state: 'failed', reason: failureNotice(f).meanwhile });
     this.notice = failureNotice(f);
     void this.ensure(this.wantedLesson!, true).catch((e: unknown) =>
       log.error('replacing a failed lab failed', { learner: this.learnerId, error: (e as Error).message }),

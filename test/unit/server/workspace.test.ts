@@ -10,14 +10,12 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Client, TermClient, testApp } from './harness.ts';
 import { RawTerminal } from './raw-ws.ts';
 import type { App } from '../../../engine/server/app.ts';
-import { localLab } from '../../../engine/server/local-lab.ts';
-import type { LabProvider } from '../../../engine/server/workspace.ts';
+import { faultyProvider } from './faulty.ts';
 import { maxQuickExits } from '../../../engine/server/workspace.ts';
 import { defaultFlow } from '../../../engine/server/flow.ts';
 import type { ShellCommand } from '../../../engine/server/terminal.ts';
 import { loadLessons } from '../../../engine/lessons/load.ts';
 import type { Lesson } from '../../../engine/lessons/types.ts';
-import type { Lab, LabFailure } from '../../../engine/sandbox/api.ts';
 import type { LabStatus, LessonView, ServerEvent } from '../../../engine/protocol.ts';
 
 const lessonId = '01-replay';
@@ -34,55 +32,6 @@ afterEach(async () => {
   await app?.close();
   app = null;
 });
-
-interface TestLab {
-  lab: Lab;
-  /** Reports a failure as the sandbox's watchdog would. */
-  fire(f: LabFailure): void;
-  shells: number;
-  suspended: number;
-  down: boolean;
-}
-
-/** Local labs that count their shells, saves and stops, and can be made to fail. */
-function faultyProvider(shellFor: (labIndex: number) => ShellCommand | undefined = () => undefined) {
-  const labs: TestLab[] = [];
-  const forgotten: string[] = [];
-  const provider: LabProvider = {
-    start: async (o) => {
-      const shell = shellFor(labs.length);
-      const lab = localLab(o, shell ? () => shell : undefined);
-      let listener: ((f: LabFailure) => void) | null = null;
-      const t: TestLab = { lab, fire: (f) => listener?.(f), shells: 0, suspended: 0, down: false };
-      for (const h of lab.hosts) {
-        const make = h.shellCommand.bind(h);
-        h.shellCommand = () => {
-          t.shells++;
-          return make();
-        };
-      }
-      const down = lab.down.bind(lab);
-      Object.assign(lab, {
-        onFailure(l: (f: LabFailure) => void) {
-          listener = l;
-          return () => (listener = null);
-        },
-        async suspend() {
-          t.suspended++;
-          await down();
-        },
-        async down() {
-          t.down = true;
-          await down();
-        },
-      });
-      labs.push(t);
-      return lab;
-    },
-    forget: (key) => void forgotten.push(key),
-  };
-  return { provider, labs, forgotten };
-}
 
 const statuses = (events: ServerEvent[]): LabStatus[] =>
   events.flatMap((e) => (e.type === 'lab' ? [e.status] : []));
@@ -182,7 +131,7 @@ describe('workspace health', () => {
   it('drops a socket that stops answering pings, and the page reconnects to the same shell', async () => {
     app = await testApp({ lessons, provider: faultyProvider().provider, heartbeatMs: 300 });
     const c = new Client(app.url);
-    const { token, learnerId } = await c.session();
+    const { learnerId } = await c.session();
     const raw = await RawTerminal.open(app.port, c.cookie, c.origin, { lesson: lessonId });
     await raw.until(() => prompt.test(raw.text), 20_000, 'the prompt');
     raw.type('export MARK=kept-$((6*7)); echo set-$MARK\r');
@@ -194,7 +143,7 @@ describe('workspace health', () => {
     const started = Date.now();
     while (w.socketCount > 0 && Date.now() - started < 10_000) await sleep(50);
     expect(w.socketCount).toBe(0);
-    const t = TermClient.open(app, c, token, { lesson: lessonId });
+    const t = TermClient.open(app, c, learnerId, { lesson: lessonId });
     await t.until(() => t.output.includes('set-kept-42'), 10_000, 'the restored screen');
     t.type('echo again-$MARK\r');
     await t.until(() => t.output.includes('again-kept-42'), 10_000, 'the same shell');
@@ -210,7 +159,7 @@ describe('workspace health', () => {
     const { provider, labs } = faultyProvider((i) => (i === 0 ? dying : undefined));
     app = await testApp({ lessons, provider });
     const c = new Client(app.url);
-    const page = new Page(app, c, (await c.session()).token);
+    const page = new Page(app, c, (await c.session()).learnerId);
     try {
       const deadline = Date.now() + 20_000;
       while (!(labs[1] && readyOn(page.events, labs[1].lab.id)) && Date.now() < deadline) await sleep(50);
@@ -235,7 +184,7 @@ describe('workspace health', () => {
     const { provider, labs } = faultyProvider(() => dying);
     app = await testApp({ lessons, provider });
     const c = new Client(app.url);
-    const page = new Page(app, c, (await c.session()).token);
+    const page = new Page(app, c, (await c.session()).learnerId);
     try {
       const gaveUp = () =>
         statuses(page.events).some((s) => s.state === 'failed' && s.reason.zh.includes('10 分钟内第 3 次'));
@@ -248,7 +197,7 @@ describe('workspace health', () => {
       // The page keeps connecting (as after an exit): nothing starts any more.
       for (let i = 0; i < 3; i++) {
         page.current.ws.close();
-        const t = TermClient.open(app, c, (await c.session()).token, { lesson: lessonId });
+        const t = TermClient.open(app, c, (await c.session()).learnerId, { lesson: lessonId });
         await t.until(() => statuses(t.events).length > 0, 5000, 'a status');
         expect(statuses(t.events)[0]).toMatchObject({ state: 'failed' });
         t.ws.close();
@@ -269,7 +218,7 @@ describe('workspace health', () => {
     const { provider, labs } = faultyProvider();
     app = await testApp({ lessons, provider });
     const c = new Client(app.url);
-    const t = TermClient.open(app, c, (await c.session()).token, { lesson: lessonId });
+    const t = TermClient.open(app, c, (await c.session()).learnerId, { lesson: lessonId });
     await t.until(() => prompt.test(t.output), 20_000, 'the prompt');
     expect((await c.json('POST', `/api/lessons/${lessonId}/steps/0/skip`)).status).toBe(200);
     expect((await c.json('POST', `/api/lessons/${lessonId}/steps/1/skip`)).status).toBe(200);
@@ -309,8 +258,8 @@ describe('workspace health', () => {
     const { provider, labs, forgotten } = faultyProvider();
     app = await testApp({ lessons, provider });
     const c = new Client(app.url);
-    const { token, learnerId } = await c.session();
-    const t = TermClient.open(app, c, token, { lesson: lessonId });
+    const { learnerId } = await c.session();
+    const t = TermClient.open(app, c, learnerId, { lesson: lessonId });
     await t.until(() => prompt.test(t.output), 20_000, 'the prompt');
     t.type('export MARK=old; echo set-$MARK\r');
     await t.until(() => t.output.includes('set-old'), 10_000, 'the echo');
