@@ -20,5 +20,11 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   echo "==> npm ci"
   npm ci --no-audit --no-fund
 fi
+# QEMU runs as this unprivileged user, never as root (engine/sandbox/vm.ts); kvm for /dev/kvm.
+if [ "$(id -u)" = 0 ] && ! id dockerlab > /dev/null 2>&1; then
+  echo "==> 创建用户 dockerlab / creating the system user dockerlab (QEMU runs as it)"
+  useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin dockerlab
+fi
+if [ "$(id -u)" = 0 ] && getent group kvm > /dev/null; then usermod -aG kvm dockerlab; fi
 echo "==> 虚拟机镜像与快照 / VM image and snapshot"
 node bin/dockerlab.js sandbox build

@@ -1,8 +1,10 @@
 /**
  * The VM image and its snapshots, cached under cacheDir and keyed by a hash of their inputs:
  *   images/<hash>/{vmlinuz,initrd.img,disk.qcow2}     built by image/build.sh, then provisioned
- *   snapshots/<hash>-<accel>-<mem>m-<cpus>c/{disk.qcow2,ram.state}   a booted VM with dockerd ready
- * A change to anything under image/ or to the guest files rebuilds; nothing else does.
+ *   snapshots/<hash>-<machine>-<accel>-<mem>m-<cpus>c/{disk.qcow2,ram.state}   a booted VM with dockerd ready
+ * A change to anything under image/ or to the guest files rebuilds the image; a change to the
+ * machine (QEMU devices, kernel command line: vm.ts machineVersion) only remakes the snapshots.
+ * Everything here is the same for every learner: files are root's, readable by QEMU's user.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
@@ -10,7 +12,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
 import { cacheDir } from './paths.ts';
-import { Vm, detectAccel, type Accel } from './vm.ts';
+import { Vm, detectAccel, giveToQemu, machineVersion, type Accel } from './vm.ts';
 import { startHub } from './hub.ts';
 import { logger } from '../log.ts';
 
@@ -131,9 +133,10 @@ function runBuildScript(out: string, onStep: (step: number, label: string) => vo
 /** Boots the fresh image once to pull the offline images into dockerd, then powers it off. */
 async function provision(image: ImagePaths): Promise<void> {
   const accel = detectAccel(image.kernel);
-  const vm = new Vm({
+  const run = path.join(image.dir, 'run'); // QEMU's sockets and logs
+  const vm = await Vm.start({
     ...image,
-    dir: image.dir,
+    dir: run,
     name: 'provision',
     memoryMb: 2048,
     cpus: 2,
@@ -153,16 +156,26 @@ async function provision(image: ImagePaths): Promise<void> {
     await client
       .exec(['bash', '-c', 'fstrim -a; sync; systemctl poweroff'], { timeoutMs: 60_000 })
       .catch(() => undefined);
-    await Promise.race([vm.exited, new Promise((r) => setTimeout(r, 120_000))]);
+    // A timer left running would keep this process alive for its length after the work is done.
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([vm.exited, new Promise((r) => (timer = setTimeout(r, 120_000)))]);
+    clearTimeout(timer);
   } finally {
     await vm.kill();
-    for (const f of fs.readdirSync(image.dir))
-      if (f.startsWith('provision.')) fs.rmSync(path.join(image.dir, f));
+    fs.rmSync(run, { recursive: true, force: true });
+    keepAsRoot(image.disk);
   }
 }
 
+/** A file QEMU wrote that labs now share: root's again, read-only to QEMU's user. */
+function keepAsRoot(file: string): void {
+  if (process.getuid?.() === 0) fs.chownSync(file, 0, 0);
+  fs.chmodSync(file, 0o644);
+}
+
 export function snapshotDir(image: ImagePaths, accel: Accel, memoryMb: number, cpus: number): string {
-  return path.join(cacheDir, 'snapshots', `${path.basename(image.dir)}-${accel}-${memoryMb}m-${cpus}c`);
+  const name = `${path.basename(image.dir)}-${machineVersion()}-${accel}-${memoryMb}m-${cpus}c`;
+  return path.join(cacheDir, 'snapshots', name);
 }
 
 export function findSnapshot(image: ImagePaths, memoryMb: number, cpus: number): Snapshot | null {
@@ -185,19 +198,23 @@ export async function ensureSnapshot(image: ImagePaths, memoryMb: number, cpus: 
     fs.mkdirSync(dir, { recursive: true });
     const disk = path.join(dir, 'disk.qcow2');
     createOverlay(image.disk, disk);
-    const hub = await startHub(path.join(dir, 'hub.sock'));
-    const vm = new Vm({
-      ...image,
-      dir,
-      name: 'snap',
-      disk,
-      memoryMb,
-      cpus,
-      mac: '52:54:00:00:00:02',
-      accel,
-      hub: path.join(dir, 'hub.sock'),
-    });
+    const run = path.join(dir, 'run'); // QEMU's sockets and logs
+    fs.mkdirSync(run);
+    giveToQemu(run, 0o700);
+    const hub = await startHub(path.join(run, 'hub.sock'));
+    let vm: Vm | null = null;
     try {
+      vm = await Vm.start({
+        ...image,
+        dir: run,
+        name: 'snap',
+        disk,
+        memoryMb,
+        cpus,
+        mac: '52:54:00:00:00:02',
+        accel,
+        hub: path.join(run, 'hub.sock'),
+      });
       await vm.attach(300_000);
       await vm.waitForDocker(300_000);
       const client = await vm.client();
@@ -207,12 +224,19 @@ export async function ensureSnapshot(image: ImagePaths, memoryMb: number, cpus: 
       });
       await vm.saveState(path.join(dir, 'ram.state'));
     } finally {
-      await vm.kill();
+      await vm?.kill();
       hub.close();
     }
-    for (const f of fs.readdirSync(dir))
-      if (f !== 'disk.qcow2' && f !== 'ram.state') fs.rmSync(path.join(dir, f));
+    fs.rmSync(run, { recursive: true, force: true });
+    keepAsRoot(disk);
+    keepAsRoot(path.join(dir, 'ram.state'));
     fs.writeFileSync(path.join(dir, 'READY'), new Date().toISOString() + '\n');
+    // Snapshots of another machine (an older vm.ts) or image can no longer be resumed.
+    const prefix = `${path.basename(image.dir)}-${machineVersion()}-`;
+    for (const old of fs.readdirSync(path.join(cacheDir, 'snapshots'))) {
+      if (!old.startsWith(prefix))
+        fs.rmSync(path.join(cacheDir, 'snapshots', old), { recursive: true, force: true });
+    }
     return { dir, disk, ram: path.join(dir, 'ram.state'), accel };
   });
 }

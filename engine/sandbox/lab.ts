@@ -7,12 +7,13 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { ExecOptions, ExecResult, Lab, LabOptions, SandboxHost } from './api.ts';
+import type { ExecOptions, ExecResult, Lab, LabFailure, LabOptions, SandboxHost } from './api.ts';
+import { VmCgroup } from './cgroup.ts';
 import { checkpointLab, restoreLab } from './checkpoint.ts';
 import { GuestClient } from './client.ts';
 import { ensureImage, ensureSnapshot, isAlive, type Progress } from './image.ts';
 import { labsDir, repoRoot } from './paths.ts';
-import { moveFile, readSaved, savedLabDir } from './saved.ts';
+import { makeSavedLabDir, moveFile, readSaved, savedLabDir } from './saved.ts';
 
 export interface HostRecord {
   name: string;
@@ -34,6 +35,8 @@ export interface LabRecord {
   supervisorPid?: number;
   state: 'starting' | 'ready' | 'failed';
   error?: string;
+  /** Why a lab that was ready failed (the supervisor's watchdog); its handles report it. */
+  failure?: LabFailure;
   createdAt: string;
   /** How the VMs started and how long it took, for `list` and the benchmarks. */
   /** `ms` until every dockerd answered; `shellMs` until every guest agent did (a shell works). */
@@ -73,7 +76,13 @@ export function listLabs(): LabRecord[] {
   });
 }
 
-/** Removes what dead supervisors left behind (their QEMUs died with them: see Vm). */
+/** A failed lab's folder is kept this long after its supervisor ended, for its handles to read why. */
+const FAILED_KEEP_MS = 10 * 60_000;
+
+/**
+ * Removes what dead supervisors left behind (their QEMUs died with them: see Vm; any still in the
+ * lab's cgroups are killed).
+ */
 export function reapOrphans(): string[] {
   const reaped: string[] = [];
   if (!fs.existsSync(labsDir)) return reaped;
@@ -86,7 +95,9 @@ export function reapOrphans(): string[] {
       // a lab.json that never got written: the supervisor died at once
     }
     const age = Date.now() - fs.statSync(dir).mtimeMs;
-    if (record?.supervisorPid ? !isAlive(record.supervisorPid) : age > 60_000) {
+    const dead = record?.supervisorPid ? !isAlive(record.supervisorPid) : age > 60_000;
+    if (dead && (record?.state !== 'failed' || age > FAILED_KEEP_MS)) {
+      for (const cgroup of VmCgroup.ofLab(id)) cgroup.remove();
       fs.rmSync(dir, { recursive: true, force: true });
       reaped.push(id);
     }
@@ -105,7 +116,9 @@ export async function startLab(
   reapOrphans();
   const saved = options.resume ? readSaved(options.resume) : null;
   const hosts = saved?.hosts.length ?? options.hosts ?? 1;
-  const running = listLabs().reduce((n, l) => n + l.hosts.length, 0);
+  const running = listLabs()
+    .filter((l) => l.state !== 'failed')
+    .reduce((n, l) => n + l.hosts.length, 0);
   if (running + hosts > defaults.maxVms) {
     throw new LabCapacityError(
       `全部机器都在使用中 / all machines are in use: ${running} of ${defaults.maxVms} VMs run (DOCKERLAB_MAX_VMS)`,
@@ -117,7 +130,8 @@ export async function startLab(
 
   const id = options.id ?? 'lab-' + crypto.randomBytes(4).toString('hex');
   const dir = labDir(id);
-  fs.mkdirSync(dir, { recursive: true });
+  fs.mkdirSync(labsDir, { recursive: true, mode: 0o711 });
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   // The saved files become the lab's own: resumed once, then gone (a lab is saved anew each time).
   if (options.resume) moveFile(savedLabDir(options.resume), path.join(dir, 'saved'));
   const record: LabRecord = {
@@ -172,6 +186,73 @@ async function waitReady(id: string, pid: number): Promise<Lab> {
 /** A lab as seen from this process; `detach` closes this process's connections to it. */
 export interface LabHandle extends Lab {
   detach(): void;
+  onFailure(listener: (failure: LabFailure) => void): () => void;
+}
+
+/** How often a handle with failure listeners looks at its lab (lab.json and the supervisor). */
+const WATCH_MS = 1000;
+
+/**
+ * Watches a lab for its handle: fires once with the supervisor's failure record, or with cause
+ * `supervisor` when the supervisor died without one (or the lab vanished under us).
+ */
+class FailureWatch {
+  private readonly listeners = new Set<(failure: LabFailure) => void>();
+  private timer: NodeJS.Timeout | null = null;
+  /** Set once this handle ended the lab (down, suspend) or a failure was reported. */
+  private done = false;
+
+  constructor(private readonly dir: string) {}
+
+  add(listener: (failure: LabFailure) => void): () => void {
+    if (this.done) return () => undefined;
+    this.listeners.add(listener);
+    // unref: a watch never keeps a process alive (a CLI exits when its work is done).
+    this.timer ??= setInterval(() => this.check(), WATCH_MS).unref();
+    return () => {
+      this.listeners.delete(listener);
+      if (!this.listeners.size) this.stop();
+    };
+  }
+
+  /** No more reports: the lab is being ended on purpose. */
+  end(): void {
+    this.done = true;
+    this.stop();
+  }
+
+  private stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+  }
+
+  private check(): void {
+    if (this.done) return;
+    let record: LabRecord | null = null;
+    try {
+      record = readLab(this.dir);
+    } catch {
+      if (fs.existsSync(path.join(this.dir, 'lab.json'))) return; // being rewritten
+    }
+    let failure: LabFailure | null = null;
+    if (!record) {
+      failure = { host: null, cause: 'supervisor', detail: 'the lab was stopped by another process' };
+    } else if (record.state === 'failed') {
+      failure = record.failure ?? { host: null, cause: 'supervisor', detail: record.error ?? 'failed' };
+    } else if (!isAlive(record.supervisorPid ?? 0)) {
+      const log = path.join(this.dir, 'supervisor.log');
+      const tail = fs.existsSync(log) ? fs.readFileSync(log, 'utf8').split('\n').slice(-10).join('\n') : '';
+      failure = {
+        host: null,
+        cause: 'supervisor',
+        detail: `its supervisor (pid ${record.supervisorPid}) died:\n${tail}`,
+      };
+    }
+    if (!failure) return;
+    const listeners = [...this.listeners];
+    this.end();
+    for (const listener of listeners) listener(failure);
+  }
 }
 
 export async function attachLab(id: string): Promise<LabHandle> {
@@ -181,6 +262,7 @@ export async function attachLab(id: string): Promise<LabHandle> {
   }
   const record = readLab(dir);
   const hosts = record.hosts.map((h) => new Host(id, h, path.join(dir, `${h.name}.sock`)));
+  const watch = new FailureWatch(dir);
   return {
     id,
     hosts,
@@ -190,8 +272,9 @@ export async function attachLab(id: string): Promise<LabHandle> {
         throw new Error(`lab ${id} has no host "${name}"; it has ${hosts.map((h) => h.name).join(', ')}`);
       return host;
     },
-    down: () => stopLab(id),
-    suspend: (key, note) => suspendLab(id, key, note),
+    down: () => (watch.end(), stopLab(id)),
+    suspend: (key, note) => (watch.end(), suspendLab(id, key, note)),
+    onFailure: (listener) => watch.add(listener),
     checkpoint: (name) =>
       checkpointLab(
         dir,
@@ -199,7 +282,10 @@ export async function attachLab(id: string): Promise<LabHandle> {
         name,
       ),
     restore: (name) => restoreLab(dir, hosts, name),
-    detach: () => hosts.forEach((h) => h.detach()),
+    detach: () => {
+      watch.end();
+      hosts.forEach((h) => h.detach());
+    },
   };
 }
 
@@ -248,6 +334,7 @@ export async function stopLab(id: string): Promise<void> {
     // no record: nothing is running
   }
   await signalAndWait(pid, 'SIGTERM', 10_000);
+  for (const cgroup of VmCgroup.ofLab(id)) cgroup.remove();
   fs.rmSync(dir, { recursive: true, force: true });
 }
 
@@ -259,10 +346,10 @@ export async function suspendLab(id: string, key: string, note: string): Promise
   const dir = labDir(id);
   const record = readLab(dir);
   const pid = record.supervisorPid ?? 0;
+  if (record.state === 'failed')
+    throw new Error(`lab ${id} failed (${record.failure?.cause}); a failed lab is not saved`);
   if (!isAlive(pid) || record.state !== 'ready') throw new Error(`lab ${id} is not running`);
-  const dest = savedLabDir(key);
-  fs.rmSync(dest, { recursive: true, force: true });
-  fs.mkdirSync(dest, { recursive: true });
+  const dest = makeSavedLabDir(key);
   fs.writeFileSync(path.join(dir, 'save.json'), JSON.stringify({ dest, note }));
   // Writing a GiB of guest RAM under TCG takes seconds; allow for a loaded machine.
   await signalAndWait(pid, 'SIGUSR2', 180_000);

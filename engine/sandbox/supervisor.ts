@@ -1,18 +1,27 @@
 /**
  * The process that runs one lab: the hub, a QEMU per host (resumed from the snapshot or from a
  * saved lab, else booted), each VM's mux socket, and the identity that makes each VM its own. It
- * ends the lab, and removes its folder, on SIGTERM, when its owner process dies, or when a VM dies;
- * on SIGUSR2 it first saves the lab whole (see saved.ts and suspendLab).
+ * ends the lab, and removes its folder, on SIGTERM or when its owner process dies; on SIGUSR2 it
+ * first saves the lab whole (see saved.ts and suspendLab).
+ *
+ * It watches each running VM: QEMU's exit (the guest powered off, or crashed: a guest panic ends
+ * QEMU, see vm.ts) and the agent's heartbeat (a ping on the line's channel 0). A VM that ends or
+ * stops answering fails the lab: every VM is stopped, the disks are removed, and lab.json keeps
+ * state `failed` with the failure, for the lab's handles (lab.ts onFailure) to report. A failed
+ * lab is never saved.
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { LabFailure } from './api.ts';
 import { startHub } from './hub.ts';
 import { createOverlay, ensureImage, findSnapshot } from './image.ts';
 import { isAlive } from './image.ts';
 import { readLab, writeLab, type LabRecord } from './lab.ts';
+import type { Mux } from './mux.ts';
 import { moveFile, writeSaved, type SavedLab } from './saved.ts';
-import { Vm } from './vm.ts';
+import { Vm, giveToQemu, machineVersion } from './vm.ts';
 import { detectAccel } from './vm.ts';
 import { logger } from '../log.ts';
 
@@ -20,6 +29,13 @@ const log = logger('supervisor');
 const identityScript = fs.readFileSync(path.join(import.meta.dirname, 'guest/identity.sh'), 'utf8');
 /** How long a VM may take to answer: a cold boot under TCG takes about a minute. */
 const BOOT_TIMEOUT_MS = 240_000;
+/**
+ * The heartbeat: a ping every HEARTBEAT_MS, answered within PING_TIMEOUT_MS; MISSES unanswered in a
+ * row (about 45 s: a busy TCG guest, or one paused for a checkpoint, is slow, not dead) fail it.
+ */
+const HEARTBEAT_MS = 5000;
+const PING_TIMEOUT_MS = 10_000;
+const MISSES = 3;
 
 export async function supervise(dir: string): Promise<void> {
   const started = Date.now();
@@ -27,6 +43,7 @@ export async function supervise(dir: string): Promise<void> {
   record = { ...record, supervisorPid: process.pid };
   writeLab(dir, record);
   const vms: Vm[] = [];
+  const muxes: Mux[] = [];
   let stopping = false;
   const stop = async (why: string) => {
     if (stopping) return;
@@ -38,13 +55,24 @@ export async function supervise(dir: string): Promise<void> {
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
+  /** A VM ended or stopped answering: the lab is of no further use (see the header). */
+  const fail = async (failure: LabFailure) => {
+    if (stopping) return;
+    stopping = true;
+    log.error('lab failed', { lab: record.id, ...failure });
+    await Promise.all(vms.map((vm) => vm.kill()));
+    for (const vm of vms) fs.rmSync(vm.spec.disk, { force: true });
+    fs.rmSync(path.join(dir, 'saved'), { recursive: true, force: true });
+    writeLab(dir, { ...record, state: 'failed', error: failure.detail, failure });
+    process.exit(0);
+  };
   // What the VMs were started from, kept with a saved lab so it can be resumed.
-  let origin: Omit<SavedLab, 'hosts' | 'memoryMb' | 'cpus' | 'note' | 'savedAt'> | null = null;
+  let origin: Omit<SavedLab, 'hosts' | 'memoryMb' | 'cpus' | 'note' | 'savedAt' | 'machine'> | null = null;
   let ready = false;
   process.on('SIGUSR2', () => {
     if (stopping || !ready || !origin) return;
     stopping = true;
-    void save(dir, record, vms, origin).finally(() => {
+    void save(dir, record, vms, muxes, origin).finally(() => {
       fs.rmSync(dir, { recursive: true, force: true });
       process.exit(0);
     });
@@ -66,12 +94,13 @@ export async function supervise(dir: string): Promise<void> {
           backing: snapshot?.disk ?? image!.disk,
         };
     const { accel, kernel, initrd, backing } = origin;
+    if (saved) giveToQemu(savedDir, 0o700); // QEMU opens the disks in it
     const hubPath = path.join(dir, 'hub.sock');
     await startHub(hubPath);
     for (const host of record.hosts) {
       const disk = path.join(saved ? savedDir : dir, `${host.name}.qcow2`);
       if (!saved) createOverlay(backing, disk);
-      const vm = new Vm({
+      const vm = await Vm.start({
         dir,
         name: host.name,
         kernel,
@@ -83,12 +112,22 @@ export async function supervise(dir: string): Promise<void> {
         accel,
         hub: hubPath,
         incoming: saved ? path.join(savedDir, `${host.name}.ram`) : snapshot?.ram,
+        cgroup: `${record.id}.${host.name}`,
       });
       vms.push(vm);
-      void vm.exited.then((code) => void stop(`VM ${host.name} exited (${code})`));
+      void vm.exited.then(() => {
+        if (ready) void fail({ host: host.name, ...vm.end() });
+        else log.error('a VM ended while the lab started', { lab: record.id, host: host.name, ...vm.end() });
+      });
     }
     const from = saved ? 'saved' : snapshot ? 'snapshot' : 'cold';
-    const shellMs = await Promise.all(vms.map((vm, i) => bringUp(vm, record, i, started, saved !== null)));
+    const shellMs = await Promise.all(
+      vms.map(async (vm, i) => {
+        const { mux, shellMs } = await bringUp(vm, record, i, started, saved !== null);
+        muxes[i] = mux;
+        return shellMs;
+      }),
+    );
     if (saved) for (const h of record.hosts) fs.rmSync(path.join(savedDir, `${h.name}.ram`), { force: true });
     record = {
       ...record,
@@ -98,6 +137,7 @@ export async function supervise(dir: string): Promise<void> {
     writeLab(dir, record);
     ready = true;
     log.info('lab ready', { lab: record.id, ...record.boot });
+    vms.forEach((vm, i) => void heartbeat(vm, muxes[i]!, record.hosts[i]!.name, fail));
   } catch (e) {
     writeLab(dir, { ...record, state: 'failed', error: (e as Error).message });
     log.error('lab failed', { lab: record.id, error: (e as Error).message });
@@ -113,9 +153,31 @@ export async function supervise(dir: string): Promise<void> {
   }
 }
 
+/** Pings the VM's agent until the lab ends; a line that breaks or MISSES silences fail the lab. */
+async function heartbeat(vm: Vm, mux: Mux, host: string, fail: (f: LabFailure) => Promise<void>) {
+  mux.onCorrupt(
+    (reason) => void fail({ host, cause: 'unresponsive', detail: `the agent line broke: ${reason}` }),
+  );
+  let misses = 0;
+  for (;;) {
+    await sleep(HEARTBEAT_MS);
+    if (vm.process.exitCode !== null || vm.process.signalCode !== null) return; // its exit reports
+    try {
+      await mux.waitForAgent(PING_TIMEOUT_MS, PING_TIMEOUT_MS);
+      misses = 0;
+    } catch (e) {
+      if (++misses < MISSES) continue;
+      const silent = Math.round((MISSES * (HEARTBEAT_MS + PING_TIMEOUT_MS)) / 1000);
+      const detail = `the guest agent did not answer for about ${silent} s (${(e as Error).message}); last console lines:\n${vm.console.tail(12)}`;
+      await fail({ host, cause: 'unresponsive', detail });
+      return;
+    }
+  }
+}
+
 /**
  * Resumes or boots one VM, gives it its identity (a saved lab's VM keeps its own and only has its
- * clock set), waits for dockerd; returns when its shell was usable.
+ * clock set), waits for dockerd; returns its mux and when its shell was usable.
  */
 async function bringUp(
   vm: Vm,
@@ -123,7 +185,7 @@ async function bringUp(
   index: number,
   started: number,
   saved: boolean,
-): Promise<number> {
+): Promise<{ mux: Mux; shellMs: number }> {
   const mux = await vm.attach(BOOT_TIMEOUT_MS);
   const shellMs = Date.now() - started;
   const host = record.hosts[index]!;
@@ -133,7 +195,7 @@ async function bringUp(
     if (r.code !== 0) throw new Error(`setting the clock of ${host.name} failed: ${r.stderr}`);
     await vm.waitForDocker(BOOT_TIMEOUT_MS);
     mux.status = { state: 'ready', host: host.name };
-    return shellMs;
+    return { mux, shellMs };
   }
   const args = [
     host.name,
@@ -147,15 +209,19 @@ async function bringUp(
   if (r.code !== 0) throw new Error(`setting the identity of ${host.name} failed: ${r.stderr}`);
   await vm.waitForDocker(BOOT_TIMEOUT_MS);
   mux.status = { state: 'ready', host: host.name };
-  return shellMs;
+  return { mux, shellMs };
 }
 
-/** Writes each VM's RAM and disk to the folder suspendLab asked for; `saved.json` last, on success. */
+/**
+ * Writes each VM's RAM and disk to the folder suspendLab asked for; `saved.json` last, on success.
+ * A lab whose agents do not answer is wedged (a hung guest): it is not saved, to be resumed as is.
+ */
 async function save(
   dir: string,
   record: LabRecord,
   vms: Vm[],
-  origin: Omit<SavedLab, 'hosts' | 'memoryMb' | 'cpus' | 'note' | 'savedAt'>,
+  muxes: Mux[],
+  origin: Omit<SavedLab, 'hosts' | 'memoryMb' | 'cpus' | 'note' | 'savedAt' | 'machine'>,
 ): Promise<void> {
   const { dest, note } = JSON.parse(fs.readFileSync(path.join(dir, 'save.json'), 'utf8')) as {
     dest: string;
@@ -163,10 +229,23 @@ async function save(
   };
   const started = Date.now();
   try {
+    await Promise.all(
+      muxes.map((mux, i) =>
+        mux.waitForAgent(PING_TIMEOUT_MS).catch(() => {
+          throw new Error(`not saved: ${vms[i]!.spec.name} does not answer (a wedged VM is not kept)`);
+        }),
+      ),
+    );
     await Promise.all(vms.map((vm) => vm.saveState(path.join(dest, `${vm.spec.name}.ram`))));
-    for (const vm of vms) moveFile(vm.spec.disk, path.join(dest, `${vm.spec.name}.qcow2`));
+    for (const vm of vms) {
+      const disk = path.join(dest, `${vm.spec.name}.qcow2`);
+      moveFile(vm.spec.disk, disk);
+      if (process.getuid?.() === 0) fs.chownSync(disk, 0, 0); // QEMU's no longer, until resumed
+      fs.chmodSync(disk, 0o600);
+    }
     const { hosts, memoryMb, cpus } = record;
-    writeSaved(dest, { hosts, memoryMb, cpus, ...origin, note, savedAt: new Date().toISOString() });
+    const machine = machineVersion();
+    writeSaved(dest, { hosts, memoryMb, cpus, ...origin, machine, note, savedAt: new Date().toISOString() });
     log.info('lab saved', { lab: record.id, dest, ms: Date.now() - started });
   } catch (e) {
     log.error('saving the lab failed', { lab: record.id, error: (e as Error).message });

@@ -1,16 +1,28 @@
 /**
- * One QEMU virtual machine: its command line, its agent line shared through a Mux, and the three
- * ways it ends (quit, save a snapshot, guest poweroff). KVM is used only where it really works.
+ * One QEMU virtual machine: its command line, its agent line shared through a Mux, and the ways it
+ * ends (quit, save a snapshot, guest poweroff, guest panic). KVM is used only where it really works.
+ *
+ * QEMU is held in: its own cgroup (memory, tasks, CPU weight: cgroup.ts), an unprivileged user
+ * (`dockerlab`, made by setup, when we are root), QEMU's seccomp sandbox (no exec, no privilege
+ * changes, no scheduler changes), and death with its parent (setpriv --pdeathsig). It opens no
+ * file by name after it starts: a snapshot's RAM comes in on an inherited descriptor, a saved
+ * state leaves through a socket we write to a file, the console goes to a ring (console.ts).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { VmCgroup, cgroupSupport } from './cgroup.ts';
 import { GuestClient } from './client.ts';
+import { ConsoleRing } from './console.ts';
 import { Mux } from './mux.ts';
 import { Qmp } from './qmp.ts';
 import { cacheDir } from './paths.ts';
+import { logger } from '../log.ts';
+
+const log = logger('vm');
 
 export type Accel = 'kvm' | 'tcg';
 
@@ -29,9 +41,22 @@ export interface VmSpec {
   hub?: string;
   /** RAM state file to resume from (a snapshot) instead of booting. */
   incoming?: string;
+  /** Name of this VM's cgroup (host limits), e.g. `<lab>.<host>`; none for no cgroup. */
+  cgroup?: string;
 }
 
-export const KERNEL_CMDLINE = 'root=/dev/vda rw console=ttyS0 net.ifnames=0 quiet mitigations=off apparmor=0';
+/**
+ * A guest panic (or oops) reboots at once, and -no-reboot turns a reboot into QEMU's exit; with the
+ * pvpanic device QEMU learns of the panic first and exits with status 1 (-action panic=exit-failure).
+ */
+export const KERNEL_CMDLINE =
+  'root=/dev/vda rw console=ttyS0 net.ifnames=0 quiet mitigations=off apparmor=0 panic=-1 oops=panic';
+/** No exec (so no `exec:` migration), no setuid, no scheduler or resource changes, no old syscalls. */
+const SECCOMP = 'on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny';
+/** Memory QEMU needs above the guest's RAM: its own (~150 MiB) plus TCG's translation cache. */
+const OVERHEAD_MB = { kvm: 256, tcg: 256 + 256 };
+/** QEMU's threads: one per vCPU, I/O workers (up to 64), and a few of its own. */
+const MAX_TASKS = 256;
 
 export function qemuArgs(spec: VmSpec): string[] {
   const sock = (what: string) => path.join(spec.dir, `${spec.name}.${what}`);
@@ -43,8 +68,10 @@ export function qemuArgs(spec: VmSpec): string[] {
   const args = [
     ...['-name', `dockerlab-${spec.name}`, '-machine', 'pc', ...accel],
     ...['-m', String(spec.memoryMb), '-smp', String(spec.cpus), '-nodefaults', '-display', 'none'],
-    ...['-serial', `file:${sock('console.log')}`],
+    ...['-chardev', `socket,id=console,path=${sock('console.sock')}`, '-serial', 'chardev:console'],
     ...['-kernel', spec.kernel, '-initrd', spec.initrd, '-append', KERNEL_CMDLINE],
+    ...['-no-reboot', '-action', 'panic=exit-failure', '-device', 'pvpanic'],
+    ...['-sandbox', SECCOMP],
     ...['-drive', `file=${spec.disk},if=virtio,format=qcow2,cache=unsafe,discard=unmap`],
     ...[
       '-device',
@@ -63,27 +90,142 @@ export function qemuArgs(spec: VmSpec): string[] {
     // Same device as with a network (a snapshot needs the same hardware), but no cable.
     args.push('-netdev', 'user,id=lan,restrict=on', '-device', `virtio-net-pci,netdev=lan,mac=${spec.mac}`);
   }
-  if (spec.incoming) args.push('-incoming', `exec:cat ${spec.incoming}`);
+  if (spec.incoming) args.push('-incoming', 'fd:3'); // the file, opened by us (see Vm.start)
   return args;
 }
 
+/**
+ * What a snapshot's or saved lab's RAM state depends on besides the image, accelerator, memory and
+ * CPUs: the machine's devices and kernel command line. Part of snapshot keys, kept with saved labs.
+ */
+export function machineVersion(): string {
+  const spec: VmSpec = {
+    ...{ dir: '/d', name: 'n', kernel: '/k', initrd: '/i', disk: '/d', memoryMb: 1, cpus: 1 },
+    ...{ mac: '52:54:00:00:00:00', accel: 'tcg', hub: '/h' },
+  };
+  return crypto.createHash('sha256').update(qemuArgs(spec).join('\0')).digest('hex').slice(0, 8);
+}
+
+/** The unprivileged user QEMU runs as when we are root; null: QEMU runs as we do. */
+export function qemuUser(): { name: string; uid: number; gid: number } | null {
+  if (process.getuid?.() !== 0) return null;
+  const name = process.env.DOCKERLAB_QEMU_USER ?? 'dockerlab';
+  const entry = fs
+    .readFileSync('/etc/passwd', 'utf8')
+    .split('\n')
+    .map((l) => l.split(':'))
+    .find((f) => f[0] === name);
+  if (!entry) {
+    warnOnce(`QEMU runs as root: there is no user "${name}" (scripts/setup.sh creates it)`);
+    return null;
+  }
+  return { name, uid: Number(entry[2]), gid: Number(entry[3]) };
+}
+
+/** Makes `file` QEMU's own (when QEMU runs as another user than we do). */
+export function giveToQemu(file: string, mode?: number): void {
+  const user = qemuUser();
+  if (user) fs.chownSync(file, user.uid, user.gid);
+  if (mode !== undefined) fs.chmodSync(file, mode);
+}
+
+const warned = new Set<string>();
+function warnOnce(message: string): void {
+  if (warned.has(message)) return;
+  warned.add(message);
+  log.warn(message);
+}
+
+/** How a VM ended on its own: the guest powered off (or rebooted), or it crashed. */
+export interface VmEnd {
+  cause: 'poweroff' | 'crash';
+  detail: string;
+}
+
 export class Vm {
-  readonly process: ChildProcess;
   private mux: Mux | null = null;
   private clientPromise: Promise<GuestClient> | null = null;
   readonly exited: Promise<number | null>;
+  private signal: NodeJS.Signals | null = null;
 
-  constructor(readonly spec: VmSpec) {
-    fs.mkdirSync(spec.dir, { recursive: true });
-    // setpriv: if our process dies, even by SIGKILL, the kernel kills QEMU too.
-    this.process = spawn(
-      'setpriv',
-      ['--pdeathsig', 'SIGKILL', '--', 'qemu-system-x86_64', ...qemuArgs(spec)],
-      {
-        stdio: ['ignore', 'ignore', fs.openSync(this.file('qemu.log'), 'a')],
-      },
+  private constructor(
+    readonly spec: VmSpec,
+    readonly process: ChildProcess,
+    readonly console: ConsoleRing,
+    readonly cgroup: VmCgroup | null,
+  ) {
+    this.exited = new Promise((resolve) =>
+      process.once('exit', (code, signal) => {
+        this.signal = signal;
+        console.close();
+        this.closeConnections();
+        resolve(code);
+      }),
     );
-    this.exited = new Promise((resolve) => this.process.once('exit', (code) => resolve(code)));
+  }
+
+  /** Starts QEMU (resuming `spec.incoming` if set); `attach` then waits for its agent. */
+  static async start(spec: VmSpec): Promise<Vm> {
+    fs.mkdirSync(spec.dir, { recursive: true });
+    giveToQemu(spec.dir, 0o700);
+    giveToQemu(spec.disk, 0o600);
+    if (spec.hub) giveToQemu(spec.hub);
+    const file = (what: string) => path.join(spec.dir, `${spec.name}.${what}`);
+    const ring = await ConsoleRing.listen(file('console.sock'), file('console.log'));
+    giveToQemu(file('console.sock'));
+    let cgroup: VmCgroup | null = null;
+    if (spec.cgroup) {
+      const support = cgroupSupport();
+      if (support.version === null) warnOnce(`VMs run without host limits: ${support.why}`);
+      cgroup = VmCgroup.create(spec.cgroup, {
+        memoryBytes: (spec.memoryMb + OVERHEAD_MB[spec.accel]) * 2 ** 20,
+        tasks: MAX_TASKS,
+        cpuWeight: 100,
+      });
+    }
+    const user = qemuUser();
+    // setpriv: if our process dies, even by SIGKILL, the kernel kills QEMU too (it sets the signal
+    // after changing user, which would otherwise clear it).
+    const setpriv = ['setpriv', '--pdeathsig', 'SIGKILL', '--no-new-privs'];
+    if (user) setpriv.push('--reuid', user.name, '--regid', user.name, '--init-groups');
+    const argv = [...setpriv, '--', 'qemu-system-x86_64', ...qemuArgs(spec)];
+    // A shell joins the cgroup first, so QEMU is limited from its first allocation.
+    const join = cgroup
+      ? [
+          'sh',
+          '-c',
+          'while [ "$1" != -- ]; do echo $$ > "$1" || exit 125; shift; done; shift; exec "$@"',
+          'vm',
+        ]
+      : [];
+    const command = [...join, ...(cgroup ? [...cgroup.procsFiles(), '--'] : []), ...argv];
+    const stderr = fs.openSync(file('qemu.log'), 'a');
+    const ram = spec.incoming ? fs.openSync(spec.incoming, 'r') : 'ignore';
+    try {
+      const child = spawn(command[0]!, command.slice(1), { stdio: ['ignore', 'ignore', stderr, ram] });
+      return new Vm(spec, child, ring, cgroup);
+    } finally {
+      fs.closeSync(stderr);
+      if (typeof ram === 'number') fs.closeSync(ram);
+    }
+  }
+
+  /** Why the VM ended by itself (call once `exited` resolved). */
+  end(): VmEnd {
+    const code = this.process.exitCode;
+    const tail = this.console.tail(12);
+    const oom = this.cgroup?.memory().oomKills ?? 0;
+    const panic = /Kernel panic|end trace/.test(tail);
+    const how = code !== null ? `QEMU exited with status ${code}` : `QEMU was killed by ${this.signal}`;
+    const detail = [
+      how,
+      oom ? `the host's memory limit for this VM killed it (${oom}×)` : '',
+      panic ? 'the guest kernel panicked' : '',
+      `last console lines:\n${tail}`,
+    ]
+      .filter(Boolean)
+      .join('; ');
+    return { cause: code === 0 && !panic ? 'poweroff' : 'crash', detail };
   }
 
   file(what: string): string {
@@ -153,27 +295,65 @@ export class Vm {
     throw new Error(`dockerd did not answer within ${timeoutMs} ms; see ${this.file('console.log')}`);
   }
 
-  /** Pauses the VM and writes its RAM and device state to `ramPath`; the VM is gone afterwards. */
+  /**
+   * Pauses the VM and writes its RAM and device state to `ramPath` (0600); the VM is gone
+   * afterwards. QEMU may not open files or run programs (its sandbox): it sends the state to a
+   * socket of ours, and we write the file.
+   */
   async saveState(ramPath: string): Promise<void> {
-    const qmp = await Qmp.connect(this.file('qmp'));
-    await qmp.command('stop');
-    await qmp.command('migrate', { uri: `exec:cat > ${ramPath}` });
-    for (;;) {
-      const info = (await qmp.command('query-migrate')) as { status: string; 'error-desc'?: string };
-      if (info.status === 'completed') break;
-      if (info.status === 'failed') throw new Error(`saving the VM state failed: ${info['error-desc']}`);
-      await sleep(200);
+    const socketPath = this.file('migrate.sock');
+    fs.rmSync(socketPath, { force: true });
+    const server = net.createServer();
+    const written = new Promise<void>((resolve, reject) => {
+      server.once('connection', (socket) => {
+        const out = fs.createWriteStream(ramPath, { mode: 0o600 });
+        socket.pipe(out);
+        socket.once('error', reject);
+        out.once('error', reject);
+        out.once('finish', resolve);
+      });
+    });
+    written.catch(() => undefined); // awaited below; a failed migration reports itself first
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(socketPath, resolve);
+    });
+    giveToQemu(socketPath);
+    try {
+      const qmp = await Qmp.connect(this.file('qmp'));
+      try {
+        await qmp.command('stop');
+        await qmp.command('migrate', { uri: `unix:${socketPath}` });
+        for (;;) {
+          const info = (await qmp.command('query-migrate')) as { status: string; 'error-desc'?: string };
+          if (info.status === 'completed') break;
+          if (info.status === 'failed') throw new Error(`saving the VM state failed: ${info['error-desc']}`);
+          await sleep(200);
+        }
+        await written;
+        this.closeConnections(); // the guest is saved: its line closing now is no news
+        await qmp.command('quit').catch(() => undefined);
+      } finally {
+        qmp.close();
+      }
+    } finally {
+      server.close();
     }
-    await qmp.command('quit').catch(() => undefined);
-    qmp.close();
     await this.exited;
+  }
+
+  /** Closes what this process holds open to the VM: the mux (and its agent line), our client. */
+  private closeConnections(): void {
+    this.mux?.close();
+    void this.clientPromise?.then((c) => c.close()).catch(() => undefined);
   }
 
   /** Ends the VM now. The disk is throwaway, so there is nothing to flush. Safe to call twice. */
   async kill(): Promise<void> {
-    this.mux?.close();
+    this.closeConnections();
     if (this.process.exitCode === null && this.process.signalCode === null) this.process.kill('SIGKILL');
     await this.exited;
+    this.cgroup?.remove();
   }
 }
 
