@@ -44,9 +44,23 @@ export async function main(args: string[]): Promise<number> {
   const provider = local ? (await import('./local-lab.ts')).localProvider : vmProvider;
   if (!local) {
     const { pruneSaved } = await import('../sandbox/saved.ts');
-    const pruned = pruneSaved(positive('DOCKERLAB_KEEP_DAYS', 7) * 86_400_000);
-    if (pruned.length > 0)
-      say(`删除了 ${pruned.length} 个过期的已保存实验机器 / removed ${pruned.length} old saved labs`);
+    // Old ones, then least recently saved ones over the quota (DOCKERLAB_SAVED_MAX_GB) or the
+    // free-space floor: at start and every 10 minutes while serving.
+    const prune = () => {
+      const pruned = pruneSaved(positive('DOCKERLAB_KEEP_DAYS', 7) * 86_400_000);
+      if (pruned.length > 0)
+        say(
+          `删除了 ${pruned.length} 个已保存的实验机器 / removed ${pruned.length} saved labs (age or quota)`,
+        );
+    };
+    prune();
+    setInterval(() => {
+      try {
+        prune();
+      } catch (e) {
+        say(`清理已保存的实验机器失败 / pruning saved labs failed: ${(e as Error).message}`);
+      }
+    }, 10 * 60_000).unref();
   }
   const { lessons, broken } = await loadCourse(process.env.DOCKERLAB_LESSONS ?? 'lessons');
   for (const b of broken) {
