@@ -1,7 +1,7 @@
 import { LitElement, css, html, nothing } from 'lit';
 import { Task } from '@lit/task';
-import type { LabStatus, LessonView, ProgressView, ServerEvent } from '../engine/protocol.ts';
-import { api, ApiFailure } from './api.ts';
+import type { LabStatus, LessonView, ProgressView, ServerEvent, Text } from '../engine/protocol.ts';
+import { call, ApiFailure } from './api.ts';
 import { SettingsController, currentLang, t } from './i18n.ts';
 import type { StepAction } from './dl-step-card.ts';
 import type { SocketState } from './term-socket.ts';
@@ -18,7 +18,7 @@ import './dl-topology.ts';
 export class DlLessonPage extends LitElement {
   static properties = {
     lessonId: { attribute: 'lesson-id' },
-    token: {},
+    learner: {},
     progress: { state: true },
     lab: { state: true },
     socket: { state: true },
@@ -27,9 +27,12 @@ export class DlLessonPage extends LitElement {
     checking: { state: true },
     busyStep: { state: true },
     error: { state: true },
+    resetting: { state: true },
+    dismissed: { state: true },
   };
   declare lessonId: string;
-  declare token: string;
+  /** The learner this page is for (public id; the page's sockets say it, see term-socket.ts). */
+  declare learner: string;
   declare progress: ProgressView | null;
   declare lab: LabStatus;
   declare socket: SocketState;
@@ -39,12 +42,16 @@ export class DlLessonPage extends LitElement {
   declare checking: number | null;
   declare busyStep: number | null;
   declare error: string | null;
+  /** A reset of the lab is in flight. */
+  declare resetting: boolean;
+  /** The ready notice the learner closed (so the same one does not come back on reconnect). */
+  declare dismissed: Text | null;
 
   private readonly settings = new SettingsController(this);
 
   private readonly lesson = new Task(this, {
     task: async ([id, lang]: readonly [string, string]) => {
-      const view = await api<LessonView>('GET', `/api/lessons/${encodeURIComponent(id)}?lang=${lang}`);
+      const view = await call('GET /api/lessons/:lesson', { lesson: id }, null, `?lang=${lang}`);
       this.progress = view.progress;
       if (!view.hosts.includes(this.activeHost)) this.activeHost = view.hosts[0] ?? 'host1';
       return view;
@@ -63,6 +70,8 @@ export class DlLessonPage extends LitElement {
     this.checking = null;
     this.busyStep = null;
     this.error = null;
+    this.resetting = false;
+    this.dismissed = null;
   }
 
   static styles = css`
@@ -164,6 +173,77 @@ export class DlLessonPage extends LitElement {
     }
     .status {
       margin-left: 12px;
+    }
+    .reset-lab {
+      font: inherit;
+      margin-left: 8px;
+      background: transparent;
+      color: #c9d1d9;
+      border: 1px solid #30363d;
+      border-radius: 4px;
+      cursor: pointer;
+    }
+    .banner {
+      margin: 6px 8px 0;
+      display: flex;
+      gap: 12px;
+      align-items: flex-start;
+      padding: 10px 14px;
+      border-radius: 6px;
+      border: 1px solid #9e6a03;
+      background: #2b2111;
+      color: #f0d8a8;
+      line-height: 1.5;
+    }
+    .banner span {
+      flex: 1;
+      white-space: pre-line;
+    }
+    .banner button {
+      font: inherit;
+      flex: none;
+      padding: 2px 12px;
+      border-radius: 6px;
+      border: 1px solid #9e6a03;
+      background: transparent;
+      color: #f0d8a8;
+      cursor: pointer;
+    }
+    dialog button {
+      font: inherit;
+      flex: none;
+      padding: 3px 14px;
+      border-radius: 6px;
+      border: 1px solid var(--border);
+      background: var(--panel);
+      color: var(--text);
+      cursor: pointer;
+    }
+    .overlay .notice {
+      margin: 0 0 14px;
+      color: #f0d8a8;
+    }
+    dialog.reset {
+      max-width: 32em;
+      border: 1px solid var(--border);
+      border-radius: 8px;
+      background: var(--panel);
+      color: var(--text);
+      line-height: 1.6;
+    }
+    dialog.reset h2 {
+      font-size: 18px;
+      margin: 0 0 8px;
+    }
+    dialog .actions {
+      display: flex;
+      gap: 8px;
+      justify-content: flex-end;
+    }
+    dialog button.danger {
+      background: var(--bad);
+      border-color: var(--bad);
+      color: #fff;
     }
     .status .dot {
       display: inline-block;
@@ -335,25 +415,28 @@ export class DlLessonPage extends LitElement {
 
   private async onStepAction(e: CustomEvent<{ step: number; action: StepAction }>): Promise<void> {
     const { step, action } = e.detail;
-    const base = `/api/lessons/${encodeURIComponent(this.lessonId)}`;
-    const view = `${base}?lang=${currentLang()}`;
+    const lesson = { lesson: this.lessonId };
+    const refresh = async () =>
+      (this.progress = (
+        await call('GET /api/lessons/:lesson', lesson, null, `?lang=${currentLang()}`)
+      ).progress);
     this.error = null;
     try {
       if (action === 'check') {
         this.checking = step;
-        await api('POST', `${base}/check`, { step });
+        await call('POST /api/lessons/:lesson/check', lesson, { step });
         // The result also arrives over the socket; fetch the progress in case the socket is down.
-        this.progress = (await api<LessonView>('GET', view)).progress;
+        await refresh();
         this.checking = null;
       } else if (action === 'hint') {
-        await api('POST', `${base}/steps/${step}/hint`);
-        this.progress = (await api<LessonView>('GET', view)).progress;
+        await call('POST /api/lessons/:lesson/steps/:step/hint', { ...lesson, step });
+        await refresh();
       } else if (action === 'solution') {
-        await api('POST', `${base}/steps/${step}/solution`);
-        this.progress = (await api<LessonView>('GET', view)).progress;
+        await call('POST /api/lessons/:lesson/steps/:step/solution', { ...lesson, step });
+        await refresh();
       } else {
         this.busyStep = step;
-        this.progress = await api<ProgressView>('POST', `${base}/steps/${step}/skip`);
+        this.progress = await call('POST /api/lessons/:lesson/steps/:step/skip', { ...lesson, step });
       }
     } catch (err) {
       this.error = err instanceof ApiFailure ? t(err.text) : String(err);
@@ -363,12 +446,45 @@ export class DlLessonPage extends LitElement {
     }
   }
 
-  /** Opens what a web server on that port of the current host answers, in a new tab. */
+  private resetDialog(): HTMLDialogElement | null {
+    return this.renderRoot.querySelector<HTMLDialogElement>('dialog.reset');
+  }
+
+  /**
+   * "重置实验机器", confirmed: the server throws the lab away and makes a new one with the finished
+   * steps redone. Terminals whose socket was closed (a lab that had failed) connect again.
+   */
+  private async resetLab(): Promise<void> {
+    this.resetDialog()?.close();
+    this.resetting = true;
+    this.error = null;
+    this.dismissed = null;
+    try {
+      this.lab = await call('POST /api/lab/reset', {}, { lesson: this.lessonId });
+      if (this.socket !== 'open') this.resume();
+    } catch (err) {
+      this.error = err instanceof ApiFailure ? t(err.text) : String(err);
+    } finally {
+      this.resetting = false;
+    }
+  }
+
+  /**
+   * Opens what a web server on that port of the current host answers, in a new tab. The address
+   * comes from the server with the lab (it holds this learner's preview key).
+   */
   private openPreview(e: SubmitEvent): void {
     e.preventDefault();
     const port = Number(new FormData(e.target as HTMLFormElement).get('port') || 80);
+    if (this.lab.state !== 'ready') {
+      this.error = t(
+        '实验机器还没有就绪，等它准备好再预览。',
+        'The lab is not ready yet: preview once it is.',
+      );
+      return;
+    }
     if (Number.isInteger(port) && port > 0 && port < 65536)
-      window.open(`/preview/${this.activeHost}/${port}/`, '_blank', 'noopener');
+      window.open(`${this.lab.preview}${this.activeHost}/${port}/`, '_blank', 'noopener');
   }
 
   private resume(): void {
@@ -428,6 +544,7 @@ export class DlLessonPage extends LitElement {
       case 'starting':
         return html`<div class="overlay" role="status" data-state="starting">
           <div>
+            ${lab.notice ? html`<p class="notice" data-notice>${t(lab.notice)}</p>` : nothing}
             <div class="spinner"></div>
             ${t(lab.detail)}
           </div>
@@ -437,12 +554,50 @@ export class DlLessonPage extends LitElement {
           <div>${t(lab.reason)}<br /><button @click=${this.resume}>${t('继续', 'Resume')}</button></div>
         </div>`;
       case 'failed':
+        // "Try again" makes a new lab: whatever failed, the old one is of no further use.
         return html`<div class="overlay" role="alert" data-state="failed">
-          <div>${t(lab.reason)}<br /><button @click=${this.resume}>${t('重试', 'Try again')}</button></div>
+          <div>
+            ${t(lab.reason)}<br /><button ?disabled=${this.resetting} @click=${this.resetLab}>
+              ${t('重试', 'Try again')}
+            </button>
+          </div>
         </div>`;
       default:
         return lab satisfies never;
     }
+  }
+
+  /** Why this lab is new (it replaced a failed one, or the learner reset it), over the terminal. */
+  private readyNotice(notice: Text) {
+    return html`<div class="banner" role="status" data-state="notice">
+      <span>${t(notice)}</span>
+      <button @click=${() => (this.dismissed = notice)}>${t('知道了', 'OK')}</button>
+    </div>`;
+  }
+
+  /** The confirm dialog of "重置实验机器": what is lost, what is kept. */
+  private resetConfirm() {
+    return html`<dialog class="reset" aria-labelledby="reset-title">
+      <h2 id="reset-title">${t('重置实验机器？', 'Reset your lab machine?')}</h2>
+      <p>
+        ${t(
+          '会换一台全新的实验机器。现在这台机器上的东西都会丢失：容器、镜像以外你做的改动、文件、网络配置。',
+          'You get a brand-new lab machine. Everything on this one is lost: containers, changes beyond the images, files, network setup.',
+        )}
+      </p>
+      <p>
+        ${t(
+          '会保留：你的学习进度。已完成的步骤会在新机器上自动重新执行。',
+          'Kept: your progress. Your finished steps are redone on the new machine by themselves.',
+        )}
+      </p>
+      <div class="actions">
+        <button class="danger" data-action="confirm-reset" @click=${this.resetLab}>
+          ${t('重置', 'Reset')}
+        </button>
+        <button @click=${() => this.resetDialog()?.close()} autofocus>${t('取消', 'Cancel')}</button>
+      </div>
+    </dialog>`;
   }
 
   render() {
@@ -533,6 +688,14 @@ export class DlLessonPage extends LitElement {
             <button type="submit">${t('打开', 'Open')}</button>
           </form>
           <button
+            class="reset-lab"
+            data-action="reset-lab"
+            ?disabled=${this.resetting}
+            @click=${() => this.resetDialog()?.showModal()}
+          >
+            ${this.resetting ? t('正在重置…', 'Resetting…') : t('重置实验机器', 'Reset my lab')}
+          </button>
+          <button
             class="tab topology-toggle"
             aria-pressed=${this.showTopology}
             @click=${() => this.toggleTopology()}
@@ -544,6 +707,11 @@ export class DlLessonPage extends LitElement {
             >${ready ? t('实验机器已就绪', 'Lab ready') : t('实验机器未就绪', 'Lab not ready')}
           </span>
         </div>
+        ${
+          this.lab.state === 'ready' && this.lab.notice && this.lab.notice.zh !== this.dismissed?.zh
+            ? this.readyNotice(this.lab.notice)
+            : nothing
+        }
         <div class="terms">
           ${view.hosts.map(
             (h) =>
@@ -553,7 +721,7 @@ export class DlLessonPage extends LitElement {
                 aria-labelledby=${view.hosts.length > 1 ? `tab-${h}` : nothing}
                 lesson-id=${view.id}
                 host=${h}
-                token=${this.token}
+                learner=${this.learner}
                 ?hidden=${h !== this.activeHost}
               ></dl-terminal>`,
           )}
@@ -564,6 +732,7 @@ export class DlLessonPage extends LitElement {
           ></dl-topology>
           ${this.overlay()}
         </div>
+        ${this.resetConfirm()}
       </section>
     `;
   }
