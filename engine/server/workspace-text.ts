@@ -66,11 +66,10 @@ export const resetNotice: Notice = {
 };
 
 /** A finished step whose reference solution failed when it was redone on a new lab. */
-export function replayProblem(step: number, title: string, host: string, code: number, output: string): Text {
-  const tail = output.slice(-300);
+export function replayProblem(step: number, title: string, why: Text): Text {
   return {
-    zh: `重做第 ${step + 1} 步「${title}」时，${host} 上的命令出错了（退出码 ${code}）${tail ? `：${tail}` : '。'}这一步在这台机器上可能没有完成，请检查一下，需要的话再做一遍。`,
-    en: `Redoing step ${step + 1} “${title}” failed on ${host} (exit code ${code})${tail ? `: ${tail}` : '.'} That step may not be in place on this machine: check it and do it again if needed.`,
+    zh: `重做第 ${step + 1} 步「${title}」时出错了：${why.zh}。这一步在这台机器上可能没有完成，请检查一下，需要的话再做一遍。`,
+    en: `Redoing step ${step + 1} “${title}” failed: ${why.en}. That step may not be in place on this machine: check it and do it again if needed.`,
   };
 }
 

@@ -14,6 +14,7 @@ import crypto from 'node:crypto';
 import type { WebSocket } from 'ws';
 import type { Lab, LabFailure, LabOptions } from '../sandbox/api.ts';
 import type { Lesson } from '../lessons/types.ts';
+import { describeFailure, runScripts } from '../lessons/run.ts';
 import {
   encodeServerFrame,
   type CheckView,
@@ -400,10 +401,12 @@ export class Workspace {
    */
   private async prepare(lab: Lab, lesson: Lesson, replay: boolean): Promise<Text | null> {
     this.starting({ zh: '正在准备本课的实验环境…', en: 'Preparing the lesson’s environment…' });
-    for (const [host, script] of Object.entries(lesson.setup)) {
-      const r = await lab.host(host).exec(script, { timeoutMs: scriptTimeoutMs });
-      if (r.code !== 0) throw new Error(`setup on ${host} exited ${r.code}: ${r.stderr.trim().slice(-300)}`);
-    }
+    const setup = await runScripts(lab, lesson.setup, {
+      mode: 'strict',
+      as: 'script',
+      timeoutMs: scriptTimeoutMs,
+    });
+    if (setup.failure) throw new Error(`setup: ${describeFailure(setup.failure).en}`);
     if (!replay) return null;
     const passed = this.o.course.passedSteps(this.learnerId, lesson);
     const problems: Text[] = [];
@@ -412,18 +415,20 @@ export class Workspace {
         zh: `正在重做你已完成的步骤（${n + 1}/${passed.length}）…`,
         en: `Redoing your finished steps (${n + 1}/${passed.length})…`,
       });
-      for (const [host, script] of Object.entries(step.solution)) {
-        const r = await lab.host(host).exec(script, { timeoutMs: scriptTimeoutMs });
-        if (r.code !== 0) {
-          log.warn('replay: solution failed', {
-            learner: this.learnerId,
-            lesson: lesson.id,
-            step: step.index,
-            host,
-            code: r.code,
-          });
-          problems.push(replayProblem(step.index, step.title, host, r.code, (r.stderr || r.stdout).trim()));
-        }
+      // Typed, as the learner typed them: checks that read the shell's history see them too.
+      const r = await runScripts(lab, step.solution, {
+        mode: 'strict',
+        as: 'typed',
+        timeoutMs: scriptTimeoutMs,
+      });
+      if (r.failure) {
+        log.warn('replay: solution failed', {
+          learner: this.learnerId,
+          lesson: lesson.id,
+          step: step.index,
+          ...r.failure,
+        });
+        problems.push(replayProblem(step.index, step.title, describeFailure(r.failure)));
       }
     }
     return problems.length ? joinNotices(...problems) : null;
@@ -548,22 +553,26 @@ export class Workspace {
     return this.run(lessonId, step, lab);
   }
 
-  /** Runs the step's reference solution in the learner's lab and marks the step passed. */
+  /**
+   * Runs the step's reference solution in the learner's lab, as if typed, and marks the step
+   * passed (skipped). A solution that fails leaves the step as it was and says why.
+   */
   async skip(lessonId: string, index: number): Promise<ProgressView> {
     const lesson = this.o.course.lesson(lessonId);
     const step = this.o.course.step(lessonId, index);
     const lab = await this.ensure(lesson);
-    for (const [host, script] of Object.entries(step.solution)) {
-      const r = await lab.host(host).exec(script, { timeoutMs: scriptTimeoutMs });
-      if (r.code !== 0) {
-        log.warn('skip: solution failed', {
-          lessonId,
-          step: index,
-          host,
-          code: r.code,
-          stderr: r.stderr.slice(-500),
-        });
-      }
+    const r = await runScripts(lab, step.solution, {
+      mode: 'strict',
+      as: 'typed',
+      timeoutMs: scriptTimeoutMs,
+    });
+    if (r.failure) {
+      log.warn('skip: solution failed', { learner: this.learnerId, lessonId, step: index, ...r.failure });
+      const why = describeFailure(r.failure);
+      throw new HttpError(409, {
+        zh: `参考答案在你的实验机器上没能执行成功，这一步没有标记为完成：${why.zh}`,
+        en: `The reference solution failed on your lab, so the step was not marked done: ${why.en}`,
+      });
     }
     this.o.course.recordPass(this.learnerId, lessonId, index, true);
     const progress = this.progress(lessonId);

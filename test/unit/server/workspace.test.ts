@@ -221,7 +221,15 @@ describe('workspace health', () => {
     const t = TermClient.open(app, c, (await c.session()).learnerId, { lesson: lessonId });
     await t.until(() => prompt.test(t.output), 20_000, 'the prompt');
     expect((await c.json('POST', `/api/lessons/${lessonId}/steps/0/skip`)).status).toBe(200);
+    // A reference solution that fails does not mark the step, and says why.
+    const broken = `${process.env.DL_TEST_DIR}.broken`;
+    fs.writeFileSync(broken, '');
+    const refused = await c.json<{ error: { zh: string } }>('POST', `/api/lessons/${lessonId}/steps/1/skip`);
+    expect(refused.status).toBe(409);
+    expect(refused.body.error.zh).toContain('退出码 3');
+    fs.rmSync(broken);
     expect((await c.json('POST', `/api/lessons/${lessonId}/steps/1/skip`)).status).toBe(200);
+    fs.writeFileSync(broken, ''); // from now on step 2 cannot be redone
     t.type('rm "$DL_TEST_DIR/a" && echo gone-$((1+1))\r');
     await t.until(() => t.output.includes('gone-2'), 10_000, 'the file removed');
 
@@ -247,6 +255,7 @@ describe('workspace health', () => {
     await t.until(() => t.output.includes('replayed-6'), 10_000, 'the step redone');
     const view = await c.json<LessonView>('GET', `/api/lessons/${lessonId}`);
     expect(view.body.progress.steps.map((s) => s.passed)).toEqual([true, true]);
+    fs.rmSync(broken);
     // A late report from the old lab changes nothing.
     labs[0]!.fire({ host: null, cause: 'supervisor', detail: 'late' });
     await sleep(200);
