@@ -4,7 +4,7 @@ import type { Graph, HistoryEntry, TopologyView } from '../engine/topology/types
 import { layoutGraph, type Box, type Layout } from '../engine/topology/layout.ts';
 import { scene, topologyCss } from '../engine/topology/svg.ts';
 import { describeGraph, type Item } from '../engine/topology/describe.ts';
-import { api, ApiFailure } from './api.ts';
+import { ApiFailure, call } from './api.ts';
 import { SettingsController, currentLang, t } from './i18n.ts';
 import { toDom } from './topology-dom.ts';
 
@@ -111,10 +111,7 @@ export class DlTopology extends LitElement {
     if (!this.lessonId) return;
     this.loading = true;
     try {
-      this.view = await api<TopologyView>(
-        'GET',
-        `/api/lessons/${encodeURIComponent(this.lessonId)}/topology`,
-      );
+      this.view = await call('GET /api/lessons/:lesson/topology', { lesson: this.lessonId });
       this.error = null;
     } catch (e) {
       this.error =
