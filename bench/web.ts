@@ -46,7 +46,7 @@ export async function echoServer(n: number): Promise<number[]> {
   const app = await testApp();
   try {
     const c = new Client(app.url);
-    const t = TermClient.open(app, c, (await c.session()).token, { lesson: '01-files' });
+    const t = TermClient.open(app, c, (await c.session()).learnerId, { lesson: '01-files' });
     await t.until(() => prompt.test(t.output), 20_000, 'the prompt');
     const times: number[] = [];
     for (let i = 0; i < n; i++) {
@@ -95,7 +95,7 @@ export async function catServer(file: string): Promise<{ ms: number; rssGrowthMb
   const app = await testApp();
   try {
     const c = new Client(app.url);
-    const t = TermClient.open(app, c, (await c.session()).token, { lesson: '01-files' });
+    const t = TermClient.open(app, c, (await c.session()).learnerId, { lesson: '01-files' });
     await t.until(() => prompt.test(t.output), 20_000, 'the prompt');
     const rss0 = process.memoryUsage().rss;
     let peak = rss0;
@@ -138,7 +138,7 @@ export async function commandToCheck(lab: Lab, runs: number): Promise<number[]> 
   try {
     for (let i = 0; i < runs; i++) {
       const c = new Client(app.url); // a new learner each run: step 1 is the current step again
-      const t = TermClient.open(app, c, (await c.session()).token, { lesson: lessons[0]!.id });
+      const t = TermClient.open(app, c, (await c.session()).learnerId, { lesson: lessons[0]!.id });
       // The prompt's end mark (OSC 133 B) says the shell is ready for input.
       await t
         .until(() => t.output.includes('\x1b]133;B'), 300_000, 'the VM prompt')
@@ -201,12 +201,12 @@ export async function echoUnderLoad(
   const typers: NodeJS.Timeout[] = [];
   try {
     const c = new Client(app.url);
-    const vm = TermClient.open(app, c, (await c.session()).token, { lesson: '01-files' });
+    const vm = TermClient.open(app, c, (await c.session()).learnerId, { lesson: '01-files' });
     await vm.until(() => vm.output.includes('\x1b]133;B'), 300_000, 'the VM prompt');
     const idle = await echoTimes(vm, keys);
     for (let i = 0; i < learners; i++) {
       const o = new Client(app.url);
-      const t = TermClient.open(app, o, (await o.session()).token, { lesson: '01-files' });
+      const t = TermClient.open(app, o, (await o.session()).learnerId, { lesson: '01-files' });
       others.push(t);
     }
     await Promise.all(others.map((t) => t.until(() => prompt.test(t.output), 60_000, 'a local prompt')));

@@ -18,13 +18,27 @@ export interface Text {
 // ---------------------------------------------------------------------------------------------
 // HTTP API (JSON)
 
+/**
+ * Who the page is for. The session secret is in an HttpOnly cookie and never here; the terminal
+ * socket authenticates by that cookie and the page's Origin, and the page sends `?learner=` so a
+ * page left open while the browser signed in as someone else is told, not attached to them.
+ */
 export interface SessionView {
+  /** Public (it is in logs and folder names too): not a credential. */
   learnerId: string;
   name: string | null;
-  /** Must be sent as `?token=` on the terminal WebSocket; it binds the socket to this learner. */
-  token: string;
-  /** The server has a class code: learners may sign in by name to find their progress anywhere. */
+  /** Class mode (DOCKERLAB_CLASS_CODE): learners sign in with the code, their name and a PIN. */
   classCode: boolean;
+}
+
+/**
+ * Class sign-in. The first sign-in with a name sets its PIN (4-8 digits); later ones must give the
+ * same PIN, so nobody can open a classmate's shell by typing their name.
+ */
+export interface SignIn {
+  classCode: string;
+  name: string;
+  pin: string;
 }
 
 export interface LessonSummary {
@@ -112,7 +126,8 @@ export interface ApiError {
  */
 export interface ApiRoutes {
   'GET /api/session': { body: null; reply: SessionView };
-  'POST /api/session': { body: { classCode: string; name: string }; reply: SessionView };
+  /** 401 in class mode until signed in (any route); 429 with Retry-After when done too often. */
+  'POST /api/session': { body: SignIn; reply: SessionView };
   'GET /api/lessons': { body: null; reply: LessonSummary[] };
   'GET /api/lessons/:lesson': { body: null; reply: LessonView };
   /** Checks `step` (default: the current one) now, starting the lab if needed. */

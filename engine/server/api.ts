@@ -12,12 +12,14 @@ import {
   type SessionView,
 } from '../protocol.ts';
 import { HttpError, type Course, type Lang } from './course.ts';
+import type { RateLimit } from './ratelimit.ts';
+import type { Target } from './request.ts';
+import { hashPin, pinPattern, sameText, verifyPin } from './secrets.ts';
+import { identify, learnerOf, RateLimited, spend, startSession } from './session.ts';
 import type { Learner, Store } from './store.ts';
 import type { Workspaces } from './workspaces.ts';
 import { topologyRoute } from '../topology/route.ts';
 import type { TopologyTracker } from '../topology/tracker.ts';
-import type { Target } from './request.ts';
-import { identify, setLearnerCookie } from './session.ts';
 import { logger } from '../log.ts';
 
 const log = logger('api');
@@ -29,12 +31,19 @@ export interface ApiContext {
   workspaces: Workspaces;
   /** The topology panel's snapshots and per-step history (engine/topology). */
   topology: TopologyTracker;
-  /** DOCKERLAB_CLASS_CODE: when set, learners may sign in by name with this code. */
+  /** DOCKERLAB_CLASS_CODE: when set, learners sign in with it, a name and a PIN; none is anonymous. */
   classCode: string | undefined;
+  limits: {
+    /** Class sign-in attempts per client address. */
+    signIns: RateLimit;
+    /** New learners (anonymous, or by a first class sign-in) per client address. */
+    creations: RateLimit;
+  };
 }
 
 interface Call<R extends ApiRoute> {
-  learner: Learner;
+  /** The cookie's learner; for the sign-in itself, null when there is none yet. */
+  learner: R extends 'POST /api/session' ? Learner | null : Learner;
   /** `?lang=en` asks for the English text of lessons where there is one. */
   lang: Lang;
   /** The route's `:name` parts, as sent (ids match `[\w-]+`, a `:step` is digits). */
@@ -52,9 +61,55 @@ type Handler<R extends ApiRoute> = (
 const session = (learner: Learner, c: ApiContext): SessionView => ({
   learnerId: learner.id,
   name: learner.name,
-  token: learner.token,
   classCode: c.classCode !== undefined,
 });
+
+/**
+ * Class sign-in: the right class code and a name; the first sign-in with a name sets its PIN (an
+ * unnamed learner signing in on this computer keeps their progress under it), later ones must give
+ * the same PIN. Attempts are rate-limited per client address, so a PIN cannot be guessed quickly.
+ */
+async function signIn(
+  c: ApiContext,
+  current: Learner | null,
+  body: Record<string, unknown>,
+  call: Call<'POST /api/session'>,
+) {
+  spend(c.limits.signIns, call.req, { zh: '登录', en: 'sign-in attempts' });
+  const name = typeof body.name === 'string' ? body.name.normalize('NFC').trim().slice(0, 40) : '';
+  const code = typeof body.classCode === 'string' ? body.classCode.trim() : '';
+  if (!c.classCode || !sameText(code, c.classCode) || !name) {
+    throw new HttpError(403, {
+      zh: '班级代码不对，或者没有填名字。',
+      en: 'Wrong class code, or no name given.',
+    });
+  }
+  const pin = typeof body.pin === 'string' ? body.pin.trim() : '';
+  if (!pinPattern.test(pin)) {
+    throw new HttpError(400, {
+      zh: 'PIN 要 4 到 8 位数字。',
+      en: 'The PIN must be 4 to 8 digits.',
+    });
+  }
+  let learner = c.store.learnerByName(name);
+  if (!learner && current && current.name === null) {
+    c.store.nameLearner(current.id, name, await hashPin(pin));
+    learner = c.store.learner(current.id)!;
+  } else if (!learner) {
+    spend(c.limits.creations, call.req, { zh: '新建学员', en: 'new learners' });
+    learner = c.store.createLearner(name, await hashPin(pin));
+  } else if (!learner.hasPin) {
+    // Named before PINs existed: the first sign-in since sets it.
+    c.store.setPin(learner.id, await hashPin(pin));
+  } else if (!(await verifyPin(pin, c.store.pinHash(learner.id) ?? ''))) {
+    throw new HttpError(403, {
+      zh: `班里已经有人用「${name}」这个名字了，PIN 不对。如果这是你，请输入你第一次登录时设的 PIN；忘了就请老师帮忙。如果不是你，请换一个名字（比如加上学号）。`,
+      en: `Someone in this class already signed in as "${name}", and the PIN does not match. If that was you, enter the PIN you chose then (ask your teacher if you forgot it); if not, pick another name (add your student number, say).`,
+    });
+  }
+  startSession(call.res, c.store, learner);
+  return session(learner, c);
+}
 
 function stepParam(s: string | undefined): number {
   const n = Number(s);
@@ -66,18 +121,7 @@ function stepParam(s: string | undefined): number {
 /** The route table: one handler per route of ApiRoutes (the compiler checks there is each). */
 const routes: { [R in ApiRoute]: Handler<R> } = {
   'GET /api/session': (c, { learner }) => session(learner, c),
-  'POST /api/session': (c, { body, res }) => {
-    const name = typeof body.name === 'string' ? body.name.trim().slice(0, 40) : '';
-    if (!c.classCode || body.classCode !== c.classCode || !name) {
-      throw new HttpError(403, {
-        zh: '班级代码不对，或者没有填名字。',
-        en: 'Wrong class code, or no name given.',
-      });
-    }
-    const learner = c.store.learnerByName(name) ?? c.store.createLearner(name);
-    setLearnerCookie(res, learner);
-    return session(learner, c);
-  },
+  'POST /api/session': (c, call) => signIn(c, call.learner, call.body, call),
   'GET /api/lessons': (c, { learner, lang }) => c.course.summaries(learner.id, lang),
   'GET /api/lessons/:lesson': (c, { learner, params, lang }) =>
     c.course.view(learner.id, params.lesson, lang, c.workspaces.peek(learner.id)?.lastCheck),
@@ -152,14 +196,30 @@ export async function handleApi(
     const match = table.find((r) => r.method === req.method && r.re.test(pathname));
     if (!match)
       throw new HttpError(404, { zh: '没有这个接口', en: `no API route ${req.method} ${pathname}` });
-    const learner = identify(req, res, ctx.store);
-    ctx.workspaces.peek(learner.id)?.touch();
+    // Signing in needs no learner yet; every other route does (and may make one, or answer 401).
+    const learner =
+      match.route === 'POST /api/session'
+        ? learnerOf(req, ctx.store)
+        : identify(req, res, {
+            store: ctx.store,
+            classMode: ctx.classCode !== undefined,
+            creations: ctx.limits.creations,
+          });
+    if (learner) ctx.workspaces.peek(learner.id)?.touch();
     const parts = match.re.exec(pathname)!.slice(1);
     const params = Object.fromEntries(match.names.map((n, i) => [n, parts[i]!])) as Call<ApiRoute>['params'];
     const handler = routes[match.route] as Handler<ApiRoute>;
-    const value = await handler(ctx, { learner, lang, params, body: await readJson(req), req, res });
+    const value = await handler(ctx, {
+      learner: learner as Learner,
+      lang,
+      params,
+      body: await readJson(req),
+      req,
+      res,
+    });
     send(res, 200, value);
   } catch (e) {
+    if (e instanceof RateLimited) res.setHeader('retry-after', String(e.retryAfterS));
     if (e instanceof HttpError) {
       send(res, e.status, { error: e.text } satisfies ApiError);
     } else {

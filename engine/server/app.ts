@@ -18,6 +18,7 @@ import { Workspaces } from './workspaces.ts';
 import { allowedHosts, allowedOrigins, hostAllowed, hostRefusal, originAllowed } from './origin.ts';
 import { parsePreviewPath, previewOriginAllowed, servePreview } from './preview.ts';
 import { handleUpgrade, refuseUpgrade, startHeartbeat } from './socket.ts';
+import { RateLimit } from './ratelimit.ts';
 import { parseTarget } from './request.ts';
 import { serveStatic } from './static.ts';
 import { Store } from './store.ts';
@@ -46,6 +47,11 @@ export interface AppOptions {
   origins?: string;
   /** On close, save running labs (where the provider can) for their learners to resume later. */
   saveLabsOnClose?: boolean;
+  /**
+   * Per client address: class sign-in attempts a minute (10) and new learners an hour (30). Tests
+   * that make many learners from 127.0.0.1 raise them.
+   */
+  rateLimits?: { signInsPerMinute?: number; learnersPerHour?: number };
   /** How often terminal sockets are pinged; one silent for a whole interval is dropped. */
   heartbeatMs?: number;
 }
@@ -82,6 +88,10 @@ export async function startApp(o: AppOptions): Promise<App> {
     workspaces,
     topology: new TopologyTracker(),
     classCode: o.classCode,
+    limits: {
+      signIns: RateLimit.per(o.rateLimits?.signInsPerMinute ?? 10, 60_000),
+      creations: RateLimit.per(o.rateLimits?.learnersPerHour ?? 30, 3_600_000),
+    },
   };
 
   const server = http.createServer((req, res) => {

@@ -35,6 +35,7 @@ const reasons: Record<number, string> = {
   400: 'Bad Request',
   403: 'Forbidden',
   404: 'Not Found',
+  409: 'Conflict',
   421: 'Misdirected Request',
 };
 
@@ -64,6 +65,15 @@ export function handleUpgrade(ctx: SocketContext, req: IncomingMessage, socket: 
   if (!learner) {
     return refuseUpgrade(socket, 403, 'not your terminal');
   }
+  // The page says whose it is: one left open while this browser signed in as someone else must
+  // not show (or type into) the other learner's shell.
+  const expected = query.get('learner');
+  if (expected !== null && expected !== learner.id)
+    return refuseUpgrade(
+      socket,
+      409,
+      '这个页面属于另一个学员，请刷新 / this page is for another learner: reload it',
+    );
   let lesson;
   try {
     lesson = ctx.course.lesson(query.get('lesson') ?? '');

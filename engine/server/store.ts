@@ -1,14 +1,21 @@
 /**
  * Learners and their progress in SQLite (better-sqlite3, synchronous: every query here is tiny).
  * Schema changes are numbered migrations recorded in the `migrations` table, applied in order at open.
+ *
+ * A learner has a public id (JSON, logs, saved-lab folders) and any number of sessions, each a
+ * random secret held by one browser as its cookie; only the secret's sha256 is stored. In class
+ * mode a learner also has a PIN, stored with scrypt (see secrets.ts). The folder is 0700 and the
+ * database file 0600: progress and names are nobody else's business on a shared machine.
  */
 import Database from 'better-sqlite3';
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { hashSecret, newPublicId, newSecret } from './secrets.ts';
 
-const migrations: string[] = [
+type Migration = string | ((db: Database.Database) => void);
+
+const migrations: Migration[] = [
   `CREATE TABLE learners (
      id TEXT PRIMARY KEY,
      token TEXT NOT NULL UNIQUE,
@@ -29,13 +36,65 @@ const migrations: string[] = [
      hints_opened INTEGER NOT NULL DEFAULT 0,
      solution_shown INTEGER NOT NULL DEFAULT 0,
      PRIMARY KEY (learner_id, lesson_id, step));`,
+  // 2: the learner id was also the cookie (and page JS saw it). Each learner gets a new public id;
+  // the old id becomes a legacy session, accepted once more and then replaced by a new secret.
+  (db) => {
+    db.exec(`CREATE TABLE learners_v2 (
+       id TEXT PRIMARY KEY,
+       name TEXT,
+       pin_hash TEXT,
+       created_at TEXT NOT NULL DEFAULT (datetime('now')));
+     CREATE INDEX learners_name ON learners_v2(name);
+     CREATE TABLE sessions (
+       secret_hash TEXT PRIMARY KEY,
+       learner_id TEXT NOT NULL REFERENCES learners(id),
+       legacy INTEGER NOT NULL DEFAULT 0,
+       created_at TEXT NOT NULL DEFAULT (datetime('now')));
+     CREATE INDEX sessions_learner ON sessions(learner_id);`);
+    const old = db.prepare('SELECT id, name, created_at FROM learners').all() as {
+      id: string;
+      name: string | null;
+      created_at: string;
+    }[];
+    for (const row of old) {
+      const id = newPublicId();
+      db.prepare('INSERT INTO learners_v2 (id, name, created_at) VALUES (?, ?, ?)').run(
+        id,
+        row.name,
+        row.created_at,
+      );
+      db.prepare('INSERT INTO sessions (secret_hash, learner_id, legacy) VALUES (?, ?, 1)').run(
+        hashSecret(row.id),
+        id,
+      );
+      for (const table of ['lessons', 'steps'])
+        db.prepare(`UPDATE ${table} SET learner_id = ? WHERE learner_id = ?`).run(id, row.id);
+    }
+    db.exec('DROP TABLE learners; ALTER TABLE learners_v2 RENAME TO learners;');
+  },
 ];
 
 export interface Learner {
+  /** Public: fine in JSON, logs and folder names. */
   id: string;
-  token: string;
   name: string | null;
+  /** Class mode: the learner has set a PIN. */
+  hasPin: boolean;
 }
+
+/** A session found by its secret; `legacy` secrets (from before migration 2) are to be replaced. */
+export interface SessionRow {
+  learner: Learner;
+  legacy: boolean;
+}
+
+interface LearnerRow {
+  id: string;
+  name: string | null;
+  pin_hash: string | null;
+}
+
+const toLearner = (r: LearnerRow): Learner => ({ id: r.id, name: r.name, hasPin: r.pin_hash !== null });
 
 export interface StepRow {
   step: number;
@@ -50,9 +109,26 @@ export interface LessonProgress {
   steps: Map<number, StepRow>;
 }
 
+export function dataDir(): string {
+  return process.env.DOCKERLAB_DATA ?? path.join(os.homedir(), '.dockerlab');
+}
+
 export function defaultDbFile(): string {
-  const dir = process.env.DOCKERLAB_DATA ?? path.join(os.homedir(), '.dockerlab');
-  return path.join(dir, 'progress.db');
+  return path.join(dataDir(), 'progress.db');
+}
+
+/**
+ * The database's folder made 0700 if we make it (or it is the data folder), and the file 0600
+ * before SQLite opens it: SQLite gives its -wal and -shm files the database file's mode.
+ */
+function privateFile(file: string): void {
+  const dir = path.dirname(file);
+  const made = !fs.existsSync(dir);
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  if (made || path.resolve(dir) === path.resolve(dataDir())) fs.chmodSync(dir, 0o700);
+  fs.closeSync(fs.openSync(file, 'a', 0o600));
+  fs.chmodSync(file, 0o600);
+  for (const extra of ['-wal', '-shm']) if (fs.existsSync(file + extra)) fs.chmodSync(file + extra, 0o600);
 }
 
 export class Store {
@@ -60,10 +136,13 @@ export class Store {
 
   /** `:memory:` for tests. */
   constructor(file: string = defaultDbFile()) {
-    if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true });
+    if (file !== ':memory:') privateFile(file);
     this.db = new Database(file);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('foreign_keys = ON');
+    // Deleted rows are overwritten, not left in free pages: an ended session, or the old ids
+    // migration 2 replaces, must not stay readable in the file.
+    this.db.pragma('secure_delete = ON');
     this.migrate();
   }
 
@@ -72,11 +151,24 @@ export class Store {
       version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL DEFAULT (datetime('now')))`);
     const row = this.db.prepare('SELECT MAX(version) AS v FROM migrations').get() as { v: number | null };
     const done = row.v ?? 0;
-    for (let v = done + 1; v <= migrations.length; v++) {
-      this.db.transaction(() => {
-        this.db.exec(migrations[v - 1]!);
-        this.db.prepare('INSERT INTO migrations (version) VALUES (?)').run(v);
-      })();
+    // A migration may rebuild a table others refer to: foreign keys are checked once at its end.
+    this.db.pragma('foreign_keys = OFF');
+    try {
+      for (let v = done + 1; v <= migrations.length; v++) {
+        this.db.transaction(() => {
+          const m = migrations[v - 1]!;
+          if (typeof m === 'string') this.db.exec(m);
+          else m(this.db);
+          const broken = this.db.pragma('foreign_key_check') as unknown[];
+          if (broken.length > 0)
+            throw new Error(
+              `migration ${v} left ${broken.length} rows pointing nowhere: ${JSON.stringify(broken[0])}`,
+            );
+          this.db.prepare('INSERT INTO migrations (version) VALUES (?)').run(v);
+        })();
+      }
+    } finally {
+      this.db.pragma('foreign_keys = ON');
     }
   }
 
@@ -84,27 +176,62 @@ export class Store {
     return (this.db.prepare('SELECT MAX(version) AS v FROM migrations').get() as { v: number }).v;
   }
 
-  createLearner(name: string | null = null): Learner {
-    const learner = { id: randomId(), token: randomId(), name };
-    this.db
-      .prepare('INSERT INTO learners (id, token, name) VALUES (?, ?, ?)')
-      .run(learner.id, learner.token, name);
-    return learner;
+  createLearner(name: string | null = null, pinHash: string | null = null): Learner {
+    const id = newPublicId();
+    this.db.prepare('INSERT INTO learners (id, name, pin_hash) VALUES (?, ?, ?)').run(id, name, pinHash);
+    return { id, name, hasPin: pinHash !== null };
   }
 
   learner(id: string): Learner | null {
-    return (
-      (this.db.prepare('SELECT id, token, name FROM learners WHERE id = ?').get(id) as Learner | undefined) ??
-      null
-    );
+    const r = this.db.prepare('SELECT id, name, pin_hash FROM learners WHERE id = ?').get(id) as
+      LearnerRow | undefined;
+    return r ? toLearner(r) : null;
   }
 
-  /** Class codes give a name: the same name in the same class finds the same learner again. */
+  /** Class mode: a name finds the learner again (who must then know their PIN). */
   learnerByName(name: string): Learner | null {
-    return (
-      (this.db.prepare('SELECT id, token, name FROM learners WHERE name = ?').get(name) as
-        Learner | undefined) ?? null
-    );
+    const r = this.db
+      .prepare('SELECT id, name, pin_hash FROM learners WHERE name = ? ORDER BY created_at LIMIT 1')
+      .get(name) as LearnerRow | undefined;
+    return r ? toLearner(r) : null;
+  }
+
+  /** Gives an unnamed learner a name and a PIN (their first class sign-in keeps their progress). */
+  nameLearner(id: string, name: string, pinHash: string): void {
+    this.db.prepare('UPDATE learners SET name = ?, pin_hash = ? WHERE id = ?').run(name, pinHash, id);
+  }
+
+  setPin(id: string, pinHash: string): void {
+    this.db.prepare('UPDATE learners SET pin_hash = ? WHERE id = ?').run(pinHash, id);
+  }
+
+  pinHash(id: string): string | null {
+    const r = this.db.prepare('SELECT pin_hash FROM learners WHERE id = ?').get(id) as
+      { pin_hash: string | null } | undefined;
+    return r?.pin_hash ?? null;
+  }
+
+  /** A new session for the learner; returns its secret (for the cookie), which is not kept. */
+  openSession(learnerId: string): string {
+    const secret = newSecret();
+    this.db
+      .prepare('INSERT INTO sessions (secret_hash, learner_id) VALUES (?, ?)')
+      .run(hashSecret(secret), learnerId);
+    return secret;
+  }
+
+  session(secret: string): SessionRow | null {
+    const r = this.db
+      .prepare(
+        `SELECT l.id, l.name, l.pin_hash, s.legacy FROM sessions s JOIN learners l ON l.id = s.learner_id
+         WHERE s.secret_hash = ?`,
+      )
+      .get(hashSecret(secret)) as (LearnerRow & { legacy: number }) | undefined;
+    return r ? { learner: toLearner(r), legacy: r.legacy === 1 } : null;
+  }
+
+  endSession(secret: string): void {
+    this.db.prepare('DELETE FROM sessions WHERE secret_hash = ?').run(hashSecret(secret));
   }
 
   progress(learnerId: string, lessonId: string): LessonProgress {
@@ -185,8 +312,4 @@ export class Store {
   close(): void {
     this.db.close();
   }
-}
-
-function randomId(): string {
-  return crypto.randomBytes(18).toString('base64url');
 }

@@ -210,13 +210,13 @@ describe.skipIf(!sandboxReady)('lesson 15 in a real lab', () => {
     const token = await page.evaluate(() =>
       fetch('/api/session')
         .then((r) => r.json())
-        .then((s: { token: string }) => s.token),
+        .then((s: { learnerId: string }) => s.learnerId),
     );
     const status = await new Promise<number>((resolve) => {
       http
         .get({
           port: app.port,
-          path: `/ws/terminal?lesson=${lessonId}&token=${token}`,
+          path: `/ws/terminal?lesson=${lessonId}&learner=${token}`,
           headers: {
             connection: 'Upgrade',
             upgrade: 'websocket',

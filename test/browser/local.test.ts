@@ -128,7 +128,7 @@ describe('web app with a local shell', () => {
       const token = await page.evaluate(() =>
         fetch('/api/session')
           .then((r) => r.json())
-          .then((s: { token: string }) => s.token),
+          .then((s: { learnerId: string }) => s.learnerId),
       );
       const foreign = await browser.newPage();
       await foreign.goto(otherUrl);
@@ -136,7 +136,7 @@ describe('web app with a local shell', () => {
         ([port, t]) =>
           new Promise<string>((resolve) => {
             const ws = new WebSocket(
-              `ws://localhost:${port}/ws/terminal?lesson=01-files&host=host1&token=${t}`,
+              `ws://localhost:${port}/ws/terminal?lesson=01-files&host=host1&learner=${t}`,
             );
             ws.onopen = () => resolve('open');
             ws.onclose = (e) => resolve(`closed ${e.code}`);
@@ -148,7 +148,7 @@ describe('web app with a local shell', () => {
       const status = await new Promise<number>((resolve) => {
         const req = http.get({
           port: app.port,
-          path: `/ws/terminal?lesson=01-files&token=${token}`,
+          path: `/ws/terminal?lesson=01-files&learner=${token}`,
           headers: {
             connection: 'Upgrade',
             upgrade: 'websocket',

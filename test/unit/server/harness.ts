@@ -70,6 +70,8 @@ export async function testApp(options: Partial<AppOptions> = {}): Promise<App & 
     port: 0,
     dbFile: path.join(dir, 'progress.db'),
     distDir: path.join(dir, 'dist'),
+    // One test makes dozens of learners from 127.0.0.1; the limits' own tests set them.
+    rateLimits: { signInsPerMinute: 10_000, learnersPerHour: 10_000 },
     ...options,
   });
   return Object.assign(app, { dir });
@@ -136,8 +138,9 @@ export class TermClient {
     });
   }
 
-  static open(app: App, client: Client, token: string, query: Record<string, string>): TermClient {
-    const q = new URLSearchParams({ token, cols: '100', rows: '30', ...query });
+  /** `learnerId` is the page's (SessionView.learnerId): the server refuses a socket for another. */
+  static open(app: App, client: Client, learnerId: string, query: Record<string, string>): TermClient {
+    const q = new URLSearchParams({ learner: learnerId, cols: '100', rows: '30', ...query });
     return new TermClient(`ws://127.0.0.1:${app.port}${terminalPath}?${q}`, {
       cookie: client.cookie,
       origin: client.origin,

@@ -47,7 +47,7 @@ afterAll(async () => {
 async function readyLab(
   c: Client,
 ): Promise<{ t: TermClient; ready: Extract<LabStatus, { state: 'ready' }> }> {
-  const t = TermClient.open(app, c, (await c.session()).token, { lesson: '01-files' });
+  const t = TermClient.open(app, c, (await c.session()).learnerId, { lesson: '01-files' });
   let ready: LabStatus | undefined;
   await t.until(
     () =>

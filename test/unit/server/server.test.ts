@@ -2,6 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client, TermClient, testApp } from './harness.ts';
 import type {
+  ApiError,
   CheckView,
   LessonSummary,
   LessonView,
@@ -27,7 +28,10 @@ describe('server', () => {
     const c = new Client(app.url);
     const s = await c.session();
     expect(c.cookie).toMatch(/^dl_sid=/);
-    expect(s.token.length).toBeGreaterThan(10);
+    expect(s.learnerId).toMatch(/^[0-9a-f]{16}$/);
+    // The cookie is the session secret, HttpOnly and not the public id the page sees.
+    expect(c.cookie).not.toContain(s.learnerId);
+    expect(JSON.stringify(s)).not.toContain(c.cookie.slice('dl_sid='.length));
     const lessons = await c.json<LessonSummary[]>('GET', '/api/lessons');
     expect(lessons.body.map((l) => l.id)).toEqual([lessonId, '02-two-hosts']);
     const view = await c.json<LessonView>('GET', `/api/lessons/${lessonId}`);
@@ -39,7 +43,7 @@ describe('server', () => {
 
   it('checks the step by itself when a command finishes, and keeps the progress', async () => {
     const c = new Client(app.url);
-    const { token } = await c.session();
+    const { learnerId: token } = await c.session();
     const t = TermClient.open(app, c, token, { lesson: lessonId });
     await t.opened;
     await t.until(() => /local[#$] /.test(t.output), 20_000, 'the prompt');
@@ -61,7 +65,7 @@ describe('server', () => {
 
   it('restores the screen and the same shell on reconnect', async () => {
     const c = new Client(app.url);
-    const { token } = await c.session();
+    const { learnerId: token } = await c.session();
     const t1 = TermClient.open(app, c, token, { lesson: lessonId });
     await t1.until(() => /local[#$] /.test(t1.output), 20_000, 'the prompt');
     t1.type('echo $$ > /dev/null; export MARK=kept-$((6*7))\r');
@@ -78,7 +82,7 @@ describe('server', () => {
 
   it('refuses a foreign origin, no Origin, and no or an unknown cookie with 403', async () => {
     const a = new Client(app.url);
-    const { token } = await a.session();
+    const { learnerId: token } = await a.session();
     const foreign = new Client(app.url, 'http://evil.example');
     foreign.cookie = a.cookie;
     await expect(TermClient.open(app, foreign, token, { lesson: lessonId }).opened).rejects.toThrow(
@@ -132,13 +136,13 @@ describe('server', () => {
     try {
       const a = new Client(small.url);
       const b = new Client(small.url);
-      const ta = TermClient.open(small, a, (await a.session()).token, { lesson: lessonId });
+      const ta = TermClient.open(small, a, (await a.session()).learnerId, { lesson: lessonId });
       await ta.until(
         () => ta.events.some((e) => e.type === 'lab' && e.status.state === 'ready'),
         10_000,
         'A ready',
       );
-      const tb = TermClient.open(small, b, (await b.session()).token, { lesson: lessonId });
+      const tb = TermClient.open(small, b, (await b.session()).learnerId, { lesson: lessonId });
       const queued = () =>
         tb.events.some((e) => e.type === 'lab' && e.status.state === 'queued' && e.status.position === 1);
       await tb.until(queued, 10_000, 'B queued');
@@ -162,7 +166,7 @@ describe('server', () => {
 
   it('pauses the shell while the browser does not ack, and Ctrl-C stops `yes`', async () => {
     const c = new Client(app.url);
-    const t = TermClient.open(app, c, (await c.session()).token, { lesson: lessonId });
+    const t = TermClient.open(app, c, (await c.session()).learnerId, { lesson: lessonId });
     await t.until(() => /local[#$] /.test(t.output), 20_000, 'the prompt');
     t.autoAck = false;
     t.type('yes\r');
@@ -181,24 +185,43 @@ describe('server', () => {
     t.ws.close();
   });
 
-  it('signs a learner in by class code and name, on any computer', async () => {
+  it('signs a learner in by class code, name and PIN on any computer, and refuses a classmate’s name with another PIN', async () => {
     const classApp = await testApp({ classCode: 'docker-2026' });
+    const signIn = (c: Client, name: string, pin: string, classCode = 'docker-2026') =>
+      c.json<SessionView & ApiError>('POST', '/api/session', { classCode, name, pin });
     try {
       const first = new Client(classApp.url);
-      expect((await first.session()).classCode).toBe(true);
-      const wrong = await first.json('POST', '/api/session', { classCode: 'nope', name: '小李' });
-      expect(wrong.status).toBe(403);
-      const signed = await first.json<SessionView>('POST', '/api/session', {
-        classCode: 'docker-2026',
-        name: '小李',
-      });
-      expect(signed.body.name).toBe('小李');
+      // Class mode: nobody is made anonymously; the page is told to sign in.
+      const anonymous = await first.json<ApiError>('GET', '/api/session');
+      expect(anonymous.status).toBe(401);
+      expect(anonymous.body.error.zh).toContain('先登录');
+      expect(first.cookie).toBe('');
+      expect((await signIn(first, '小李', '2468', 'nope')).status).toBe(403);
+      expect((await signIn(first, '小李', '12')).status).toBe(400);
+      const signed = await signIn(first, '小李', '2468');
+      expect(signed.status).toBe(200);
+      expect(signed.body).toMatchObject({ name: '小李', classCode: true });
+      await first.json('POST', `/api/lessons/${lessonId}/steps/1/skip`);
+      // The same name and PIN on another computer: the same learner, the same progress.
       const elsewhere = new Client(classApp.url);
-      const again = await elsewhere.json<SessionView>('POST', '/api/session', {
-        classCode: 'docker-2026',
-        name: '小李',
-      });
+      const again = await signIn(elsewhere, '小李', '2468');
       expect(again.body.learnerId).toBe(signed.body.learnerId);
+      expect(elsewhere.cookie).not.toBe(first.cookie);
+      const view = await elsewhere.json<LessonView>('GET', `/api/lessons/${lessonId}`);
+      expect(view.body.progress.steps[1]!.skipped).toBe(true);
+      // A classmate typing 小李's name without the PIN gets nothing of 小李's.
+      const classmate = new Client(classApp.url);
+      const taken = await signIn(classmate, '小李', '1357');
+      expect(taken.status).toBe(403);
+      expect(taken.body.error.zh).toContain('PIN 不对');
+      expect(classmate.cookie).toBe('');
+      expect((await classmate.json('GET', '/api/session')).status).toBe(401);
+      const url = `ws://127.0.0.1:${classApp.port}/ws/terminal?lesson=${lessonId}`;
+      await expect(
+        new TermClient(url, { cookie: classmate.cookie, origin: classmate.origin }).opened,
+      ).rejects.toThrow('HTTP 403');
+      // Both computers stay signed in.
+      expect((await first.session()).learnerId).toBe(signed.body.learnerId);
     } finally {
       await classApp.close();
     }
@@ -206,7 +229,7 @@ describe('server', () => {
 
   it('gives each host of a multi-host lesson its own shell, and no others', async () => {
     const c = new Client(app.url);
-    const { token } = await c.session();
+    const { learnerId: token } = await c.session();
     const t1 = TermClient.open(app, c, token, { lesson: '02-two-hosts', host: 'host1' });
     const t2 = TermClient.open(app, c, token, { lesson: '02-two-hosts', host: 'host2' });
     await t1.until(() => /local[#$] /.test(t1.output), 20_000, 'host1 prompt');

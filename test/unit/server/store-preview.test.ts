@@ -6,7 +6,7 @@ import { decodeClientFrame, encodeClientFrame } from '../../../engine/protocol.t
 describe('progress store', () => {
   it('migrates once and keeps steps, hints and the current step per learner', () => {
     const s = new Store(':memory:');
-    expect(s.schemaVersion).toBe(1);
+    expect(s.schemaVersion).toBe(2);
     const a = s.createLearner();
     const b = s.createLearner('小王');
     s.markPassed(a.id, 'l', 0);
@@ -19,6 +19,11 @@ describe('progress store', () => {
     expect(p.steps.get(0)?.passed).toBe(true);
     expect(s.progress(b.id, 'l').steps.size).toBe(0);
     expect(s.learnerByName('小王')?.id).toBe(b.id);
+    const secret = s.openSession(a.id);
+    expect(s.session(secret)).toEqual({ learner: { id: a.id, name: null, hasPin: false }, legacy: false });
+    expect(s.session(a.id)).toBeNull(); // the public id is not a credential
+    s.endSession(secret);
+    expect(s.session(secret)).toBeNull();
     s.close();
   });
 });
