@@ -136,6 +136,16 @@ function warnOnce(message: string): void {
   log.warn(message);
 }
 
+/**
+ * `argv` run inside `cgroup`: a shell joins it first and then becomes the program, so the program
+ * is limited from its first allocation.
+ */
+export function inCgroup(cgroup: VmCgroup | null, argv: string[]): string[] {
+  if (!cgroup) return argv;
+  const join = 'while [ "$1" != -- ]; do echo $$ > "$1" || exit 125; shift; done; shift; exec "$@"';
+  return ['sh', '-c', join, 'vm', ...cgroup.procsFiles(), '--', ...argv];
+}
+
 /** How a VM ended on its own: the guest powered off (or rebooted), or it crashed. */
 export interface VmEnd {
   cause: 'poweroff' | 'crash';
@@ -189,16 +199,7 @@ export class Vm {
     const setpriv = ['setpriv', '--pdeathsig', 'SIGKILL', '--no-new-privs'];
     if (user) setpriv.push('--reuid', user.name, '--regid', user.name, '--init-groups');
     const argv = [...setpriv, '--', 'qemu-system-x86_64', ...qemuArgs(spec)];
-    // A shell joins the cgroup first, so QEMU is limited from its first allocation.
-    const join = cgroup
-      ? [
-          'sh',
-          '-c',
-          'while [ "$1" != -- ]; do echo $$ > "$1" || exit 125; shift; done; shift; exec "$@"',
-          'vm',
-        ]
-      : [];
-    const command = [...join, ...(cgroup ? [...cgroup.procsFiles(), '--'] : []), ...argv];
+    const command = inCgroup(cgroup, argv);
     const stderr = fs.openSync(file('qemu.log'), 'a');
     const ram = spec.incoming ? fs.openSync(spec.incoming, 'r') : 'ignore';
     try {
