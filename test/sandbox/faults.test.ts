@@ -20,11 +20,16 @@ const MiB = 2 ** 20;
 const figures: string[] = [];
 const note = (line: string) => (figures.push(line), console.log(`[faults] ${line}`));
 
-async function waitFor<T>(what: string, test: () => T | Promise<T>, ms: number, everyMs = 500): Promise<T> {
+async function waitFor<T>(
+  what: string,
+  test: () => T | Promise<T>,
+  ms: number,
+  everyMs = 500,
+): Promise<NonNullable<T>> {
   const deadline = Date.now() + ms;
   for (;;) {
     const value = await test();
-    if (value) return value;
+    if (value) return value as NonNullable<T>;
     if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, everyMs));
   }
