@@ -272,8 +272,9 @@ export async function attachLab(id: string): Promise<LabHandle> {
         throw new Error(`lab ${id} has no host "${name}"; it has ${hosts.map((h) => h.name).join(', ')}`);
       return host;
     },
-    down: () => (watch.end(), stopLab(id)),
-    suspend: (key, note) => (watch.end(), suspendLab(id, key, note)),
+    // Ending the lab also closes this handle's connections to it: nothing of it keeps us alive.
+    down: () => (watch.end(), hosts.forEach((h) => h.detach()), stopLab(id)),
+    suspend: (key, note) => (watch.end(), hosts.forEach((h) => h.detach()), suspendLab(id, key, note)),
     onFailure: (listener) => watch.add(listener),
     checkpoint: (name) =>
       checkpointLab(
