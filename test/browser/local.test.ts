@@ -177,7 +177,14 @@ describe('web app with a local shell', () => {
       page,
       `timeout 120 python3 -m http.server -d ${site} -b 127.0.0.1 ${port} &>/dev/null &\n`,
     );
-    const url = `/preview/host1/${port}/`;
+    // The preview's address holds this learner's key; the page has it from the lab's ready status.
+    const prefix = await page.evaluate(() => {
+      const el = document.querySelector('dl-app')?.shadowRoot?.querySelector('dl-lesson-page');
+      const lab = (el as unknown as { lab: { state: string; preview?: string } }).lab;
+      return lab.state === 'ready' ? lab.preview! : '';
+    });
+    expect(prefix).toMatch(/^\/preview\/[\w-]{22}\/$/);
+    const url = `${prefix}host1/${port}/`;
     const status = () => page.evaluate((u) => fetch(u).then((r) => r.status), url);
     await expect.poll(status, { timeout: 10_000, message: 'the server listens' }).toBe(200);
 
@@ -192,19 +199,64 @@ describe('web app with a local shell', () => {
     await shot(preview, 'local-preview');
     await preview.close();
 
-    // Without the cookie there is no preview at all; another learner's reaches only their own lab.
+    // Another browser (another learner, or none) without the key finds no preview; the key is the
+    // credential, and only this learner's page was given it.
     const stranger = await browser.newContext();
     try {
       const other = await stranger.newPage();
-      expect((await other.goto(app.url + url.slice(1)))?.status()).toBe(404);
       await stranger.request.get(`${app.url}api/session`);
-      const theirs = await other.goto(app.url + url.slice(1));
-      expect(theirs?.status()).toBe(409);
-      expect(await theirs?.text()).not.toContain(marker);
+      const guessed = await other.goto(`${app.url}preview/${'A'.repeat(22)}/host1/${port}/`);
+      expect(guessed?.status()).toBe(404);
+      expect(await guessed?.text()).not.toContain(marker);
     } finally {
       await stranger.close();
     }
     await typeInTerminal(page, 'kill %%\n');
+  });
+
+  it('lets a preview page post its own form (it has an opaque origin), and nothing else post into the app', async () => {
+    // A web app in the "VM" (this machine, for a local lab): a form, and a page that shows the post.
+    const site = http.createServer((req, res) => {
+      let body = '';
+      req.on('data', (d: Buffer) => (body += d.toString()));
+      req.on('end', () => {
+        res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+        res.end(
+          req.method === 'POST'
+            ? `<h1 id="got">posted ${body}</h1>`
+            : '<form method="post" action="sent"><input name="name" value="xiaoli"><button>send</button></form>',
+        );
+      });
+    });
+    await new Promise<void>((r) => site.listen(0, '127.0.0.1', () => r()));
+    try {
+      const port = (site.address() as AddressInfo).port;
+      const prefix = await page.evaluate(() => {
+        const el = document.querySelector('dl-app')?.shadowRoot?.querySelector('dl-lesson-page');
+        return (el as unknown as { lab: { preview?: string } }).lab.preview ?? '';
+      });
+      const [preview] = await Promise.all([
+        page.context().waitForEvent('page'),
+        page.evaluate((u) => void window.open(u, '_blank', 'noopener'), `${prefix}host1/${port}/`),
+      ]);
+      await preview.waitForLoadState();
+      // The page runs sandboxed: its origin is opaque, as the app's scripts could otherwise be used.
+      expect(await preview.evaluate(() => window.origin)).toBe('null');
+      await Promise.all([preview.waitForNavigation(), preview.getByRole('button', { name: 'send' }).click()]);
+      expect(await preview.locator('#got').textContent()).toBe('posted name=xiaoli');
+      // The same page cannot post into the app: its Origin is null there, which the app refuses.
+      const intoApp = await preview.evaluate(
+        (u) =>
+          fetch(u, { method: 'POST' })
+            .then((r) => r.status)
+            .catch(() => -1),
+        `${app.url}api/lessons/01-files/check`,
+      );
+      expect([403, -1]).toContain(intoApp);
+      await preview.close();
+    } finally {
+      site.close();
+    }
   });
 
   it('gives each host of a two-host lesson its own tab and shell, each keeping its screen', async () => {
