@@ -233,6 +233,30 @@ function unreachable(x: never): never {
   throw new Error(`unknown frame ${JSON.stringify(x)}`);
 }
 
+/**
+ * Input is sent in frames of at most this many bytes: a pasted megabyte would otherwise be one
+ * frame over the server's limit (1 MiB), which closes the socket (1009).
+ */
+export const maxInputFrameBytes = 16 * 1024;
+
+/** Splits typed or pasted bytes into frames of at most `max` bytes, never inside a UTF-8 character. */
+export function splitInput(bytes: Uint8Array, max = maxInputFrameBytes): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  let start = 0;
+  while (start < bytes.length) {
+    let end = Math.min(start + max, bytes.length);
+    // A byte 10xxxxxx continues a character: cut before the character instead (at most 3 back).
+    if (end < bytes.length) {
+      let back = end;
+      while (back > start && back > end - 4 && (bytes[back]! & 0xc0) === 0x80) back--;
+      if (back > start) end = back;
+    }
+    out.push(bytes.subarray(start, end));
+    start = end;
+  }
+  return out;
+}
+
 export function encodeClientFrame(f: ClientFrame): Uint8Array {
   switch (f.type) {
     case 'input':

@@ -6,6 +6,7 @@
 import {
   decodeServerFrame,
   encodeClientFrame,
+  splitInput,
   terminalPath,
   type ClientFrame,
   type ServerEvent,
@@ -128,8 +129,9 @@ export class TermSocket {
     this.unacked = 0;
   }
 
+  /** Typed or pasted text, in frames of at most 16 KiB (a big paste would exceed the server's limit). */
   input(text: string): void {
-    this.send({ type: 'input', data: new TextEncoder().encode(text) });
+    for (const data of splitInput(new TextEncoder().encode(text))) this.send({ type: 'input', data });
   }
 
   resize(cols: number, rows: number): void {

@@ -1,4 +1,6 @@
 /** The server end to end over HTTP and WebSocket, with local-bash labs (no VM). */
+import fs from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client, TermClient, testApp } from './harness.ts';
 import type {
@@ -11,6 +13,7 @@ import type {
 } from '../../../engine/protocol.ts';
 import type { App } from '../../../engine/server/app.ts';
 import { defaultFlow } from '../../../engine/server/flow.ts';
+import { splitInput } from '../../../engine/protocol.ts';
 
 const lessonId = '01-files';
 let app: App & { dir: string };
@@ -225,6 +228,24 @@ describe('server', () => {
     } finally {
       await classApp.close();
     }
+  });
+
+  it('takes a 1.2 MiB paste whole, sent as the page sends it (frames of at most 16 KiB)', async () => {
+    const c = new Client(app.url);
+    const t = TermClient.open(app, c, (await c.session()).learnerId, { lesson: lessonId });
+    await t.until(() => /local[#$] /.test(t.output), 20_000, 'the prompt');
+    const file = path.join(app.dir, 'paste.txt');
+    t.type(`stty -echo; cat > ${file}; stty echo; wc -c < ${file}\r`);
+    const line = `${'a'.repeat(60)}汉字😀\r`; // 71 bytes
+    const paste = new TextEncoder().encode(line.repeat(18_000));
+    const frames = splitInput(paste);
+    expect(Math.max(...frames.map((f) => f.length))).toBeLessThanOrEqual(16 * 1024);
+    for (const data of frames) t.send({ type: 'input', data });
+    t.type('\x04');
+    await t.until(() => t.output.includes(`${paste.length}`), 30_000, 'the size of the pasted file');
+    expect(paste.length).toBe(1_278_000);
+    expect(fs.readFileSync(file, 'utf8')).toBe(line.replace('\r', '\n').repeat(18_000));
+    t.ws.close();
   });
 
   it('gives each host of a multi-host lesson its own shell, and no others', async () => {

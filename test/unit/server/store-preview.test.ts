@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Store } from '../../../engine/server/store.ts';
 import { curlScript, parseCurlResponse, parsePreviewPath } from '../../../engine/server/preview.ts';
-import { decodeClientFrame, encodeClientFrame } from '../../../engine/protocol.ts';
+import { decodeClientFrame, encodeClientFrame, splitInput } from '../../../engine/protocol.ts';
 
 describe('progress store', () => {
   it('migrates once and keeps steps, hints and the current step per learner', () => {
@@ -72,5 +72,21 @@ describe('protocol', () => {
     expect(decodeClientFrame(encodeClientFrame(f))).toEqual(f);
     expect(decodeClientFrame(new Uint8Array([0x7a, 1]))).toBeNull();
     expect(decodeClientFrame(encodeClientFrame({ type: 'resize', cols: 0, rows: 40 }))).toBeNull();
+  });
+});
+
+describe('input frames', () => {
+  it('splits a paste into frames of at most 16 KiB, never inside a UTF-8 character', () => {
+    const text = 'echo 汉字 😀 ok\r'.repeat(20_000); // 380 kB of 1-, 3- and 4-byte characters
+    const bytes = new TextEncoder().encode(text);
+    const frames = splitInput(bytes);
+    expect(frames.length).toBeGreaterThan(bytes.length / 16_384);
+    expect(Math.max(...frames.map((f) => f.length))).toBeLessThanOrEqual(16 * 1024);
+    const decoder = new TextDecoder('utf-8', { fatal: true });
+    expect(frames.map((f) => decoder.decode(f)).join('')).toBe(text);
+    expect(splitInput(new Uint8Array(0))).toEqual([]);
+    // Small limits too: each frame still whole characters.
+    const tiny = splitInput(new TextEncoder().encode('a😀b汉'), 4);
+    expect(tiny.map((f) => decoder.decode(f))).toEqual(['a', '😀', 'b汉']);
   });
 });
