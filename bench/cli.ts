@@ -27,4 +27,5 @@ const optional: Record<string, () => Promise<{ bench(lab: Lab, say: (l: string) 
   {
     checks: () => import('./checks.ts'),
     web: () => import('./web.ts'),
+    topology: () => import('./topology.ts'),
   };

@@ -48,7 +48,9 @@ export async function mountPanel(page: Page, url: string, answer: () => Topology
   await page.route('**/api/lessons/*/topology', (r) =>
     r.fulfill({ contentType: 'application/json', body: JSON.stringify(answer()) }),
   );
-  await page.goto(`${url}@vite/client`);
+  // Any same-origin page that is not the app (with HMR off, unknown paths fall back to index.html,
+  // which would start <dl-app>): the stylesheet, shown as text.
+  await page.goto(`${url}styles.css`);
   // A module script, not page.evaluate: vitest rewrites `import()` inside functions it ships.
   await page.evaluate(() => {
     document.body.innerHTML = '';
@@ -63,6 +65,7 @@ export async function mountPanel(page: Page, url: string, answer: () => Topology
       el.style.cssText = 'position:fixed;inset:0;';
       document.body.appendChild(el);`,
   });
+  await page.waitForFunction(() => !!document.querySelector('dl-topology')?.shadowRoot);
 }
 
 /** Calls an export of a web module in the page (e.g. i18n's setLang). */
