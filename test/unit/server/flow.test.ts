@@ -30,6 +30,21 @@ describe('flow control', () => {
     expect(calls).toEqual([true, false]);
   });
 
+  it('clamps an ack to what was sent: acking ahead buys no room, and a forgotten consumer stays forgotten', () => {
+    const calls: boolean[] = [];
+    const w = new Watermark({ ...defaultFlow, highWatermarkBytes: 100, lowWatermarkBytes: 20 }, (p) =>
+      calls.push(p),
+    );
+    w.sent('viewer', 10);
+    w.done('viewer', 1_000_000); // a lie: far more than was sent
+    w.sent('viewer', 101);
+    expect(calls).toEqual([true]); // the lie did not leave 999 990 bytes of credit
+    w.forget('viewer');
+    w.done('viewer', 50); // a late ack for a socket that is gone
+    w.sent('socket#2', 101);
+    expect(calls).toEqual([true, false, true]);
+  });
+
   it('sends the first chunk after quiet at once, joins a burst, and sends at maxBatchBytes', async () => {
     const sent: number[] = [];
     const batcher = new Batcher({ ...defaultFlow, flushDelayMs: 5, maxBatchBytes: 10 }, (d) =>
