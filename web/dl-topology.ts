@@ -4,6 +4,7 @@ import type { Graph, HistoryEntry, TopologyView } from '../engine/topology/types
 import { layoutGraph, type Box, type Layout } from '../engine/topology/layout.ts';
 import { scene, topologyCss } from '../engine/topology/svg.ts';
 import { describeGraph, type Item } from '../engine/topology/describe.ts';
+import { focusGraph } from '../engine/topology/focus.ts';
 import { ApiFailure, call } from './api.ts';
 import { SettingsController, currentLang, t } from './i18n.ts';
 import { toDom } from './topology-dom.ts';
@@ -25,6 +26,8 @@ export class DlTopology extends LitElement {
   static properties = {
     lessonId: { attribute: 'lesson-id' },
     active: { type: Boolean, reflect: true },
+    focus: {},
+    compact: { type: Boolean, reflect: true },
     view: { state: true },
     error: { state: true },
     host: { state: true },
@@ -37,6 +40,10 @@ export class DlTopology extends LitElement {
   declare lessonId: string;
   /** The panel is on screen (its tab is selected): draw only then. */
   declare active: boolean;
+  /** Names to show only (`ns1 ns2`, `docker0`): a lesson's small live diagram (see focus.ts). */
+  declare focus: string;
+  /** A small diagram inside a lesson's text: no toolbar, no history. */
+  declare compact: boolean;
   declare view: TopologyView | null;
   declare error: Text | null;
   /** `all`, or one VM's name. */
@@ -71,6 +78,8 @@ export class DlTopology extends LitElement {
     super();
     this.lessonId = '';
     this.active = false;
+    this.focus = '';
+    this.compact = false;
     this.view = null;
     this.error = null;
     this.host = 'all';
@@ -135,6 +144,16 @@ export class DlTopology extends LitElement {
   static styles = [
     unsafeCSS(topologyCss),
     css`
+      :host([compact]) {
+        height: 280px;
+        border: 1px solid #30363d;
+        border-radius: 8px;
+        overflow: hidden;
+      }
+      :host([compact]) .alt {
+        margin: 0;
+        padding: 4px 10px;
+      }
       :host {
         display: flex;
         flex-direction: column;
@@ -327,11 +346,14 @@ export class DlTopology extends LitElement {
 
   /** The graph of the chosen host (with the LAN and tunnel ends), or the whole lab. */
   private shownGraph(): Graph | null {
-    const g = this.view?.graph;
-    if (!g || this.host === 'all') return g ?? null;
-    const nodes = g.nodes.filter((n) => n.host === this.host || n.host === '');
-    const ids = new Set(nodes.map((n) => n.id));
-    return { nodes, edges: g.edges.filter((e) => ids.has(e.a) && ids.has(e.b)) };
+    let g = this.view?.graph;
+    if (!g) return null;
+    if (this.host !== 'all') {
+      const nodes = g.nodes.filter((n) => n.host === this.host || n.host === '');
+      const ids = new Set(nodes.map((n) => n.id));
+      g = { nodes, edges: g.edges.filter((e) => ids.has(e.a) && ids.has(e.b)) };
+    }
+    return this.focus.trim() ? focusGraph(g, this.focus.trim().split(/\s+/)) : g;
   }
 
   private hosts(): string[] {
@@ -344,6 +366,7 @@ export class DlTopology extends LitElement {
     const key = JSON.stringify([
       this.view?.takenAt,
       this.host,
+      this.focus,
       this.showLoopback,
       this.showMounts,
       currentLang(),
@@ -611,6 +634,7 @@ export class DlTopology extends LitElement {
   render() {
     const hosts = this.hosts();
     const g = this.shownGraph();
+    if (this.compact) return this.renderCompact(g);
     return html`
       <div class="bar" role="toolbar" aria-label=${t('拓扑图工具', 'Topology tools')}>
         ${
@@ -701,6 +725,33 @@ export class DlTopology extends LitElement {
         }
       </section>
     `;
+  }
+
+  /** The small live diagram of a lesson's `topology` block: the picture and its text. */
+  private renderCompact(g: Graph | null) {
+    return html`<div
+        class="view"
+        tabindex="0"
+        role="group"
+        aria-label=${t('网络拓扑图（方向键平移，+ 和 − 缩放，0 适应）', 'Network diagram (arrows pan, + and − zoom, 0 fits)')}
+        @wheel=${this.onWheel}
+        @pointerdown=${this.onPointerDown}
+        @pointermove=${this.onPointerMove}
+        @pointerup=${this.onPointerUp}
+        @pointercancel=${this.onPointerUp}
+        @keydown=${this.onViewKey}
+      >
+        <div class="canvas" @click=${this.onCanvasClick} @keydown=${this.onCanvasKey}></div>
+        ${this.error ? html`<div class="empty" role="status">${t(this.error)}</div>` : nothing}
+      </div>
+      ${
+        g
+          ? html`<details class="alt">
+              <summary>${t('文字版', 'As text')}</summary>
+              ${renderItems(describeGraph(g, currentLang()))}
+            </details>`
+          : nothing
+      }`;
   }
 
   private renderHistory() {

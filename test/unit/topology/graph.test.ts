@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { hostGraph, labGraph, lanId } from '../../../engine/topology/graph.ts';
+import { focusGraph } from '../../../engine/topology/focus.ts';
 import type { Graph, TopoEdge } from '../../../engine/topology/types.ts';
 import { recorded } from './states.ts';
 
@@ -194,5 +195,23 @@ describe('state → graph', () => {
     const g = hostGraph('host1', recorded('docker-stopped'));
     expect(g.nodes.some((n) => n.kind === 'container')).toBe(false);
     expect(node(g, 'host1/ns:host/if:docker0')).toBeDefined();
+  });
+});
+
+describe('a part of the graph for a lesson (focusGraph)', () => {
+  it('ns1 ns2 in lesson 15 done: the two namespaces, their ends and the wire; not docker0', () => {
+    const g = focusGraph(graphOf('netns-veth'), ['ns1', 'ns2']);
+    const ids = g.nodes.map((n) => n.id);
+    expect(ids).toEqual(
+      expect.arrayContaining(['host1', 'host1/ns:ns1/if:veth-ns1', 'host1/ns:ns2/if:veth-ns2']),
+    );
+    expect(ids).not.toContain('host1/ns:host/if:docker0');
+    expect(g.edges.map((e) => e.kind)).toEqual(['veth']);
+  });
+
+  it('docker0 in the busy sandbox: the bridge and its ports, but not the containers behind them', () => {
+    const g = focusGraph(graphOf('docker'), ['docker0']);
+    expect(g.nodes.some((n) => n.id === 'host1/ns:host/if:veth72183d9')).toBe(true);
+    expect(g.nodes.some((n) => n.id === 'host1/ctr:web/if:eth0')).toBe(false);
   });
 });

@@ -1,0 +1,48 @@
+/**
+ * A part of the graph, for a small diagram in a lesson's text (a fenced `topology` block naming
+ * what to show, e.g. `ns1 ns2` or `docker0`): the named namespaces, containers, bridges or
+ * interfaces with what is inside them, what their wires reach, and the boxes around all that.
+ * Builds under both tsconfigs.
+ */
+import type { Graph } from './types.ts';
+
+/** `names`: node names (`ns1`, `web`, `docker0`, `veth-ns1`); `host` means the host's namespace. */
+export function focusGraph(g: Graph, names: string[]): Graph {
+  const byId = new Map(g.nodes.map((n) => [n.id, n]));
+  const wanted = new Set(
+    g.nodes
+      .filter(
+        (n) =>
+          (n.kind !== 'host' && n.kind !== 'lan' && names.includes(n.name)) ||
+          (n.kind === 'netns' && n.flavor === 'host' && names.includes('host')),
+      )
+      .map((n) => n.id),
+  );
+  // What is inside the named boxes.
+  let grew = true;
+  while (grew) {
+    grew = false;
+    for (const n of g.nodes)
+      if (n.parent && wanted.has(n.parent) && !wanted.has(n.id)) {
+        wanted.add(n.id);
+        grew = true;
+      }
+  }
+  // What their wires reach (one hop), then every enclosing box.
+  const keep = new Set(wanted);
+  for (const e of g.edges) {
+    if (wanted.has(e.a)) keep.add(e.b);
+    if (wanted.has(e.b)) keep.add(e.a);
+  }
+  for (const id of [...keep]) {
+    let p = byId.get(id)?.parent;
+    while (p && !keep.has(p)) {
+      keep.add(p);
+      p = byId.get(p)?.parent;
+    }
+  }
+  return {
+    nodes: g.nodes.filter((n) => keep.has(n.id)),
+    edges: g.edges.filter((e) => keep.has(e.a) && keep.has(e.b)),
+  };
+}
