@@ -26,7 +26,7 @@ export class DlTopology extends LitElement {
   static properties = {
     lessonId: { attribute: 'lesson-id' },
     active: { type: Boolean, reflect: true },
-    focus: {},
+    show: {},
     compact: { type: Boolean, reflect: true },
     view: { state: true },
     error: { state: true },
@@ -41,7 +41,7 @@ export class DlTopology extends LitElement {
   /** The panel is on screen (its tab is selected): draw only then. */
   declare active: boolean;
   /** Names to show only (`ns1 ns2`, `docker0`): a lesson's small live diagram (see focus.ts). */
-  declare focus: string;
+  declare show: string;
   /** A small diagram inside a lesson's text: no toolbar, no history. */
   declare compact: boolean;
   declare view: TopologyView | null;
@@ -78,7 +78,7 @@ export class DlTopology extends LitElement {
     super();
     this.lessonId = '';
     this.active = false;
-    this.focus = '';
+    this.show = '';
     this.compact = false;
     this.view = null;
     this.error = null;
@@ -353,7 +353,7 @@ export class DlTopology extends LitElement {
       const ids = new Set(nodes.map((n) => n.id));
       g = { nodes, edges: g.edges.filter((e) => ids.has(e.a) && ids.has(e.b)) };
     }
-    return this.focus.trim() ? focusGraph(g, this.focus.trim().split(/\s+/)) : g;
+    return this.show.trim() ? focusGraph(g, this.show.trim().split(/\s+/)) : g;
   }
 
   private hosts(): string[] {
@@ -366,7 +366,7 @@ export class DlTopology extends LitElement {
     const key = JSON.stringify([
       this.view?.takenAt,
       this.host,
-      this.focus,
+      this.show,
       this.showLoopback,
       this.showMounts,
       currentLang(),
