@@ -44,7 +44,12 @@ export function views(states: string[], lessonId = '15-netns-veth'): TopologyVie
 }
 
 /** Opens a page with one <dl-topology> filling the 1366×768 screen, answering its API with `answer()`. */
-export async function mountPanel(page: Page, url: string, answer: () => TopologyView): Promise<void> {
+export async function mountPanel(
+  page: Page,
+  url: string,
+  answer: () => TopologyView,
+  attrs: Record<string, string> = { active: '' },
+): Promise<void> {
   await page.route('**/api/lessons/*/topology', (r) =>
     r.fulfill({ contentType: 'application/json', body: JSON.stringify(answer()) }),
   );
@@ -61,8 +66,8 @@ export async function mountPanel(page: Page, url: string, answer: () => Topology
     content: `import '/dl-topology.ts';
       const el = document.createElement('dl-topology');
       el.setAttribute('lesson-id', '15-netns-veth');
-      el.setAttribute('active', '');
-      el.style.cssText = 'position:fixed;inset:0;';
+      for (const [k, v] of Object.entries(${JSON.stringify(attrs)})) el.setAttribute(k, v);
+      if (!el.hasAttribute('compact')) el.style.cssText = 'position:fixed;inset:0;';
       document.body.appendChild(el);`,
   });
   await page.waitForFunction(() => !!document.querySelector('dl-topology')?.shadowRoot);

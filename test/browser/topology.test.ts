@@ -210,4 +210,22 @@ describe('topology panel on recorded states', () => {
     expect(alt).toContain('container web, nginx · running, published 8080→80/tcp');
     await shot('topology-busy-en');
   });
+
+  it("a lesson's small live diagram: only ns1 and ns2, compact", async () => {
+    await page?.close();
+    page = await laptopPage(browser);
+    const [done] = views(['netns-veth']);
+    current = done!;
+    await mountPanel(page, url, () => current, { active: '', compact: '', show: 'ns1 ns2' });
+    await drawn(done!.takenAt);
+    const ids = await page.evaluate(() =>
+      Array.from(
+        document.querySelector('dl-topology')!.shadowRoot!.querySelectorAll<SVGGElement>('g[data-id]'),
+      ).map((g) => g.dataset.id),
+    );
+    expect(ids).toEqual(expect.arrayContaining(['host1/ns:ns1/if:veth-ns1', 'host1/ns:ns2/if:veth-ns2']));
+    expect(ids).not.toContain('host1/ns:host/if:docker0');
+    expect(await page.locator('dl-topology .bar').count()).toBe(0);
+    await page.locator('dl-topology').screenshot({ path: path.join(shots, 'topology-lesson-block.png') });
+  });
 });
