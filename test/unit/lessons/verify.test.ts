@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import type { Lab, SandboxHost } from '../../../engine/sandbox/api.ts';
 import type { Condition, Lesson, Step } from '../../../engine/lessons/types.ts';
 import { verifyLesson, type VerifyDeps } from '../../../engine/verify/verify.ts';
+import { formatStep } from '../../../engine/verify/report.ts';
 
 /** Saved labs of the fake world: state, checkpoints and note, by key. */
 type Disk = Map<string, { state: Set<string>; saved: Map<string, Set<string>>; note: string }>;
@@ -197,5 +198,17 @@ describe('verifyLesson', () => {
     const after = await run(edited, 3);
     expect(after.v).toMatchObject({ ok: true, startedAt: 2 });
     expect(after.log).toEqual(['resume verify-99-test', 'restore s2', 'host1: add b\nadd x', 'checkpoint s3', 'host1: add c', 'suspend verify-99-test']);
+  });
+
+  it('prints a wrongly judged case with its file:line, comment and what the check said', async () => {
+    const s1 = { ...step(0, 'a', { host1: 'add a' }), cases: [wrong('looks right', { host1: 'add a' }, 41), ok('broken', { host1: 'fail' }, 49)] };
+    const v = await verifyLesson(lesson([s1]), fast, deps(new Set(), []));
+    const text = formatStep(v.steps[0]!, 'lessons/99-test.md');
+    expect(text).toContain('✗ step 1: s1');
+    expect(text).toContain('1 wrong, 1 ok');
+    expect(text).toContain('✗ lessons/99-test.md:41 ```wrong (looks right): 错误答案却通过了检查 / a wrong answer passed the check');
+    expect(text).toContain('condition has "a": passes');
+    expect(text).toContain('✗ lessons/99-test.md:49 ```ok (broken): 这个 ok 块的命令执行失败 / the ok block’s commands failed');
+    expect(text).toContain('host1 exit 3:');
   });
 });
