@@ -13,7 +13,8 @@ import {
 } from './image.ts';
 import { attachLab, defaults, labDir, listLabs, readLab, reapOrphans, startLab, stopLab } from './lab.ts';
 import { supervise } from './supervisor.ts';
-import { detectAccel } from './vm.ts';
+import { detectAccel, qemuUser } from './vm.ts';
+import { cgroupSupport } from './cgroup.ts';
 import { cacheDir, labsDir } from './paths.ts';
 import { say } from '../log.ts';
 import path from 'node:path';
@@ -198,6 +199,14 @@ function doctor(): number {
   );
   if (fs.existsSync(imagePaths().kernel)) say(`加速 / accelerator: ${detectAccel(imagePaths().kernel)}`);
   say(`实验环境目录 / labs: ${labsDir}; 最多 / at most ${defaults.maxVms} VMs`);
+  const cg = cgroupSupport();
+  say(
+    cg.version === null
+      ? `主机限额 / host limits: 无 / none (${cg.why})`
+      : `主机限额 / host limits: cgroup v${cg.version} (每台虚拟机的内存、任务数、CPU 权重 / memory, tasks, CPU weight per VM)`,
+  );
+  const user = qemuUser();
+  say(`QEMU 用户 / QEMU runs as: ${user ? user.name : (process.env.USER ?? `uid ${process.getuid?.()}`)}`);
   for (const p of problems) say('✗ ' + p);
   if (!problems.length) say('✓ 本机具备运行沙箱的条件 / this machine can run the sandbox');
   return problems.length ? 1 : 0;
