@@ -98,16 +98,29 @@ export class DlTopology extends LitElement {
     } else if (ev.type === 'lab' && ev.status.state === 'ready') this.scheduleRefresh();
   };
 
+  /** A panel resized (a notice above it came or went, the window changed): fit again, unless moved by hand. */
+  private readonly resized = new ResizeObserver(() => {
+    if (!this.placed) this.fit();
+  });
+
   connectedCallback(): void {
     super.connectedCallback();
     window.addEventListener('dl-server-event', this.onServerEvent);
     this.scheduleRefresh();
+    const v = this.viewport(); // moved in the page: watch it again (firstUpdated ran already)
+    if (v) this.resized.observe(v);
+  }
+
+  protected firstUpdated(): void {
+    const v = this.viewport();
+    if (v) this.resized.observe(v);
   }
 
   disconnectedCallback(): void {
     super.disconnectedCallback();
     window.removeEventListener('dl-server-event', this.onServerEvent);
     if (this.refreshTimer) clearTimeout(this.refreshTimer);
+    this.resized.disconnect();
   }
 
   /** Two terminals (hosts) report the same command: one fetch for both. */
