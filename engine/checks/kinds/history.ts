@@ -47,6 +47,7 @@ export function pieces(line: string): Piece[] {
   const out: Piece[] = [];
   let cur = '';
   let quote = '';
+  let depth = 0;
   for (let i = 0; i < line.length; i++) {
     const c = line[i]!;
     if (quote) {
@@ -63,6 +64,13 @@ export function pieces(line: string): Piece[] {
     }
     if (c === "'" || c === '"') {
       quote = c;
+      cur += c;
+      continue;
+    }
+    // Inside `$( ... )` the operators belong to the substituted command, not to this line.
+    if (c === '$' && line[i + 1] === '(') depth++;
+    else if (c === ')' && depth > 0) depth--;
+    if (depth > 0) {
       cur += c;
       continue;
     }

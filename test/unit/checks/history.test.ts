@@ -89,6 +89,7 @@ describe('history matching', () => {
       ['f', ''],
     ]);
     expect(pieces(`echo "a|b; c" 'x && y' 2>&1`)).toHaveLength(1);
+    expect(pieces('docker logs $(docker ps -q | head -1) && echo ok').map((p) => p.op)).toEqual(['&&', '']);
   });
   it('matches flags the ways a shell accepts them', () => {
     const want = (cmd: string, args: string[]): boolean =>
