@@ -318,5 +318,29 @@ export function decodeServerFrame(data: Uint8Array): ServerFrame | null {
   }
 }
 
-/** The terminal socket's path; query: lesson, host, token, cols, rows. */
+/** The terminal socket's path; its query is a TerminalQuery. */
 export const terminalPath = '/ws/terminal';
+
+/** What a page says when it opens a terminal socket (the cookie and Origin authenticate it). */
+export interface TerminalQuery {
+  lesson: string;
+  /** `host1`, `host2`, …: which machine of the lab. */
+  host: string;
+  /** The learner the page was opened for (SessionView.learnerId); another one is refused. */
+  learner: string;
+  /** The terminal's size in characters, 1..1000. */
+  cols: number;
+  rows: number;
+}
+
+/** The socket's path and query for `q`. */
+export function terminalUrlPath(q: TerminalQuery): string {
+  const query = new URLSearchParams({
+    lesson: q.lesson,
+    host: q.host,
+    learner: q.learner,
+    cols: String(q.cols),
+    rows: String(q.rows),
+  });
+  return `${terminalPath}?${query}`;
+}

@@ -4,10 +4,11 @@
  * closed on purpose (replaced by another window, or the lab was stopped).
  */
 import {
+  CloseCode,
   decodeServerFrame,
   encodeClientFrame,
   splitInput,
-  terminalPath,
+  terminalUrlPath,
   type ClientFrame,
   type ServerEvent,
 } from '../engine/protocol.ts';
@@ -40,8 +41,6 @@ export interface TermSocketOptions {
 /** Acks are sent in batches of at least this many bytes, or after `ackDelayMs` of quiet. */
 const ackEveryBytes = 32 * 1024;
 const ackDelayMs = 20;
-const closeReplaced = 4001;
-const closeStopped = 4003;
 
 export class TermSocket {
   private ws: WebSocket | null = null;
@@ -57,15 +56,15 @@ export class TermSocket {
     window.clearTimeout(this.retryTimer);
     this.ws?.close(1000);
     const { cols, rows } = this.o.size();
-    const q = new URLSearchParams({
+    const path = terminalUrlPath({
       lesson: this.o.lessonId,
       host: this.o.host,
       learner: this.o.learner,
-      cols: String(cols),
-      rows: String(rows),
+      cols,
+      rows,
     });
     const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
-    const ws = new WebSocket(`${scheme}://${location.host}${terminalPath}?${q}`);
+    const ws = new WebSocket(`${scheme}://${location.host}${path}`);
     ws.binaryType = 'arraybuffer';
     this.ws = ws;
     this.o.onState(this.retry ? 'reconnecting' : 'connecting');
@@ -87,8 +86,8 @@ export class TermSocket {
     ws.onclose = (e) => {
       if (this.ws !== ws || this.disposed) return;
       this.ws = null;
-      if (e.code === closeReplaced) return this.o.onState('replaced');
-      if (e.code === closeStopped) return this.o.onState('stopped');
+      if (e.code === CloseCode.replaced) return this.o.onState('replaced');
+      if (e.code === CloseCode.stopped) return this.o.onState('stopped');
       // Back off 1, 2, 4, 8 s, then every 10 s: the server may be restarting.
       const delay = Math.min(10_000, 1000 * 2 ** this.retry++);
       this.o.onState('reconnecting');

@@ -12,7 +12,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { WebSocket, WebSocketServer } from 'ws';
-import { terminalPath } from '../protocol.ts';
+import { terminalPath, type TerminalQuery } from '../protocol.ts';
 import type { Course } from './course.ts';
 import { originAllowed } from './origin.ts';
 import { parseTarget } from './request.ts';
@@ -55,7 +55,8 @@ function size(v: string | null, fallback: number): number {
 export function handleUpgrade(ctx: SocketContext, req: IncomingMessage, socket: Duplex, head: Buffer): void {
   const target = parseTarget(req.url);
   if (!target) return refuseUpgrade(socket, 400, 'bad request target');
-  const query = target.query;
+  // Read by the names of TerminalQuery, so the page and the server cannot drift apart.
+  const param = (name: keyof TerminalQuery) => target.query.get(name);
   if (target.path !== terminalPath) return refuseUpgrade(socket, 404, 'no such socket');
   if (!originAllowed(req.headers.origin, ctx.origins, true)) {
     log.warn('socket refused: origin', { origin: req.headers.origin });
@@ -67,7 +68,7 @@ export function handleUpgrade(ctx: SocketContext, req: IncomingMessage, socket: 
   }
   // The page says whose it is: one left open while this browser signed in as someone else must
   // not show (or type into) the other learner's shell.
-  const expected = query.get('learner');
+  const expected = param('learner');
   if (expected !== null && expected !== learner.id)
     return refuseUpgrade(
       socket,
@@ -76,15 +77,15 @@ export function handleUpgrade(ctx: SocketContext, req: IncomingMessage, socket: 
     );
   let lesson;
   try {
-    lesson = ctx.course.lesson(query.get('lesson') ?? '');
+    lesson = ctx.course.lesson(param('lesson') ?? '');
   } catch {
     return refuseUpgrade(socket, 404, 'no such lesson');
   }
-  const host = query.get('host') ?? 'host1';
+  const host = param('host') ?? 'host1';
   if (!/^host\d+$/.test(host) || Number(host.slice(4)) > lesson.hosts)
     return refuseUpgrade(socket, 404, 'no such host');
-  const cols = size(query.get('cols'), 80);
-  const rows = size(query.get('rows'), 24);
+  const cols = size(param('cols'), 80);
+  const rows = size(param('rows'), 24);
 
   ctx.wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
     ws.on('error', (e: Error & { code?: string }) =>
