@@ -224,7 +224,8 @@ export class Workspace {
       },
       onExit: (code) => {
         if (this.terminals.get(host) === term) this.terminals.delete(host);
-        this.shellExited(lab, host, code, Date.now() - started);
+        // A shell of a lab that is gone (reset, replaced) ended because its lab did: not counted.
+        if (lab === this.lab) this.shellExited(lab, host, code, Date.now() - started);
       },
     });
     this.terminals.set(host, term);
