@@ -250,7 +250,12 @@ describe('workspace health', () => {
     expect(labs[0]!.down).toBe(true);
     expect(labs[0]!.suspended).toBe(0);
     // The same socket shows a shell of the new lab, on which step 1 was redone.
-    await t.until(() => (t.output.match(/local[#$] /g) ?? []).length >= 3, 10_000, 'a new prompt');
+    // The new shell's screen starts with a reset (ESC c), then its prompt.
+    await t.until(
+      () => prompt.test(t.output.slice(t.output.indexOf('\x1bc', t.output.indexOf('gone-2')))),
+      10_000,
+      'a new prompt',
+    );
     t.type('test -e "$DL_TEST_DIR/a" && echo replayed-$((2*3))\r');
     await t.until(() => t.output.includes('replayed-6'), 10_000, 'the step redone');
     const view = await c.json<LessonView>('GET', `/api/lessons/${lessonId}`);
