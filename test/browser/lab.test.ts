@@ -176,7 +176,12 @@ describe.skipIf(!sandboxReady)('lesson 15 in a real lab', () => {
   });
 
   it('saves the lab of an absent learner and brings it back whole', async () => {
-    learner = (await page.context().cookies()).find((c) => c.name === 'dl_sid')!.value;
+    // The public learner id: it names the workspace and the saved lab (the cookie is a secret).
+    learner = await page.evaluate(() =>
+      fetch('/api/session')
+        .then((r) => r.json())
+        .then((s: { learnerId: string }) => s.learnerId),
+    );
     await typeInTerminal(page, 'echo still-here > /root/note\n');
     // What the idle timer does after DOCKERLAB_IDLE_MINUTES, called at once.
     const stopped = app.workspaces.get(learner).stop({ zh: '测试：停机。', en: 'Test: stopped.' }, true);
