@@ -2,8 +2,9 @@ import { LitElement, css, html, nothing } from 'lit';
 import { keyed } from 'lit/directives/keyed.js';
 import { Task } from '@lit/task';
 import type { SessionView } from '../engine/protocol.ts';
-import { api } from './api.ts';
+import { api, ApiFailure } from './api.ts';
 import { SettingsController, currentLang, currentTheme, setLang, setTheme, t } from './i18n.ts';
+import './dl-class-sign-in.ts';
 import './dl-lesson-list.ts';
 import './dl-lesson-page.ts';
 
@@ -129,7 +130,14 @@ export class DlApp extends LitElement {
       <main id="main">
         ${this.session.render({
           pending: () => nothing,
-          error: () => html`<p role="alert">${t('连不上服务器。', 'Cannot reach the server.')}</p>`,
+          // Class mode: nothing until the learner signs in (401), then everything loads again.
+          error: (e) =>
+            e instanceof ApiFailure && e.status === 401
+              ? html`<dl-class-sign-in
+                  .session=${null}
+                  @dl-signed-in=${() => this.session.run()}
+                ></dl-class-sign-in>`
+              : html`<p role="alert">${t('连不上服务器。', 'Cannot reach the server.')}</p>`,
           // Keyed: another lesson gets a new page, with its own terminals (a reused page would keep
           // the old lesson's sockets and mix its progress into the new lesson's steps).
           complete: (s) =>

@@ -142,6 +142,7 @@ export class DlLessonList extends LitElement {
           'Each lesson puts the explanation beside your own Linux machine with a real Docker. Follow along; every step is checked by itself.',
         )}
       </p>
+      <dl-class-sign-in .session=${this.session}></dl-class-sign-in>
       ${this.lessons.render({
         pending: () => html`<p>${t('加载中…', 'Loading…')}</p>`,
         error: (e) => html`<p role="alert">${e instanceof ApiFailure ? t(e.text) : String(e)}</p>`,
