@@ -170,6 +170,7 @@ export class DlTopology extends LitElement {
       :host {
         display: flex;
         flex-direction: column;
+        font-family: var(--font, system-ui, sans-serif);
         min-height: 0;
         background: #14171c;
         color: #e6edf3;
@@ -265,7 +266,7 @@ export class DlTopology extends LitElement {
       .topology .changed > rect {
         animation: pulse ${animateMs}ms ease-out 2;
       }
-      .topology .moved > rect {
+      .topology .box.moved.moved > rect {
         stroke: #4fc3f7;
         stroke-width: 3;
       }
