@@ -312,13 +312,15 @@ export class Workspace {
       if (this.lessonId !== lesson.id) problem = await this.prepare(lab, lesson, replay);
     } catch (e) {
       const msg = (e as Error).message;
-      this.setStatus({
-        state: 'failed',
-        reason: { zh: `准备本课环境时出错：${msg}`, en: `preparing the lesson failed: ${msg}` },
-      });
+      // A lab that failed meanwhile has said so already, and is being replaced.
+      if (lab === this.lab && !this.failure)
+        this.setStatus({
+          state: 'failed',
+          reason: { zh: `准备本课环境时出错：${msg}`, en: `preparing the lesson failed: ${msg}` },
+        });
       throw e;
     }
-    if (lab !== this.lab) throw new Error('the lab failed while it was being prepared');
+    if (lab !== this.lab || this.failure) throw new Error('the lab failed while it was being prepared');
     this.lessonId = lesson.id;
     const notice = joinNotices(this.notice?.after ?? null, problem);
     this.notice = null;

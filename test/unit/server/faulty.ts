@@ -9,6 +9,9 @@ export interface TestLab {
   /** Reports a failure as the sandbox's watchdog would. */
   fire(f: LabFailure): void;
   shells: number;
+  /** Commands run so far (setup and solutions), and a way to hold the next ones back. */
+  execs: number;
+  hold: Promise<void> | null;
   suspended: number;
   down: boolean;
 }
@@ -28,8 +31,22 @@ export function faultyProvider(
       const shell = shellFor(labs.length);
       const lab = localLab(o, shell ? () => shell : undefined);
       let listener: ((f: LabFailure) => void) | null = null;
-      const t: TestLab = { lab, fire: (f) => listener?.(f), shells: 0, suspended: 0, down: false };
+      const t: TestLab = {
+        lab,
+        fire: (f) => listener?.(f),
+        shells: 0,
+        execs: 0,
+        hold: null,
+        suspended: 0,
+        down: false,
+      };
       for (const h of lab.hosts) {
+        const exec = h.exec.bind(h);
+        h.exec = async (script, options) => {
+          t.execs++;
+          await t.hold;
+          return exec(script, options);
+        };
         const make = h.shellCommand.bind(h);
         h.shellCommand = () => {
           t.shells++;

@@ -268,6 +268,35 @@ describe('workspace health', () => {
     t.ws.close();
   });
 
+  it('takes a lab that fails while it is being prepared for failed, never for ready', async () => {
+    const { provider, labs } = faultyProvider();
+    app = await testApp({ lessons, provider });
+    const c = new Client(app.url);
+    const t = TermClient.open(app, c, (await c.session()).learnerId, { lesson: lessonId });
+    await t.until(() => prompt.test(t.output), 20_000, 'the prompt');
+    await c.json('POST', `/api/lessons/${lessonId}/steps/0/skip`);
+    // The first lab fails; its replacement fails too, while its setup is still running.
+    let release = () => {};
+    const reset = c.json<LabStatus>('POST', '/api/lab/reset', { lesson: lessonId });
+    await t.until(() => labs.length === 2, 10_000, 'a second lab');
+    labs[1]!.hold = new Promise<void>((r) => (release = r));
+    await t.until(() => statuses(t.events).some((s) => s.state === 'starting'), 10_000, 'preparing');
+    await sleep(300); // the setup is waiting on `hold` by now (a local exec takes milliseconds)
+    labs[1]!.fire({ host: 'host1', cause: 'crash', detail: 'test: crashed while prepared' });
+    release();
+    await t.until(() => labs[2] !== undefined && readyOn(t.events, labs[2].lab.id), 20_000, 'a third lab');
+    expect(readyOn(t.events, labs[1]!.lab.id)).toBe(false);
+    expect(statuses(t.events)).toContainEqual(
+      expect.objectContaining({
+        state: 'failed',
+        reason: expect.objectContaining({ zh: expect.stringContaining('崩溃了') }),
+      }),
+    );
+    expect(labs[1]!.suspended).toBe(0);
+    await reset.catch(() => undefined); // the reset's own lab failed: its answer is an error
+    t.ws.close();
+  });
+
   it('resets the lab on request: a new lab and shell, the steps redone, progress kept', async () => {
     const { provider, labs, forgotten } = faultyProvider();
     app = await testApp({ lessons, provider });
