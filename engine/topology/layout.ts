@@ -76,7 +76,8 @@ const pad = 8;
 /** Width of `s` in px at fontPx in a monospace font (CJK characters are full width). */
 export function textWidth(s: string, px = fontPx): number {
   let w = 0;
-  for (const ch of s) w += /[\u2e80-\u9fff\uff00-\uffef\u3000-\u303f]/.test(ch) ? px : px * 0.6;
+  // 0.62 em, not 0.6: bold titles and fallback fonts run a little wider.
+  for (const ch of s) w += /[\u2e80-\u9fff\uff00-\uffef\u3000-\u303f]/.test(ch) ? px : px * 0.62;
   return Math.ceil(w);
 }
 
@@ -194,7 +195,7 @@ export async function layoutGraph(g: Graph, o: LayoutOptions): Promise<Layout> {
     if (hidden) ls.push({ text: `+${hidden} ${word('hidden', o.lang)}`, cls: 'muted' });
     lines.set(n.id, ls);
     // Room for the fold mark (+/−) in the corner of a box that can be closed.
-    const fold = (kids.get(n.id) ?? []).some(shown) && n.kind !== 'interface' && n.kind !== 'bridge' ? 16 : 0;
+    const fold = (kids.get(n.id) ?? []).some(shown) && n.kind !== 'interface' && n.kind !== 'bridge' ? 22 : 0;
     const w = Math.max(...ls.map((l) => textWidth(l.text))) + 2 * pad + fold;
     const h = ls.length * lineHeight + pad;
     const children =
