@@ -16,6 +16,10 @@ const commands: Record<
     module: () => import('./server/cli.ts'),
     help: '启动网页服务 / serve the web app (PORT, default 8080)',
   },
+  class: {
+    module: () => import('./server/class-cli.ts'),
+    help: '课堂模式：list | forget-pin <名字> / class mode: list names, clear a forgotten PIN',
+  },
   lessons: { module: () => import('./lessons/cli.ts'), help: 'lint: 检查课程文件 / validate lessons/*.md' },
   verify: {
     module: () => import('./verify/cli.ts'),

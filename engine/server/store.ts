@@ -230,6 +230,32 @@ export class Store {
     return r ? { learner: toLearner(r), legacy: r.legacy === 1 } : null;
   }
 
+  /**
+   * A teacher's way out for a learner who forgot their PIN: the PIN is cleared (the next sign-in
+   * with the name sets a new one) and every browser signed in as them is signed out.
+   */
+  forgetPin(name: string): Learner | null {
+    const learner = this.learnerByName(name);
+    if (!learner) return null;
+    this.db.transaction(() => {
+      this.db.prepare('UPDATE learners SET pin_hash = NULL WHERE id = ?').run(learner.id);
+      this.db.prepare('DELETE FROM sessions WHERE learner_id = ?').run(learner.id);
+    })();
+    return { ...learner, hasPin: false };
+  }
+
+  /** Named learners (class mode), for the teacher: name, whether a PIN is set, signed-in browsers. */
+  namedLearners(): { name: string; hasPin: boolean; sessions: number }[] {
+    const rows = this.db
+      .prepare(
+        `SELECT l.name, l.pin_hash IS NOT NULL AS has_pin, COUNT(s.secret_hash) AS sessions
+         FROM learners l LEFT JOIN sessions s ON s.learner_id = l.id
+         WHERE l.name IS NOT NULL GROUP BY l.id ORDER BY l.name`,
+      )
+      .all() as { name: string; has_pin: number; sessions: number }[];
+    return rows.map((r) => ({ name: r.name, hasPin: r.has_pin === 1, sessions: r.sessions }));
+  }
+
   endSession(secret: string): void {
     this.db.prepare('DELETE FROM sessions WHERE secret_hash = ?').run(hashSecret(secret));
   }

@@ -180,3 +180,31 @@ describe('identity', () => {
     }
   });
 });
+
+describe('dockerlab class', () => {
+  it('lists the names and clears a forgotten PIN: signed out everywhere, progress kept, a new PIN at the next sign-in', async () => {
+    const data = tmp();
+    const before = process.env.DOCKERLAB_DATA;
+    process.env.DOCKERLAB_DATA = data;
+    try {
+      const s = new Store();
+      const li = s.createLearner('小李', await hashPin('2468'));
+      s.markPassed(li.id, '01-files', 0);
+      const secret = s.openSession(li.id);
+      s.close();
+      const { main } = await import('../../../engine/server/class-cli.ts');
+      expect(await main(['list'])).toBe(0);
+      expect(await main(['forget-pin', '小王'])).toBe(1);
+      expect(await main(['forget-pin', '小李'])).toBe(0);
+      expect(await main(['nonsense'])).toBe(2);
+      const after = new Store();
+      expect(after.session(secret)).toBeNull();
+      expect(after.learnerByName('小李')).toEqual({ id: li.id, name: '小李', hasPin: false });
+      expect(after.passedCounts(li.id).get('01-files')).toBe(1);
+      after.close();
+    } finally {
+      if (before === undefined) delete process.env.DOCKERLAB_DATA;
+      else process.env.DOCKERLAB_DATA = before;
+    }
+  });
+});
