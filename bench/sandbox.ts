@@ -58,6 +58,19 @@ export async function benchSandbox(say: (line: string) => void): Promise<Lab> {
     `空闲虚拟机内存 / RSS of an idle VM: ${(Number(rss) / 1024).toFixed(0)} MiB (guest memory ${readLab(labDir(warm.id)).memoryMb} MiB)`,
   );
 
+  // Lab checkpoints (verify's per-step start state): save; change things and restore, three times.
+  // A restore includes setting the guest clock.
+  const checkpointTimes = await timeIt(3, () => warm.checkpoint!('bench'));
+  const restoreTimes: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    await host.exec('touch /root/after-checkpoint; ip link add dummy-bench type dummy');
+    restoreTimes.push(...(await timeIt(1, () => warm.restore!('bench'))));
+  }
+  const gone = await host.exec('ls /root/after-checkpoint || ip link show dummy-bench');
+  say(
+    `检查点 / lab checkpoint (1 VM, RAM + disk): save p50 ${ms(percentile(checkpointTimes, 50))}, restore p50 ${ms(percentile(restoreTimes, 50))} (max ${ms(Math.max(...restoreTimes))})${gone.code === 0 ? ' — BUT the restore left later changes behind' : ''}; one \`docker run\` is ${ms(percentile(run, 50))}`,
+  );
+
   // A learner's lab saved whole while they are away, and resumed: against a snapshot start above.
   const key = `bench-${process.pid}`;
   const t2 = performance.now();
