@@ -202,6 +202,42 @@ describe('state → graph', () => {
     expect(g.nodes.some((n) => n.kind === 'remote')).toBe(false);
   });
 
+  it('a two-host lab: a VXLAN link (lesson 25) wired to its far end on the other VM', () => {
+    // Both VMs from one recording, each given lesson 25's vxlan42 towards the other (derived, not
+    // recorded: no two-host fixture yet).
+    const lab: Record<string, ReturnType<typeof recorded>> = {};
+    for (const [host, me, peer] of [
+      ['host1', '192.168.56.11', '192.168.56.12'],
+      ['host2', '192.168.56.12', '192.168.56.11'],
+    ] as const) {
+      const s = recorded('netns-veth');
+      s.hostname = host;
+      const links = s.namespaces[0]!.links;
+      links.find((l) => l.name === 'eth0')!.addrs = [`${me}/24`];
+      links.push({
+        ifindex: 99,
+        name: 'vxlan42',
+        kind: 'vxlan',
+        up: true,
+        lowerUp: true,
+        operstate: 'UNKNOWN',
+        mtu: 1450,
+        mac: host === 'host1' ? '0a:00:00:00:00:01' : '0a:00:00:00:00:02',
+        addrs: [host === 'host1' ? '10.42.0.1/24' : '10.42.0.2/24'],
+        data: { id: 42, remote: peer, dstport: 8472 },
+      });
+      lab[host] = s;
+    }
+    const g = labGraph(lab);
+    expect(node(g, 'host1/ns:host/if:vxlan42')).toMatchObject({
+      flavor: 'vxlan',
+      tunnel: 'remote 192.168.56.12 vni 42',
+    });
+    expect(edge(g, 'tunnel', 'host1/ns:host/if:vxlan42', 'host2/ns:host/if:vxlan42')).toBeDefined();
+    expect(g.edges.filter((e) => e.kind === 'tunnel')).toHaveLength(1);
+    expect(g.edges.filter((e) => e.kind === 'lan')).toHaveLength(2);
+  });
+
   it('dockerd stopped: the kernel side is still drawn, no containers', () => {
     const g = hostGraph('host1', recorded('docker-stopped'));
     expect(g.nodes.some((n) => n.kind === 'container')).toBe(false);
