@@ -406,7 +406,9 @@ export class DlTopology extends LitElement {
       showMounts: this.showMounts,
     });
     if (n !== this.drawing) return; // a newer draw started meanwhile
-    const svg = toDom(scene(layout, { title: t('实验环境的网络拓扑', "The lab's network topology") }));
+    const svg = toDom(
+      scene(layout, { title: t('实验环境的网络拓扑', "The lab's network topology"), interactive: true }),
+    );
     const old = canvas.querySelector('svg');
     const before = this.layout;
     canvas.replaceChildren(svg);

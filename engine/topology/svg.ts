@@ -20,6 +20,11 @@ export interface SceneOptions {
   title: string;
   /** Embed the stylesheet (for a standalone file); the web panel styles it from its own CSS. */
   standalone?: boolean;
+  /**
+   * The page makes boxes focusable buttons: the picture is then a `group` (an `img` hides its
+   * children from screen readers). A file stays an `img`.
+   */
+  interactive?: boolean;
 }
 
 const el = (tag: string, attrs: Record<string, string>, children?: SvgEl[], text?: string): SvgEl => ({
@@ -112,7 +117,8 @@ export function scene(l: Layout, o: SceneOptions): SvgEl {
       viewBox: `0 0 ${r(l.width)} ${r(l.height)}`,
       width: r(l.width),
       height: r(l.height),
-      role: 'img',
+      role: o.interactive ? 'group' : 'img',
+      'aria-label': o.title,
       class: 'topology',
       'font-size': String(fontPx),
     },
