@@ -163,10 +163,16 @@ async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> 
   if (req.method !== 'POST') return {};
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const c of req) {
-    size += (c as Buffer).length;
-    if (size > maxJsonBytes) throw new HttpError(413, { zh: '请求太大', en: 'request body too large' });
-    chunks.push(c as Buffer);
+  try {
+    for await (const c of req) {
+      size += (c as Buffer).length;
+      if (size > maxJsonBytes) throw new HttpError(413, { zh: '请求太大', en: 'request body too large' });
+      chunks.push(c as Buffer);
+    }
+  } catch (e) {
+    if (e instanceof HttpError) throw e;
+    // The client went away mid-body: nobody is left to answer, and it is not the server's fault.
+    throw new HttpError(400, { zh: '请求没有发完', en: 'the request body was cut off' });
   }
   if (size === 0) return {};
   try {
