@@ -24,7 +24,7 @@ describe('dockerlab verify', () => {
     const [lesson] = await resolveLessons(['15']);
     const verdict = await verifyLesson(
       lesson!,
-      { step: 3, solution: { host: 'host1', script: crossed } },
+      { step: 3, solution: { host1: crossed } },
       await defaultDeps(),
     );
     expect(verdict.ok).toBe(false);
