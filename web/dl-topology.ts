@@ -1,4 +1,4 @@
-import { LitElement, css, html, nothing, unsafeCSS, type PropertyValues } from 'lit';
+import { LitElement, html, nothing, unsafeCSS, type PropertyValues } from 'lit';
 import type { CheckView, ServerEvent, Text } from '../engine/protocol.ts';
 import type { Graph, HistoryEntry, TopologyView } from '../engine/topology/types.ts';
 import { layoutGraph, type Box, type Layout } from '../engine/topology/layout.ts';
@@ -8,12 +8,8 @@ import { focusGraph } from '../engine/topology/focus.ts';
 import { ApiFailure, call } from './api.ts';
 import { SettingsController, currentLang, t } from './i18n.ts';
 import { toDom } from './topology-dom.ts';
-
-/** Zoom limits: below 0.2 nothing is legible, above 3 a box fills the panel. */
-const minScale = 0.2;
-const maxScale = 3;
-/** How long appear / vanish / move animations run (the CSS below uses the same). */
-const animateMs = 900;
+import { PanZoom } from './pan-zoom.ts';
+import { animateMs, panelStyles } from './topology-styles.ts';
 
 /**
  * The learner's lab as a diagram: namespaces and containers as boxes, interfaces inside them,
@@ -62,13 +58,12 @@ export class DlTopology extends LitElement {
   private layout: Layout | null = null;
   private drawn = '';
   private drawing = 0;
-  private scale = 1;
-  private tx = 0;
-  private ty = 0;
-  /** The user zoomed or panned: keep it across refreshes instead of fitting again. */
-  private placed = false;
+  private readonly pz = new PanZoom(
+    () => this.viewport(),
+    () => this.renderRoot.querySelector<HTMLElement>('.canvas'),
+    () => this.layout,
+  );
   private refreshTimer: ReturnType<typeof setTimeout> | null = null;
-  private drag: { x: number; y: number; tx: number; ty: number; id: number } | null = null;
   /** Milliseconds of the last layout + draw (read by the benchmark). */
   lastDrawMs = 0;
   /** `takenAt` of the snapshot on screen (tests wait for it). */
@@ -100,7 +95,7 @@ export class DlTopology extends LitElement {
 
   /** A panel resized (a notice above it came or went, the window changed): fit again, unless moved by hand. */
   private readonly resized = new ResizeObserver(() => {
-    if (!this.placed) this.fit();
+    if (!this.pz.placed) this.pz.fit();
   });
 
   connectedCallback(): void {
@@ -154,209 +149,7 @@ export class DlTopology extends LitElement {
     this.failed = { messages, ids: this.view ? namedIn(this.view.graph, messages) : [] };
   }
 
-  static styles = [
-    unsafeCSS(topologyCss),
-    css`
-      :host([compact]) {
-        height: 280px;
-        border: 1px solid #30363d;
-        border-radius: 8px;
-        overflow: hidden;
-      }
-      :host([compact]) .alt {
-        margin: 0;
-        padding: 4px 10px;
-      }
-      :host {
-        display: flex;
-        flex-direction: column;
-        font-family: var(--font, system-ui, sans-serif);
-        min-height: 0;
-        background: #14171c;
-        color: #e6edf3;
-        font-size: 13px;
-      }
-      .bar {
-        display: flex;
-        flex-wrap: wrap;
-        align-items: center;
-        gap: 6px 10px;
-        padding: 6px 10px;
-        border-bottom: 1px solid #30363d;
-      }
-      .bar button,
-      .bar select {
-        font: inherit;
-        background: #0d1117;
-        color: #e6edf3;
-        border: 1px solid #30363d;
-        border-radius: 4px;
-        padding: 2px 8px;
-        cursor: pointer;
-      }
-      .bar label {
-        display: inline-flex;
-        gap: 4px;
-        align-items: center;
-        cursor: pointer;
-      }
-      button:focus-visible,
-      select:focus-visible,
-      input:focus-visible,
-      .view:focus-visible,
-      summary:focus-visible,
-      li[tabindex]:focus-visible {
-        outline: 2px solid var(--focus, #f59e0b);
-        outline-offset: 1px;
-      }
-      .grow {
-        flex: 1;
-      }
-      .muted {
-        color: #9aa5b1;
-      }
-      .failed {
-        margin: 6px 10px 0;
-        padding: 6px 10px;
-        border-radius: 6px;
-        background: #2d1517;
-        color: #ffb3b0;
-      }
-      .failed ul {
-        margin: 2px 0 0;
-        padding-left: 18px;
-      }
-      .view {
-        position: relative;
-        flex: 62 1 0;
-        min-height: 120px;
-        overflow: hidden;
-        cursor: grab;
-        touch-action: none;
-      }
-      .view.dragging {
-        cursor: grabbing;
-      }
-      .canvas {
-        position: absolute;
-        left: 0;
-        top: 0;
-        transform-origin: 0 0;
-      }
-      .canvas svg {
-        display: block;
-      }
-      .empty {
-        padding: 24px;
-        color: #9aa5b1;
-      }
-      .topology [data-collapsible] {
-        cursor: pointer;
-      }
-      .topology [data-collapsible]:focus-visible > rect {
-        stroke: #f59e0b;
-        stroke-width: 3;
-      }
-      .topology g:focus {
-        outline: none;
-      }
-      .topology .appeared > rect {
-        animation: appear ${animateMs}ms ease-out;
-      }
-      .topology .changed > rect {
-        animation: pulse ${animateMs}ms ease-out 2;
-      }
-      .topology .box.moved.moved > rect {
-        stroke: #4fc3f7;
-        stroke-width: 3;
-      }
-      .topology .vanished {
-        animation: vanish ${animateMs}ms ease-in forwards;
-        pointer-events: none;
-      }
-      .topology .wire.appeared {
-        animation: wire-in ${animateMs}ms ease-out;
-      }
-      @keyframes appear {
-        from {
-          stroke: #6fd08f;
-          stroke-width: 6;
-          opacity: 0;
-        }
-      }
-      @keyframes pulse {
-        50% {
-          stroke: #e8bd5a;
-          stroke-width: 5;
-        }
-      }
-      @keyframes vanish {
-        to {
-          opacity: 0;
-        }
-      }
-      @keyframes wire-in {
-        from {
-          opacity: 0;
-          stroke-width: 8;
-        }
-      }
-      @media (prefers-reduced-motion: reduce) {
-        .topology * {
-          animation: none !important;
-        }
-      }
-      .changes {
-        flex: 38 1 0;
-        min-height: 90px;
-        overflow-y: auto;
-        border-top: 1px solid #30363d;
-        padding: 6px 12px 12px;
-      }
-      h3 {
-        font-size: 14px;
-        margin: 4px 0;
-      }
-      h4 {
-        font-size: 13px;
-        margin: 10px 0 2px;
-        color: #9aa5b1;
-        font-weight: 600;
-      }
-      .entry ul,
-      .alt ul {
-        margin: 2px 0;
-        padding-left: 18px;
-      }
-      .entry li[tabindex] {
-        cursor: pointer;
-      }
-      .entry.picked {
-        background: #1f2a38;
-        border-radius: 4px;
-      }
-      .cmd {
-        font-family: var(--mono, monospace);
-        color: #8cc8ff;
-      }
-      .op-added::marker {
-        content: '+ ';
-        color: #6fd08f;
-      }
-      .op-removed::marker {
-        content: '− ';
-        color: #f07a7a;
-      }
-      .op-changed::marker,
-      .op-moved::marker {
-        content: '~ ';
-        color: #e8bd5a;
-      }
-      .alt {
-        margin-top: 10px;
-      }
-    `,
-  ];
+  static styles = [unsafeCSS(topologyCss), panelStyles];
 
   /** The graph of the chosen host (with the LAN and tunnel ends), or the whole lab. */
   private shownGraph(): Graph | null {
@@ -416,8 +209,8 @@ export class DlTopology extends LitElement {
     this.makeKeyboardReachable(svg);
     if (before && old) this.animateChange(before, layout, old, svg, g);
     this.paintHighlight();
-    if (!this.placed) this.fit();
-    else this.applyTransform();
+    if (!this.pz.placed) this.pz.fit();
+    else this.pz.apply();
     this.lastDrawMs = performance.now() - t0;
     this.drawnAt = this.view?.takenAt ?? '';
   }
@@ -519,7 +312,7 @@ export class DlTopology extends LitElement {
   }
 
   private onCanvasClick(e: MouseEvent): void {
-    if (this.dragMoved) return;
+    if (this.pz.dragMoved) return;
     const g = (e.target as Element).closest<SVGGElement>('g[data-collapsible]');
     if (g?.dataset.id) this.toggle(g.dataset.id);
   }
@@ -548,101 +341,8 @@ export class DlTopology extends LitElement {
     }
   }
 
-  // ---- pan and zoom ------------------------------------------------------------------------
-
   private viewport(): HTMLElement | null {
     return this.renderRoot.querySelector<HTMLElement>('.view');
-  }
-
-  /** Whole picture in view, centred, never blown up past 1.25×. */
-  fit(): void {
-    const v = this.viewport();
-    if (!v || !this.layout) return;
-    const w = Math.max(1, this.layout.width);
-    const h = Math.max(1, this.layout.height);
-    this.scale = clamp(Math.min(v.clientWidth / w, v.clientHeight / h, 1.25));
-    this.tx = (v.clientWidth - w * this.scale) / 2;
-    this.ty = Math.max(0, (v.clientHeight - h * this.scale) / 2);
-    this.placed = false;
-    this.applyTransform();
-  }
-
-  private zoomBy(f: number, cx?: number, cy?: number): void {
-    const v = this.viewport();
-    if (!v) return;
-    const x = cx ?? v.clientWidth / 2;
-    const y = cy ?? v.clientHeight / 2;
-    const s = clamp(this.scale * f);
-    this.tx = x - ((x - this.tx) * s) / this.scale;
-    this.ty = y - ((y - this.ty) * s) / this.scale;
-    this.scale = s;
-    this.placed = true;
-    this.applyTransform();
-  }
-
-  private panBy(dx: number, dy: number): void {
-    this.tx += dx;
-    this.ty += dy;
-    this.placed = true;
-    this.applyTransform();
-  }
-
-  private applyTransform(): void {
-    const c = this.renderRoot.querySelector<HTMLElement>('.canvas');
-    if (c) c.style.transform = `translate(${this.tx}px, ${this.ty}px) scale(${this.scale})`;
-  }
-
-  private onWheel(e: WheelEvent): void {
-    e.preventDefault();
-    const r = this.viewport()!.getBoundingClientRect();
-    this.zoomBy(e.deltaY < 0 ? 1.15 : 1 / 1.15, e.clientX - r.left, e.clientY - r.top);
-  }
-
-  private dragMoved = false;
-  private onPointerDown(e: PointerEvent): void {
-    if (e.button !== 0) return;
-    this.drag = { x: e.clientX, y: e.clientY, tx: this.tx, ty: this.ty, id: e.pointerId };
-    this.dragMoved = false;
-  }
-  private onPointerMove(e: PointerEvent): void {
-    const d = this.drag;
-    if (!d || d.id !== e.pointerId) return;
-    const dx = e.clientX - d.x;
-    const dy = e.clientY - d.y;
-    if (!this.dragMoved && Math.hypot(dx, dy) < 4) return; // a click, not a drag
-    if (!this.dragMoved) this.viewport()?.setPointerCapture(e.pointerId);
-    this.dragMoved = true;
-    this.viewport()?.classList.add('dragging');
-    this.tx = d.tx + dx;
-    this.ty = d.ty + dy;
-    this.placed = true;
-    this.applyTransform();
-  }
-  private onPointerUp(): void {
-    this.drag = null;
-    this.viewport()?.classList.remove('dragging');
-    // The click that ends a drag must not fold a box: cleared after the click event has run.
-    setTimeout(() => (this.dragMoved = false));
-  }
-
-  private onViewKey(e: KeyboardEvent): void {
-    if ((e.target as Element) !== e.currentTarget) return; // keys on a box are the box's
-    const step = 40;
-    const keys: Record<string, () => void> = {
-      ArrowLeft: () => this.panBy(step, 0),
-      ArrowRight: () => this.panBy(-step, 0),
-      ArrowUp: () => this.panBy(0, step),
-      ArrowDown: () => this.panBy(0, -step),
-      '+': () => this.zoomBy(1.2),
-      '=': () => this.zoomBy(1.2),
-      '-': () => this.zoomBy(1 / 1.2),
-      '0': () => this.fit(),
-    };
-    const f = keys[e.key];
-    if (f) {
-      e.preventDefault();
-      f();
-    }
   }
 
   // ---- render ------------------------------------------------------------------------------
@@ -661,7 +361,7 @@ export class DlTopology extends LitElement {
                   .value=${this.host}
                   @change=${(e: Event) => {
                     this.host = (e.target as HTMLSelectElement).value;
-                    this.placed = false;
+                    this.pz.placed = false;
                   }}
                 >
                   <option value="all">${t('整个实验环境', 'Whole lab')}</option>
@@ -685,9 +385,9 @@ export class DlTopology extends LitElement {
           />${t('挂载和数据卷', 'Mounts and volumes')}</label
         >
         <span class="grow"></span>
-        <button @click=${() => this.zoomBy(1 / 1.2)} aria-label=${t('缩小', 'Zoom out')}>−</button>
-        <button @click=${() => this.zoomBy(1.2)} aria-label=${t('放大', 'Zoom in')}>+</button>
-        <button @click=${() => this.fit()}>${t('适应窗口', 'Fit')}</button>
+        <button @click=${() => this.pz.zoomBy(1 / 1.2)} aria-label=${t('缩小', 'Zoom out')}>−</button>
+        <button @click=${() => this.pz.zoomBy(1.2)} aria-label=${t('放大', 'Zoom in')}>+</button>
+        <button @click=${() => this.pz.fit()}>${t('适应窗口', 'Fit')}</button>
         <button @click=${() => void this.refresh()} ?disabled=${this.loading}>
           ${this.loading ? t('读取中…', 'Reading…') : t('刷新', 'Refresh')}
         </button>
@@ -710,12 +410,12 @@ export class DlTopology extends LitElement {
           '网络拓扑图：方向键平移，+ 和 − 缩放，0 适应窗口；Tab 到一个框上按回车可以收起或展开',
           'Network diagram: arrow keys pan, + and − zoom, 0 fits; Tab to a box and press Enter to fold or open it',
         )}
-        @wheel=${this.onWheel}
-        @pointerdown=${this.onPointerDown}
-        @pointermove=${this.onPointerMove}
-        @pointerup=${this.onPointerUp}
-        @pointercancel=${this.onPointerUp}
-        @keydown=${this.onViewKey}
+        @wheel=${this.pz.onWheel}
+        @pointerdown=${this.pz.onPointerDown}
+        @pointermove=${this.pz.onPointerMove}
+        @pointerup=${this.pz.onPointerUp}
+        @pointercancel=${this.pz.onPointerUp}
+        @keydown=${this.pz.onKey}
       >
         <div class="canvas" @click=${this.onCanvasClick} @keydown=${this.onCanvasKey}></div>
         ${
@@ -750,12 +450,12 @@ export class DlTopology extends LitElement {
         tabindex="0"
         role="group"
         aria-label=${t('网络拓扑图（方向键平移，+ 和 − 缩放，0 适应）', 'Network diagram (arrows pan, + and − zoom, 0 fits)')}
-        @wheel=${this.onWheel}
-        @pointerdown=${this.onPointerDown}
-        @pointermove=${this.onPointerMove}
-        @pointerup=${this.onPointerUp}
-        @pointercancel=${this.onPointerUp}
-        @keydown=${this.onViewKey}
+        @wheel=${this.pz.onWheel}
+        @pointerdown=${this.pz.onPointerDown}
+        @pointermove=${this.pz.onPointerMove}
+        @pointerup=${this.pz.onPointerUp}
+        @pointercancel=${this.pz.onPointerUp}
+        @keydown=${this.pz.onKey}
       >
         <div class="canvas" @click=${this.onCanvasClick} @keydown=${this.onCanvasKey}></div>
         ${this.error ? html`<div class="empty" role="status">${t(this.error)}</div>` : nothing}
@@ -830,8 +530,6 @@ function renderItems(items: Item[]): unknown {
     ${items.map((i) => html`<li>${i.text}${i.children.length ? renderItems(i.children) : nothing}</li>`)}
   </ul>`;
 }
-
-const clamp = (s: number): number => Math.min(maxScale, Math.max(minScale, s));
 
 /**
  * Graph objects a check's messages name: interfaces, bridges, namespaces and containers whose name
