@@ -64,6 +64,8 @@ export class DlTopology extends LitElement {
     () => this.layout,
   );
   private refreshTimer: ReturnType<typeof setTimeout> | null = null;
+  /** The step the last check was of: the step the learner was on when the command ran. */
+  private lastStep: number | null = null;
   /** Milliseconds of the last layout + draw (read by the benchmark). */
   lastDrawMs = 0;
   /** `takenAt` of the snapshot on screen (tests wait for it). */
@@ -88,6 +90,7 @@ export class DlTopology extends LitElement {
   private readonly onServerEvent = (e: Event): void => {
     const ev = (e as CustomEvent<ServerEvent>).detail;
     if (ev.type === 'check' && ev.result.lessonId === this.lessonId) {
+      this.lastStep = ev.result.step;
       this.noteCheck(ev.result);
       this.scheduleRefresh();
     } else if (ev.type === 'lab' && ev.status.state === 'ready') this.scheduleRefresh();
@@ -128,7 +131,8 @@ export class DlTopology extends LitElement {
     if (!this.lessonId) return;
     this.loading = true;
     try {
-      this.view = await call('GET /api/lessons/:lesson/topology', { lesson: this.lessonId });
+      const step = this.lastStep === null ? '' : `?step=${this.lastStep}`;
+      this.view = await call('GET /api/lessons/:lesson/topology', { lesson: this.lessonId }, null, step);
       this.error = null;
     } catch (e) {
       this.error =

@@ -143,8 +143,8 @@ const routes: { [R in ApiRoute]: Handler<R> } = {
   'POST /api/lessons/:lesson/steps/:step/skip': (c, { learner, params }) =>
     c.workspaces.get(learner.id).skip(params.lesson, stepParam(params.step)),
   'GET /api/lab': (c, { learner }) => c.workspaces.peek(learner.id)?.status ?? { state: 'idle' },
-  'GET /api/lessons/:lesson/topology': (c, { learner, params }) =>
-    topologyRoute(c, learner.id, params.lesson),
+  'GET /api/lessons/:lesson/topology': (c, { learner, params, req }) =>
+    topologyRoute(c, learner.id, params.lesson, req.url),
   'POST /api/lab/reset': (c, { learner, body }) => {
     const lesson = c.course.lesson(typeof body.lesson === 'string' ? body.lesson : '');
     return c.workspaces.get(learner.id).reset(lesson);

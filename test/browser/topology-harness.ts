@@ -50,7 +50,7 @@ export async function mountPanel(
   answer: () => TopologyView,
   attrs: Record<string, string> = { active: '' },
 ): Promise<void> {
-  await page.route('**/api/lessons/*/topology', (r) =>
+  await page.route(/\/api\/lessons\/[^/]+\/topology(\?|$)/, (r) =>
     r.fulfill({ contentType: 'application/json', body: JSON.stringify(answer()) }),
   );
   // Any same-origin page that is not the app (with HMR off, unknown paths fall back to index.html,
