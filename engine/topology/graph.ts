@@ -26,9 +26,13 @@ const kernelDevices = new Set([
 ]);
 const ovsDatapath = new Set(['ovs-system', 'gre_sys', 'vxlan_sys_4789', 'genev_sys_6081']);
 
+/** No remote end set: iproute2 says `any`, or `0.0.0.0` / `::` depending on its version. */
+export const unset = (remote: string | number | undefined): boolean =>
+  remote === undefined || remote === 'any' || remote === '0.0.0.0' || remote === '::';
+
 function hidden(l: Link): boolean {
   if (ovsDatapath.has(l.name)) return true;
-  return kernelDevices.has(l.name) && (l.data?.remote === undefined || l.data.remote === 'any');
+  return kernelDevices.has(l.name) && unset(l.data?.remote);
 }
 
 /** `UP`, `DOWN` or `NO-CARRIER` the way `ip link` shows them: up without carrier is NO-CARRIER. */
@@ -196,7 +200,7 @@ export function hostGraph(host: string, s: HostState): Graph {
       if ((l.kind === 'vxlan' || l.kind === 'gre' || l.kind === 'gretap' || l.kind === 'geneve') && l.data) {
         const remote = l.data.remote ?? l.data.group;
         node.tunnel = [
-          remote !== undefined && `remote ${remote}`,
+          !unset(remote) && `remote ${remote}`,
           l.data.id !== undefined && `vni ${l.data.id}`,
           l.data.ikey !== undefined && `key ${l.data.ikey}`,
         ]
@@ -316,7 +320,7 @@ export function labGraph(states: Record<string, HostState>): Graph {
   const tunnels = nodes.filter((n) => n.tunnel?.startsWith('remote '));
   for (const t of tunnels) {
     const remote = t.tunnel!.split(' ')[1]!;
-    if (remote === 'any' || remote === '0.0.0.0') continue;
+    if (unset(remote)) continue;
     const farHost = ownerOfIp.get(remote);
     const far = farHost
       ? tunnels.find((o) => o.host === farHost && o.flavor === t.flavor && o.id !== t.id)
