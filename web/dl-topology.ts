@@ -98,7 +98,7 @@ export class DlTopology extends LitElement {
 
   /** A panel resized (a notice above it came or went, the window changed): fit again, unless moved by hand. */
   private readonly resized = new ResizeObserver(() => {
-    if (!this.pz.placed) this.pz.fit();
+    if (!this.pz.placed) this.pz.fit(true);
   });
 
   connectedCallback(): void {
@@ -213,7 +213,7 @@ export class DlTopology extends LitElement {
     this.makeKeyboardReachable(svg);
     if (before && old) this.animateChange(before, layout, old, svg, g);
     this.paintHighlight();
-    if (!this.pz.placed) this.pz.fit();
+    if (!this.pz.placed) this.pz.fit(true);
     else this.pz.apply();
     this.lastDrawMs = performance.now() - t0;
     this.drawnAt = this.view?.takenAt ?? '';

@@ -25,16 +25,21 @@ export class PanZoom {
     private readonly size: () => { width: number; height: number } | null,
   ) {}
 
-  /** Whole picture in view, centred, never blown up past 1.25×. */
-  fit(): void {
+  /**
+   * Whole picture in view, centred, never blown up past 1.25×. With `readable`, never shrunk below
+   * 0.5× either (at less, 12 px labels are unreadable): a big picture then starts at its top left
+   * and the rest is a pan away. The Fit button asks for the whole picture.
+   */
+  fit(readable = false): void {
     const v = this.viewport();
     const p = this.size();
     if (!v || !p) return;
     const w = Math.max(1, p.width);
     const h = Math.max(1, p.height);
-    this.scale = clamp(Math.min(v.clientWidth / w, v.clientHeight / h, 1.25));
-    this.tx = (v.clientWidth - w * this.scale) / 2;
-    this.ty = Math.max(0, (v.clientHeight - h * this.scale) / 2);
+    const whole = clamp(Math.min(v.clientWidth / w, v.clientHeight / h, 1.25));
+    this.scale = readable ? Math.max(whole, 0.5) : whole;
+    this.tx = this.scale > whole ? 8 : (v.clientWidth - w * this.scale) / 2;
+    this.ty = this.scale > whole ? 8 : Math.max(0, (v.clientHeight - h * this.scale) / 2);
     this.placed = false;
     this.apply();
   }
