@@ -41,6 +41,12 @@ describe('layout (elkjs) and the SVG', () => {
     expect(plain.boxes.some((b) => b.id.endsWith('/if:lo'))).toBe(false);
     const lo = await layoutGraph(g, { lang: 'zh', showLoopback: true });
     expect(lo.boxes.some((b) => b.id === 'host1/ctr:web/if:lo')).toBe(true);
+    const mounts = await layoutGraph(g, { lang: 'en', showMounts: true });
+    expect(mounts.boxes.find((b) => b.id === 'host1/ctr:v2')!.lines.map((l) => l.text)).toContain(
+      '/root/container_data → /data (ro)',
+    );
+    expect(mounts.wires.filter((w) => w.kind === 'mount').map((w) => w.b)).toEqual(['host1/vol:dbdata']);
+    expect(plain.boxes.some((b) => b.kind === 'volume')).toBe(false);
     const closed = await layoutGraph(g, { lang: 'zh', collapsed: new Set(['host1/ctr:web']) });
     const web = closed.boxes.find((b) => b.id === 'host1/ctr:web')!;
     expect(web).toMatchObject({ collapsed: true, compound: false, hidden: 1 });
