@@ -231,6 +231,57 @@ export function diffStates(host: string, before: HostState, after: HostState): C
     return !!(peer?.container && containers.has(peer.container));
   };
   const pairs = new Set<LinkAt>();
+  // Links added or removed one by one, per namespace and kind: a handful are named one by one,
+  // more become one sentence (dockerd restarting drops a dozen container veths at once).
+  const buckets = new Map<string, { op: 'added' | 'removed'; xs: LinkAt[] }>();
+  const bucket = (x: LinkAt, op: 'added' | 'removed'): void => {
+    const k = `${op}\0${x.at.key}\0${x.l.kind}`;
+    const b = buckets.get(k) ?? { op, xs: [] };
+    b.xs.push(x);
+    buckets.set(k, b);
+  };
+  const flush = (): void => {
+    for (const { op, xs } of buckets.values()) {
+      const x = xs[0]!;
+      if (xs.length > 3) {
+        const names = `${xs
+          .slice(0, 3)
+          .map((y) => y.l.name)
+          .join('、')}…`;
+        const namesEn = `${xs
+          .slice(0, 3)
+          .map((y) => y.l.name)
+          .join(', ')}, …`;
+        add(
+          'link',
+          op,
+          op === 'added'
+            ? {
+                zh: `在${x.at.zh}里新建了 ${xs.length} 个${kindZh(x.l)}（${names}）`,
+                en: `created ${xs.length} ${kindEn(x.l)}s in ${x.at.en} (${namesEn})`,
+              }
+            : {
+                zh: `${x.at.zh}里的 ${xs.length} 个${kindZh(x.l)}没了（${names}）`,
+                en: `${xs.length} ${kindEn(x.l)}s are gone from ${x.at.en} (${namesEn})`,
+              },
+          xs.map((y) => y.id),
+        );
+        continue;
+      }
+      for (const y of xs)
+        add(
+          'link',
+          op,
+          op === 'added'
+            ? {
+                zh: `在${y.at.zh}里新建了${kindZh(y.l)} ${y.l.name}`,
+                en: `created ${kindEn(y.l)} ${y.l.name} in ${y.at.en}`,
+              }
+            : { zh: `${y.at.zh}里的 ${y.l.name} 没了`, en: `${y.l.name} is gone from ${y.at.en}` },
+          [y.id],
+        );
+    }
+  };
   for (const x of added) {
     if (bornWith(x, keysA, newContainers) || pairs.has(x)) continue;
     if (x.l.kind === 'veth') {
@@ -252,18 +303,30 @@ export function diffStates(host: string, before: HostState, after: HostState): C
         continue;
       }
     }
-    add(
-      'link',
-      'added',
-      {
-        zh: `在${x.at.zh}里新建了${kindZh(x.l)} ${x.l.name}`,
-        en: `created ${kindEn(x.l)} ${x.l.name} in ${x.at.en}`,
-      },
-      [x.id],
-    );
+    bucket(x, 'added');
   }
+  // A container that stopped (or went with dockerd) takes its namespace, and the host end of its
+  // veth, with it: said once per container by the Docker part above, or in one sentence here.
+  const goneBoxes = new Set(
+    [...keysA.values()].filter((n) => n.container && !keysB.has(n.key)).map((n) => n.key),
+  );
+  const withGoneBox = (x: LinkAt): boolean => {
+    if (goneBoxes.has(x.at.key)) return true;
+    const peer = x.l.peer?.ns !== undefined ? nsA.get(x.l.peer.ns) : undefined;
+    return !!peer && goneBoxes.has(peer.key);
+  };
+  if (goneBoxes.size && !docker)
+    add(
+      'container',
+      'removed',
+      {
+        zh: `${goneBoxes.size} 个容器的网络命名空间没了（容器停了），它们接在网桥上的 veth 端口也跟着没了`,
+        en: `${goneBoxes.size} containers' network namespaces are gone (the containers stopped), and their veth ports on the bridges with them`,
+      },
+      [...goneBoxes].map((k) => `${host}/${k}`),
+    );
   for (const x of removed) {
-    if (bornWith(x, keysB, goneContainers) || pairs.has(x)) continue;
+    if (bornWith(x, keysB, goneContainers) || pairs.has(x) || withGoneBox(x)) continue;
     // A namespace deleted takes its links with it: say so once, for the ones worth naming.
     if (!keysB.has(x.at.key) && x.l.kind === 'loopback') continue;
     if (x.l.kind === 'veth') {
@@ -280,13 +343,9 @@ export function diffStates(host: string, before: HostState, after: HostState): C
         continue;
       }
     }
-    add(
-      'link',
-      'removed',
-      { zh: `${x.at.zh}里的 ${x.l.name} 没了`, en: `${x.l.name} is gone from ${x.at.en}` },
-      [x.id],
-    );
+    bucket(x, 'removed');
   }
+  flush();
   for (const [a, b] of moved) {
     const renamed = a.l.name !== b.l.name;
     add(
