@@ -73,13 +73,16 @@ describe.skipIf(!sandboxBuilt())('topology panel in a real lab, lesson 15', () =
     });
     browser = await launch();
     page = await laptopPage(browser);
-    await page.goto(`${app.url}#/lesson/${lessonId}`);
-    await until(async () => (await page.locator('[data-lab="ready"]').count()) > 0, 600_000, 'lab ready');
-    await until(async () => (await terminalText(page)).includes('root@host1'), 120_000, 'the VM prompt');
   });
   afterAll(async () => {
     await browser?.close();
     await app?.close();
+  });
+
+  it('starts the lab for lesson 15', async () => {
+    await page.goto(`${app.url}#/lesson/${lessonId}`);
+    await until(async () => (await page.locator('[data-lab="ready"]').count()) > 0, 600_000, 'lab ready');
+    await until(async () => (await terminalText(page)).includes('root@host1'), 120_000, 'the VM prompt');
   });
 
   it('create the pair, move the ends, cross them, fix it: the wire follows', async () => {
