@@ -143,12 +143,12 @@ describe.skipIf(!sandboxBuilt())('topology panel in a real lab, lesson 15', () =
       .locator('dl-topology path.w-veth')
       .evaluate((w) => [(w as SVGPathElement).dataset.a, (w as SVGPathElement).dataset.b].sort());
     expect(ends).toEqual(['host1/ns:ns1/if:veth-ns1', 'host1/ns:ns2/if:veth-ns2']);
+    await shot('topology-lab-15-done');
     const history = (await panelView())!.history.flatMap((h) => h.changes.map((c) => c.text.zh));
     expect(history).toContain('veth-ns1 移到了命名空间 ns1 里');
     expect(history).toContain('veth-ns2 移到了命名空间 ns2 里');
     expect(await page.locator('dl-topology .changes').textContent()).toContain(
       'ip netns exec ns1 ip link set veth-ns2 netns ns2',
     );
-    await shot('topology-lab-15-done');
   });
 });
