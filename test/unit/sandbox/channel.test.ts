@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GuestClient } from '../../../engine/sandbox/client.ts';
-import { Mux } from '../../../engine/sandbox/mux.ts';
+import { CHANNEL_WINDOW_BYTES, Mux } from '../../../engine/sandbox/mux.ts';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dockerlab-channel-'));
 // The agent runs under strace so that a descriptor closed twice shows up (see the last test).
@@ -133,17 +133,25 @@ describe('guest channel', () => {
   });
 
   it('stops reading a channel whose output is not acknowledged, and resumes on ack', async () => {
+    // Synced on events, never on time: under load the agent may take any time to fill its window.
     const proc = client.open({ argv: ['yes'] });
     let received = 0;
     proc.on('stdout', (b) => (received += b.length));
-    await new Promise((r) => setTimeout(r, 500));
+    const reached = (bytes: number) =>
+      new Promise<void>((resolve) => {
+        const check = () => received >= bytes && (proc.off('stdout', check), resolve());
+        proc.on('stdout', check);
+      });
+    await reached(256 * 1024); // the agent's HIGH_WATER: it stops reading once this much is unacked
+    // A command's exit comes after everything the agent had sent before it started the command.
+    await client.exec(['true']);
     const paused = received;
-    await new Promise((r) => setTimeout(r, 300));
-    // Not one byte past the agent's high-water mark (256 KiB) plus one read.
-    expect(paused).toBeLessThanOrEqual(256 * 1024 + 32 * 1024);
+    expect(paused).toBeLessThanOrEqual(CHANNEL_WINDOW_BYTES);
+    await client.exec(['true']);
     expect(received).toBe(paused);
+    const resumed = reached(paused + 1);
     proc.ack(received);
-    await until(() => received > paused, 'resume after ack');
+    await resumed;
     proc.kill();
     await new Promise((r) => proc.once('exit', r));
   });
