@@ -235,7 +235,10 @@ describe('server', () => {
     const t = TermClient.open(app, c, (await c.session()).learnerId, { lesson: lessonId });
     await t.until(() => /local[#$] /.test(t.output), 20_000, 'the prompt');
     const file = path.join(app.dir, 'paste.txt');
-    t.type(`stty -echo; cat > ${file}; stty echo; wc -c < ${file}\r`);
+    // Paste once the command runs: bytes arriving while readline still has the terminal raw would
+    // keep their \r (the line discipline converts \r to \n only in the shell's cooked mode).
+    t.type(`stty -echo; echo cat-is-$((6*7)); cat > ${file}; stty echo; wc -c < ${file}\r`);
+    await t.until(() => t.output.includes('cat-is-42'), 10_000, 'cat running');
     const line = `${'a'.repeat(60)}汉字😀\r`; // 71 bytes
     const paste = new TextEncoder().encode(line.repeat(18_000));
     const frames = splitInput(paste);
