@@ -499,8 +499,8 @@ export class DlLessonPage extends LitElement {
       return html`<div class="overlay" role="alert" data-state="expired">
         <div>
           ${t(
-            '服务器上找不到你的学习记录了（可能是服务器的数据被清空了）。刷新页面，会以新的身份重新开始。',
-            'The server no longer knows you (its data may have been reset). Reload the page to start again as a new learner.',
+            '这个页面的学员已经不是你现在的身份了：可能服务器的数据被清空了，可能这个浏览器换了人登录，也可能老师让你重新登录。刷新页面，再接着学（课堂上会先请你登录）。',
+            'This page is no longer for who this browser is now: the server’s data may have been reset, someone else may have signed in here, or your teacher signed you out. Reload the page to carry on (in a class, you sign in first).',
           )}<br />
           <button @click=${() => location.reload()}>${t('刷新页面', 'Reload')}</button>
         </div>

@@ -102,7 +102,14 @@ export class TermSocket {
   private async reconnect(): Promise<void> {
     if (this.retry > 1) {
       const session = await fetch('/api/session')
-        .then((r) => (r.ok ? (r.json() as Promise<{ learnerId: string }>) : null))
+        .then((r) =>
+          r.ok
+            ? (r.json() as Promise<{ learnerId: string }>)
+            : // 401: class mode, and this browser is signed out (its PIN was cleared): sign in again.
+              r.status === 401
+              ? { learnerId: '' }
+              : null,
+        )
         .catch(() => null); // the server is down: keep trying
       if (this.disposed) return;
       if (session && session.learnerId !== this.o.learner) return this.o.onState('expired');
