@@ -13,6 +13,7 @@ import { ensureImage, inputsHash } from '../../engine/sandbox/image.ts';
 import { repoRoot } from '../../engine/sandbox/paths.ts';
 
 const cache = fs.mkdtempSync(path.join(os.tmpdir(), 'dockerlab-cache-'));
+fs.chmodSync(cache, 0o755); // as the real cache: QEMU's user reads the image and snapshot in it
 afterAll(() => fs.rmSync(cache, { recursive: true, force: true }));
 
 it('makes a snapshot in a child process that then exits by itself', async () => {

@@ -91,15 +91,23 @@ describe('fork bombs', () => {
     const idle = await echoMs(neighbour);
     const { client, shell, exited } = await openShell(lab);
     shell.write('bomb() { bomb | bomb & }; bomb\n');
-    const peak = await waitFor(
-      'the bomb to fill the shells cgroup',
+    // Held when the shells' cgroup refuses forks (pids.events max) or kills for memory.
+    const shells = '/sys/fs/cgroup/system.slice/dockerlab-agent.service/shells';
+    let peak = 0;
+    const held = await waitFor(
+      'the bomb to hit the shells cgroup’s limits',
       async () => {
         const r = await lab
           .host('host1')
-          .exec('cat /sys/fs/cgroup/system.slice/dockerlab-agent.service/shells/pids.current');
-        return Number(r.stdout) >= 1500 ? Number(r.stdout) : 0;
+          .exec(
+            `cat ${shells}/pids.current; grep -o 'max [0-9]*' ${shells}/pids.events; grep oom_kill ${shells}/memory.events`,
+          );
+        const [current, refused, killed] = r.stdout.trim().split('\n');
+        peak = Math.max(peak, Number(current));
+        const n = (line?: string) => Number(line?.split(' ')[1] ?? 0);
+        return n(refused) > 0 || n(killed) > 0 ? { refused: n(refused), killed: n(killed) } : null;
       },
-      120_000,
+      180_000,
       2000,
     );
     const during = await echoMs(neighbour);
@@ -124,7 +132,7 @@ describe('fork bombs', () => {
     again.shell.kill();
     again.client.close();
     note(
-      `fork bomb in the shell: ${peak} tasks (cap 2000); neighbour echo ${idle} ms idle, ${during} ms during; bombed lab's own exec ${own} ms; cleared on close`,
+      `fork bomb in the shell: up to ${peak} tasks seen (pids.max 2000), ${held.refused} forks refused, ${held.killed} OOM kills; neighbour echo ${idle} ms idle, ${during} ms during; bombed lab's own exec ${own} ms; cleared on close`,
     );
   });
 
@@ -213,7 +221,7 @@ describe('a full disk', () => {
     note(
       `disk fill: ENOSPC after ${Math.round((Date.now() - t) / 1000)} s; host overlay ${Math.round(used / MiB)} MiB (virtual ${virtual / MiB} MiB); after rm+fstrim ${Math.round((fs.statSync(disk).blocks * 512) / MiB)} MiB`,
     );
-  });
+  }, 900_000);
 });
 
 describe('the network', () => {
@@ -268,6 +276,22 @@ describe('a VM that stops', () => {
       neighbour.host('host1').exec('systemctl poweroff', { timeoutMs: 30_000 }),
     );
     note(`poweroff: onFailure(poweroff) ${ms} ms after the command; ${failure.detail.split(';')[0]}`);
+  });
+
+  it('an agent that stops answering: the lab reports unresponsive', async () => {
+    const stuck = await startLab({ hosts: 1, label: 'faults stuck' });
+    try {
+      const { ms } = await failureOf(stuck, 'unresponsive', () =>
+        stuck
+          .host('host1')
+          .exec(
+            "setsid sh -c 'sleep 1; kill -STOP $(systemctl show -p MainPID --value dockerlab-agent)' >/dev/null 2>&1 &",
+          ),
+      );
+      note(`agent stopped (SIGSTOP): onFailure(unresponsive) ${ms} ms later (heartbeat: 3 misses)`);
+    } finally {
+      await stuck.down();
+    }
   });
 
   it('a kernel panic: the lab reports a crash with the panic in its detail', async () => {

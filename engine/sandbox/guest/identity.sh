@@ -32,4 +32,9 @@ printf '[Unit]\nStartLimitIntervalSec=0\n' > /etc/systemd/system/docker.service.
 # must never keep the snapshot's engine id.
 rm -f /etc/docker/key.json /var/lib/docker/engine-id
 systemctl restart docker
-setsid systemctl daemon-reload < /dev/null > /dev/null 2>&1 &
+# Learner shells have their own task limit inside the agent's cgroup (agent.py, Limits: 2000);
+# the service's default TasksMax (15% of threads-max, ~1100 in 1 GiB) is lower and would let a fork
+# bomb in a shell stop the agent forking the host's commands. (Runtime-only here, so no image rebuild;
+# belongs in dockerlab-agent.service at the next rebuild.)
+setsid sh -c 'systemctl set-property --runtime dockerlab-agent.service TasksMax=infinity; systemctl daemon-reload' \
+  < /dev/null > /dev/null 2>&1 &
