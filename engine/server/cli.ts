@@ -6,6 +6,7 @@
  * saved for an absent learner is kept), DOCKERLAB_LOCAL_SHELL=1 (a local bash instead of VMs, for
  * working on the web app; never with the real course as root).
  */
+import os from 'node:os';
 import { parseArgs } from 'node:util';
 import type { Condition } from '../lessons/types.ts';
 import type { Lab } from '../sandbox/api.ts';
@@ -101,6 +102,18 @@ export async function main(args: string[]): Promise<number> {
   );
   if (local) say('注意：终端是本机的 bash，不是虚拟机 / NOTE: terminals are a local bash, not VMs');
   say(`Docker 实验室已启动 / dockerlab is serving: ${app.url}`);
+  const listen = process.env.DOCKERLAB_LISTEN ?? '127.0.0.1';
+  if (!['127.0.0.1', 'localhost', '::1'].includes(listen) && !process.env.DOCKERLAB_ORIGINS) {
+    // Requests whose Host is not an allowed origin get 421 (DNS rebinding): say so up front.
+    const lan = Object.values(os.networkInterfaces())
+      .flat()
+      .filter((a) => a && a.family === 'IPv4' && !a.internal)
+      .map((a) => `http://${a!.address}:${app.port}`);
+    say(
+      `注意：学员用别的地址打开会被拒绝（421），请设置 DOCKERLAB_ORIGINS=${lan.join(',') || 'http://<本机地址>:端口'}\n` +
+        `NOTE: other machines are refused (421) until their address is allowed: set DOCKERLAB_ORIGINS=${lan.join(',') || 'http://<this machine>:<port>'}`,
+    );
+  }
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
