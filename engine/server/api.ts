@@ -91,21 +91,34 @@ async function signIn(
       en: 'The PIN must be 4 to 8 digits.',
     });
   }
+  const known = c.store.learnerByName(name);
+  if (known?.hasPin) {
+    if (!(await verifyPin(pin, c.store.pinHash(known.id) ?? ''))) {
+      throw new HttpError(403, {
+        zh: `班里已经有人用「${name}」这个名字了，PIN 不对。如果这是你，请输入你第一次登录时设的 PIN；忘了就请老师帮忙。如果不是你，请换一个名字（比如加上学号）。`,
+        en: `Someone in this class already signed in as "${name}", and the PIN does not match. If that was you, enter the PIN you chose then (ask your teacher if you forgot it); if not, pick another name (add your student number, say).`,
+      });
+    }
+    startSession(call.res, c.store, known);
+    return session(known, c);
+  }
+  const pinHash = await hashPin(pin);
+  // From here on nothing awaits, so no other sign-in with this name can slip in between.
   let learner = c.store.learnerByName(name);
-  if (!learner && current && current.name === null) {
-    c.store.nameLearner(current.id, name, await hashPin(pin));
-    learner = c.store.learner(current.id)!;
-  } else if (!learner) {
-    spend(c.limits.creations, call.req, { zh: '新建学员', en: 'new learners' });
-    learner = c.store.createLearner(name, await hashPin(pin));
-  } else if (!learner.hasPin) {
-    // Named before PINs existed: the first sign-in since sets it.
-    c.store.setPin(learner.id, await hashPin(pin));
-  } else if (!(await verifyPin(pin, c.store.pinHash(learner.id) ?? ''))) {
-    throw new HttpError(403, {
-      zh: `班里已经有人用「${name}」这个名字了，PIN 不对。如果这是你，请输入你第一次登录时设的 PIN；忘了就请老师帮忙。如果不是你，请换一个名字（比如加上学号）。`,
-      en: `Someone in this class already signed in as "${name}", and the PIN does not match. If that was you, enter the PIN you chose then (ask your teacher if you forgot it); if not, pick another name (add your student number, say).`,
+  if (learner?.hasPin) {
+    throw new HttpError(409, {
+      zh: `刚才有人用「${name}」这个名字登录了，请再试一次。`,
+      en: `Someone signed in as "${name}" just now: try again.`,
     });
+  }
+  if (learner) {
+    c.store.setPin(learner.id, pinHash); // named before PINs existed: this sign-in sets it
+  } else if (current && current.name === null) {
+    c.store.nameLearner(current.id, name, pinHash);
+    learner = c.store.learner(current.id)!;
+  } else {
+    spend(c.limits.creations, call.req, { zh: '新建学员', en: 'new learners' });
+    learner = c.store.createLearner(name, pinHash);
   }
   startSession(call.res, c.store, learner);
   return session(learner, c);

@@ -191,7 +191,7 @@ export class Store {
   /** Class mode: a name finds the learner again (who must then know their PIN). */
   learnerByName(name: string): Learner | null {
     const r = this.db
-      .prepare('SELECT id, name, pin_hash FROM learners WHERE name = ? ORDER BY created_at LIMIT 1')
+      .prepare('SELECT id, name, pin_hash FROM learners WHERE name = ? ORDER BY created_at, rowid LIMIT 1')
       .get(name) as LearnerRow | undefined;
     return r ? toLearner(r) : null;
   }

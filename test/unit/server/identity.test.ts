@@ -181,6 +181,29 @@ describe('identity', () => {
   });
 });
 
+describe('class sign-in race', () => {
+  it('gives a new name to one of two sign-ins at the same moment, never two learners', async () => {
+    const app = await testApp({ classCode: 'k' });
+    const post = (pin: string) =>
+      fetch(new URL('/api/session', app.url), {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', origin: app.url.replace(/\/$/, '') },
+        body: JSON.stringify({ classCode: 'k', name: '同名', pin }),
+      });
+    try {
+      const [a, b] = await Promise.all([post('1111'), post('2222')]);
+      const won = a.status === 200 ? '1111' : '2222';
+      expect([a.status, b.status].sort()).toEqual([200, expect.any(Number)]);
+      expect([403, 409]).toContain(a.status === 200 ? b.status : a.status);
+      expect((await post(won)).status).toBe(200);
+      expect((await post(won === '1111' ? '2222' : '1111')).status).toBe(403);
+      expect(app.store.namedLearners().filter((l) => l.name === '同名')).toHaveLength(1);
+    } finally {
+      await app.close();
+    }
+  });
+});
+
 describe('dockerlab class', () => {
   it('lists the names and clears a forgotten PIN: signed out everywhere, progress kept, a new PIN at the next sign-in', async () => {
     const data = tmp();
