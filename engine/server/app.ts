@@ -171,6 +171,11 @@ export async function startApp(o: AppOptions): Promise<App> {
     server.once('error', reject);
     server.listen(o.port, o.listenHost ?? '127.0.0.1', () => resolve());
   });
+  // After listening, an error here is one failed accept (EMFILE while a stranger holds every
+  // descriptor): log it; the server keeps the connections it has and accepts again when it can.
+  server.on('error', (e: NodeJS.ErrnoException) =>
+    log.error('server error', { code: e.code, error: e.message }),
+  );
   const port = (server.address() as AddressInfo).port;
   origins = allowedOrigins(port, o.origins);
   hosts = allowedHosts(origins);
