@@ -156,6 +156,20 @@ describe('guest channel', () => {
     await new Promise((r) => proc.once('exit', r));
   });
 
+  it('ends a channel closed while its output streams, and the agent lives on', async () => {
+    // A CLOSE and the command's ready pipe in one select() batch once made the agent read a pipe
+    // it had just forgotten (KeyError): the agent died and the exit never came.
+    for (let round = 0; round < 100; round++) {
+      const proc = client.open({ argv: ['yes'] });
+      proc.on('stdout', (b) => proc.ack(b.length));
+      await new Promise((r) => proc.once('stdout', r));
+      const exit = new Promise<{ code: number }>((r) => proc.once('exit', r));
+      proc.kill();
+      expect((await exit).code).toBe(137);
+    }
+    expect((await client.exec(['echo', 'alive'])).stdout).toBe('alive\n');
+  });
+
   it('kills what a client started when the client disconnects', async () => {
     const other = await GuestClient.connect(path.join(dir, 'mux.sock'));
     const marker = `dockerlab-test-${process.pid}`;
