@@ -20,6 +20,9 @@ import type { ExecOptions, ExecResult } from './api.ts';
 
 export type { ExitStatus, OpenRequest };
 
+/** Stdin goes in frames of at most this much. */
+const STDIN_FRAME_BYTES = 256 * 1024;
+
 /** Default of ExecOptions.maxOutputBytes: what one stream of one `exec` may keep. */
 export const DEFAULT_MAX_OUTPUT_BYTES = 8 * 1024 * 1024;
 
@@ -36,7 +39,10 @@ export class GuestProcess extends EventEmitter<{
     super();
   }
   write(data: Buffer | string): void {
-    if (data.length) this.client.send(this.channel, FrameType.stdin, Buffer.from(data));
+    const bytes = Buffer.from(data);
+    // In pieces: the mux drops a client whose frame is over MAX_CLIENT_FRAME_BYTES.
+    for (let at = 0; at < bytes.length; at += STDIN_FRAME_BYTES)
+      this.client.send(this.channel, FrameType.stdin, bytes.subarray(at, at + STDIN_FRAME_BYTES));
   }
   /** Closes stdin (no effect on a pty, where Ctrl-D is a byte like any other). */
   end(): void {

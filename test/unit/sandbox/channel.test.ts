@@ -116,6 +116,11 @@ describe('guest channel', () => {
     expect(r.stdout.endsWith('299999\n300000\n')).toBe(true);
   });
 
+  it('carries stdin larger than one frame may be', async () => {
+    const stdin = Buffer.alloc(20 * 1024 * 1024, 'z'); // more than MAX_CLIENT_FRAME_BYTES (16 MiB)
+    expect((await client.exec(['wc', '-c'], { stdin })).stdout).toBe(`${stdin.length}\n`);
+  });
+
   it('gives a pty its size, resizes it and delivers Ctrl-C', async () => {
     const shell = client.open({ pty: true, cols: 100, rows: 30, argv: ['bash', '--norc', '-i'] });
     let screen = '';
