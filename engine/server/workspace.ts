@@ -14,7 +14,6 @@ import crypto from 'node:crypto';
 import type { WebSocket } from 'ws';
 import type { Lab, LabFailure, LabOptions } from '../sandbox/api.ts';
 import type { Lesson } from '../lessons/types.ts';
-import { describeFailure, runScripts } from '../lessons/run.ts';
 import {
   encodeServerFrame,
   type CheckView,
@@ -26,9 +25,9 @@ import {
 import { HttpError, type Course, type Evaluate } from './course.ts';
 import type { FlowOptions } from './flow.ts';
 import { TerminalSession } from './terminal.ts';
+import { checkStep, prepareLab, solve } from './workspace-steps.ts';
 import {
   failureNotice,
-  replayProblem,
   laterNotice,
   resetNotice,
   stoppedReason,
@@ -77,8 +76,6 @@ const maxReplacements = 2;
 const failureWindowMs = 10 * 60_000;
 /** Retry a start refused by the sandbox's own VM limit (other labs on the machine) after this long. */
 const capacityRetryMs = 15_000;
-/** Setup and solutions can pull images or wait for daemons on a slow VM. */
-const scriptTimeoutMs = 180_000;
 
 interface Viewer {
   lessonId: string;
@@ -403,38 +400,11 @@ export class Workspace {
    * returned, to be shown to the learner.
    */
   private async prepare(lab: Lab, lesson: Lesson, replay: boolean): Promise<Text | null> {
-    this.starting({ zh: '正在准备本课的实验环境…', en: 'Preparing the lesson’s environment…' });
-    const setup = await runScripts(lab, lesson.setup, {
-      mode: 'strict',
-      as: 'script',
-      timeoutMs: scriptTimeoutMs,
-    });
-    if (setup.failure) throw new Error(`setup: ${describeFailure(setup.failure).en}`);
-    if (!replay) return null;
-    const passed = this.o.course.passedSteps(this.learnerId, lesson);
-    const problems: Text[] = [];
-    for (const [n, step] of passed.entries()) {
-      this.starting({
-        zh: `正在重做你已完成的步骤（${n + 1}/${passed.length}）…`,
-        en: `Redoing your finished steps (${n + 1}/${passed.length})…`,
-      });
-      // Typed, as the learner typed them: checks that read the shell's history see them too.
-      const r = await runScripts(lab, step.solution, {
-        mode: 'strict',
-        as: 'typed',
-        timeoutMs: scriptTimeoutMs,
-      });
-      if (r.failure) {
-        log.warn('replay: solution failed', {
-          learner: this.learnerId,
-          lesson: lesson.id,
-          step: step.index,
-          ...r.failure,
-        });
-        problems.push(replayProblem(step.index, step.title, describeFailure(r.failure)));
-      }
-    }
-    return problems.length ? joinNotices(...problems) : null;
+    const passed = replay ? this.o.course.passedSteps(this.learnerId, lesson) : [];
+    const problems = await prepareLab(lab, lesson, passed, (detail) => this.starting(detail));
+    for (const p of problems)
+      log.warn('replay: solution failed', { learner: this.learnerId, lesson: lesson.id, ...p.log });
+    return joinNotices(...problems.map((p) => p.text));
   }
 
   /**
@@ -564,17 +534,12 @@ export class Workspace {
     const lesson = this.o.course.lesson(lessonId);
     const step = this.o.course.step(lessonId, index);
     const lab = await this.ensure(lesson);
-    const r = await runScripts(lab, step.solution, {
-      mode: 'strict',
-      as: 'typed',
-      timeoutMs: scriptTimeoutMs,
-    });
-    if (r.failure) {
-      log.warn('skip: solution failed', { learner: this.learnerId, lessonId, step: index, ...r.failure });
-      const why = describeFailure(r.failure);
+    const problem = await solve(lab, step);
+    if (problem) {
+      log.warn('skip: solution failed', { learner: this.learnerId, lessonId, ...problem.log });
       throw new HttpError(409, {
-        zh: `参考答案在你的实验机器上没能执行成功，这一步没有标记为完成：${why.zh}`,
-        en: `The reference solution failed on your lab, so the step was not marked done: ${why.en}`,
+        zh: `参考答案在你的实验机器上没能执行成功，这一步没有标记为完成：${problem.why.zh}`,
+        en: `The reference solution failed on your lab, so the step was not marked done: ${problem.why.en}`,
       });
     }
     this.o.course.recordPass(this.learnerId, lessonId, index, true);
@@ -621,33 +586,7 @@ export class Workspace {
   private async run(lessonId: string, index: number, lab: Lab): Promise<CheckView> {
     const step = this.o.course.step(lessonId, index);
     this.publish({ type: 'checking', lessonId, step: index });
-    let view: CheckView;
-    try {
-      const r = await this.o.evaluate(step.check, lab);
-      view = {
-        lessonId,
-        step: index,
-        ok: r.ok,
-        elapsedMs: Math.round(r.elapsedMs),
-        conditions: r.conditions.map((c) => ({
-          kind: c.kind,
-          ok: c.ok,
-          weak: c.weak ?? false,
-          messages: c.messages,
-        })),
-      };
-    } catch (e) {
-      const msg = (e as Error).message;
-      log.error('check threw', { lessonId, step: index, error: msg });
-      view = {
-        lessonId,
-        step: index,
-        ok: false,
-        conditions: [],
-        elapsedMs: 0,
-        error: { zh: `检查没能完成：${msg}`, en: `the check could not run: ${msg}` },
-      };
-    }
+    const view = await checkStep(this.o.evaluate, lessonId, step, lab);
     if (this.disposed) return view; // the store is closing: nothing to record
     this.last.set(`${lessonId}\0${index}`, view);
     if (view.ok) this.o.course.recordPass(this.learnerId, lessonId, index);
