@@ -54,6 +54,53 @@ async function stillServing(what: string): Promise<void> {
 }
 
 describe('fuzz: malformed input never stops the server', () => {
+  it('answers 150 random class sign-ins with a 4xx or a session, never a 5xx', async () => {
+    const classApp = await testApp({ classCode: 'k-2026', rateLimits: { signInsPerMinute: 100 } });
+    const r = rng(seed + 3);
+    const values = [
+      null,
+      1,
+      Number.MAX_VALUE,
+      true,
+      [],
+      {},
+      '',
+      ' ',
+      'k-2026',
+      '%',
+      '1234',
+      '０１２３',
+      '12345678',
+      '123456789',
+      '\u0000',
+      'é'.repeat(500),
+      '小李',
+      ' 小李 ',
+      '<script>',
+      '__proto__',
+    ];
+    const origin = classApp.url.replace(/\/$/, '');
+    try {
+      for (let i = 0; i < 150; i++) {
+        const body: Record<string, unknown> = {};
+        for (const k of ['classCode', 'name', 'pin', 'extra'])
+          if (r() < 0.8) body[k] = values[Math.floor(r() * values.length)];
+        const res = await fetch(new URL('/api/session', classApp.url), {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', origin },
+          body: JSON.stringify(body),
+        });
+        const what = `sign-in #${i} ${JSON.stringify(body)}`;
+        expect([200, 400, 403, 409, 429], what).toContain(res.status);
+        const alive = await fetch(new URL('/api/session', classApp.url));
+        expect(alive.status, what).toBe(401);
+        expect(escaped, what).toEqual([]);
+      }
+    } finally {
+      await classApp.close();
+    }
+  }, 120_000);
+
   it.each(crafted.map((c) => [c.name, c] as const))('crafted: %s', async (_name, c) => {
     const out = await c.run(target);
     expect(c.status, `status of ${c.name}`).toContain(out.status);
