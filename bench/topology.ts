@@ -82,7 +82,11 @@ export async function benchBrowser(say: Say): Promise<void> {
         for (let i = 0; i < runs; i++) {
           const t0 = performance.now();
           el.view = { lessonId: 'bench', takenAt: `bench-${i}`, graph: build({ host1: state }), history: [] };
-          while (el.drawnAt !== `bench-${i}`) await new Promise((r) => setTimeout(r, 1));
+          // A draw that never lands is a failure to report, not a bench that hangs.
+          while (el.drawnAt !== `bench-${i}`) {
+            if (performance.now() - t0 > 20_000) throw new Error(`the panel did not draw run ${i} in 20 s`);
+            await new Promise((r) => setTimeout(r, 1));
+          }
           await new Promise((r) => requestAnimationFrame(r));
           out.push(performance.now() - t0);
         }
