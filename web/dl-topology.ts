@@ -1,7 +1,8 @@
 import { LitElement, html, nothing, unsafeCSS, type PropertyValues } from 'lit';
 import type { CheckView, ServerEvent, Text } from '../engine/protocol.ts';
 import type { Graph, HistoryEntry, TopologyView } from '../engine/topology/types.ts';
-import { layoutGraph, type Box, type Layout } from '../engine/topology/layout.ts';
+// The layout (and elkjs, ~1.5 MB) is loaded on the first draw, not with the page.
+import type { Box, Layout } from '../engine/topology/layout.ts';
 import { scene, topologyCss } from '../engine/topology/svg.ts';
 import { describeGraph, type Item } from '../engine/topology/describe.ts';
 import { focusGraph } from '../engine/topology/focus.ts';
@@ -196,6 +197,7 @@ export class DlTopology extends LitElement {
     if (!g || !canvas) return;
     const n = ++this.drawing;
     const t0 = performance.now();
+    const { layoutGraph } = await import('../engine/topology/layout.ts');
     const layout = await layoutGraph(g, {
       lang: currentLang(),
       collapsed: this.collapsed,

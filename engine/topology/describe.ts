@@ -2,7 +2,7 @@
  * Graph → the same facts as a nested list of sentences: the text alternative of the diagram (the
  * web panel's list for screen readers) and the CLI's plain output. Builds under both tsconfigs.
  */
-import { nodeLines, word, type Lang } from './layout.ts';
+import { nodeLines, word, type Lang } from './labels.ts';
 import type { Graph, TopoNode } from './types.ts';
 import { spaced } from './zh.ts';
 

@@ -10,8 +10,12 @@
 import ElkBundled from 'elkjs/lib/elk.bundled.js';
 import type { ELK, ElkExtendedEdge, ElkNode } from 'elkjs/lib/elk-api.js';
 import type { EdgeKind, Graph, NodeKind, TopoNode } from './types.ts';
+import { lineHeight, nodeLines, textWidth, word, type Lang, type Line } from './labels.ts';
 
-export type Lang = 'zh' | 'en';
+export { fontPx, lineHeight, nodeLines, textWidth, word, type Lang, type Line } from './labels.ts';
+
+/** Padding inside a box, px. */
+const pad = 8;
 
 export interface LayoutOptions {
   lang: Lang;
@@ -21,12 +25,6 @@ export interface LayoutOptions {
   showLoopback?: boolean;
   /** Mounts on container boxes, and volumes with their mount wires. Default: hidden. */
   showMounts?: boolean;
-}
-
-/** One line of text in a box; `cls` picks its style (name, state, addr, fact, nat, muted). */
-export interface Line {
-  text: string;
-  cls: 'title' | 'name' | 'state' | 'addr' | 'fact' | 'nat' | 'muted';
 }
 
 export interface Box {
@@ -39,9 +37,6 @@ export interface Box {
   y: number;
   w: number;
   h: number;
-  /** Where the header lines go, from the box's corner (a leaf's are at 0,0). */
-  hx: number;
-  hy: number;
   /** Has visible children drawn inside it (its lines are a header). */
   compound: boolean;
   /** Can be opened or closed (has children in the graph). */
@@ -66,94 +61,6 @@ export interface Layout {
   height: number;
   boxes: Box[];
   wires: Wire[];
-}
-
-export const fontPx = 12;
-const headerSuffix = '\u0000header';
-export const lineHeight = 16;
-const pad = 8;
-
-/** Width of `s` in px at fontPx in a monospace font (CJK characters are full width). */
-export function textWidth(s: string, px = fontPx): number {
-  let w = 0;
-  // 0.62 em, not 0.6: bold titles and fallback fonts run a little wider.
-  for (const ch of s) w += /[\u2e80-\u9fff\uff00-\uffef\u3000-\u303f]/.test(ch) ? px : px * 0.62;
-  return Math.ceil(w);
-}
-
-const words: Record<string, [string, string]> = {
-  host: ['主机', 'host'],
-  netnsHost: ['宿主机的网络命名空间', "host's network namespace"],
-  netns: ['网络命名空间', 'network namespace'],
-  netnsUnnamed: ['没有名字的网络命名空间', 'unnamed network namespace'],
-  container: ['容器', 'container'],
-  bridge: ['网桥', 'bridge'],
-  ovs: ['OVS 网桥', 'OVS bridge'],
-  volume: ['数据卷', 'volume'],
-  lan: ['局域网', 'LAN'],
-  remote: ['隧道远端', 'tunnel remote'],
-  route: ['默认路由', 'default route'],
-  ports: ['发布端口', 'published'],
-  netnsName: ['ip netns 名字', 'ip netns name'],
-  hidden: ['个对象收起来了', 'objects folded'],
-  running: ['运行中', 'running'],
-  exited: ['已退出', 'exited'],
-  created: ['已创建', 'created'],
-  paused: ['已暂停', 'paused'],
-};
-export const word = (k: string, lang: Lang): string => words[k]?.[lang === 'zh' ? 0 : 1] ?? k;
-
-/** The lines a node shows: title first, then its facts. */
-export function nodeLines(n: TopoNode, o: LayoutOptions): Line[] {
-  const L = o.lang;
-  const lines: Line[] = [];
-  const add = (text: string, cls: Line['cls']) => lines.push({ text, cls });
-  switch (n.kind) {
-    case 'host':
-      add(`${word('host', L)} ${n.name}`, 'title');
-      break;
-    case 'netns':
-      if (n.flavor === 'host') add(word('netnsHost', L), 'title');
-      else add(`${word(n.flavor === 'unnamed' ? 'netnsUnnamed' : 'netns', L)} ${n.name}`, 'title');
-      break;
-    case 'container': {
-      const st = n.state ?? '';
-      add(`${word('container', L)} ${n.name}`, 'title');
-      add(`${n.image ?? ''} · ${word(st, L)}`, st === 'running' ? 'fact' : 'muted');
-      if (n.ports?.length)
-        add(`${word('ports', L)} ${[...new Set(n.ports.map(shortPort))].join(' ')}`, 'fact');
-      if (o.showMounts) for (const m of n.mounts ?? []) add(m, 'fact');
-      break;
-    }
-    case 'bridge':
-      add(`${word(n.flavor === 'ovs' ? 'ovs' : 'bridge', L)} ${n.name}`, 'title');
-      add(n.state ?? '', 'state');
-      break;
-    case 'interface':
-      add(n.name, 'name');
-      add(`${n.flavor ?? ''} ${n.state ?? ''}`.trim(), 'state');
-      break;
-    case 'volume':
-      add(`${word('volume', L)} ${n.name}`, 'title');
-      break;
-    case 'lan':
-      add(word('lan', L), 'title');
-      break;
-    case 'remote':
-      add(`${word('remote', L)} ${n.name}`, 'title');
-      break;
-  }
-  for (const a of n.addrs ?? []) add(a, 'addr');
-  if (n.tunnel && n.kind !== 'remote') add(n.tunnel, 'fact');
-  if (n.defaultRoute) add(`${word('route', L)} ${n.defaultRoute}`, 'fact');
-  for (const f of n.nat ?? []) add(`${f.type} ${f.text}`, 'nat');
-  return lines;
-}
-
-/** `0.0.0.0:8080→80/tcp` and `:::8080→80/tcp` are one port to the learner: `8080→80/tcp`. */
-function shortPort(p: string): string {
-  const i = p.lastIndexOf(':', p.indexOf('→'));
-  return p.slice(i + 1);
 }
 
 const order: NodeKind[] = ['lan', 'remote', 'host', 'netns', 'container', 'bridge', 'interface', 'volume'];
@@ -254,7 +161,6 @@ export async function layoutGraph(g: Graph, o: LayoutOptions): Promise<Layout> {
   const visit = (e: ElkNode): void => {
     const n = byId.get(e.id);
     if (!n) return; // a header placeholder: read by its box below
-    const header = e.children?.find((c) => c.id === `${n.id}${headerSuffix}`);
     const hasKids = (kids.get(n.id) ?? []).some(shown);
     boxes.push({
       id: n.id,
@@ -263,11 +169,9 @@ export async function layoutGraph(g: Graph, o: LayoutOptions): Promise<Layout> {
       ...(n.flavor ? { flavor: n.flavor } : {}),
       x: e.x ?? 0,
       y: e.y ?? 0,
-      hx: header ? (header.x ?? 0) - (e.x ?? 0) : 0,
-      hy: header ? (header.y ?? 0) - (e.y ?? 0) : 0,
       w: e.width ?? 0,
       h: e.height ?? 0,
-      compound: !!header,
+      compound: !!e.children?.length,
       collapsible: hasKids && n.kind !== 'interface' && n.kind !== 'bridge',
       collapsed: collapsed.has(n.id),
       hidden: hiddenCount.get(n.id) ?? 0,

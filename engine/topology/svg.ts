@@ -4,7 +4,8 @@
  * `setAttribute` (web/topology-dom.ts), so names from the guest are never parsed as markup.
  * Builds under both tsconfigs.
  */
-import { fontPx, lineHeight, type Box, type Layout, type Line, type Wire } from './layout.ts';
+import { fontPx, lineHeight, type Line } from './labels.ts';
+import type { Box, Layout, Wire } from './layout.ts';
 
 export interface SvgEl {
   tag: string;
@@ -55,7 +56,7 @@ function boxEl(b: Box, o: SceneOptions): SvgEl {
     .filter(Boolean)
     .join(' ');
   const texts = b.lines.map((l: Line, i) =>
-    el('text', { x: r(b.hx + 8), y: r(b.hy + (i + 1) * lineHeight), class: `t-${l.cls}` }, undefined, l.text),
+    el('text', { x: '8', y: r((i + 1) * lineHeight), class: `t-${l.cls}` }, undefined, l.text),
   );
   const attrs: Record<string, string> = {
     class: cls,
