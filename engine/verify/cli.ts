@@ -84,6 +84,7 @@ export async function defaultDeps(): Promise<VerifyDeps> {
   const { startLab, LabCapacityError } = await import('../sandbox/lab.ts');
   const { readSaved } = await import('../sandbox/saved.ts');
   const { evaluateConditions } = await import('../checks/evaluate.ts');
+  const { inspectLab } = await import('../inspect/inspect.ts');
   return {
     // Labs of the server or of other test runs may hold every VM for a while: wait rather than fail.
     startLab: async (o) => {
@@ -98,7 +99,8 @@ export async function defaultDeps(): Promise<VerifyDeps> {
         }
       }
     },
-    evaluate: (c, lab) => evaluateConditions(c, lab),
+    evaluate: (c, lab, baseline) => evaluateConditions(c, lab, { baseline }),
+    snapshot: (lab) => inspectLab(lab),
     saved: (key) => {
       try {
         return readSaved(key).note;

@@ -8,15 +8,23 @@
 import crypto from 'node:crypto';
 import type { Lab, LabOptions } from '../sandbox/api.ts';
 import type { StepResult } from '../checks/types.ts';
+import type { HostState } from '../inspect/types.ts';
 import type { Case, Condition, Lesson, Step } from '../lessons/types.ts';
 import { runScripts, type RunFailure } from '../lessons/run.ts';
 
-export type Evaluate = (conditions: Condition[], lab: Lab) => Promise<StepResult>;
+/** `baseline`: the hosts' snapshots at the step's start (CheckContext.baseline), when deps.snapshot gives one. */
+export type Evaluate = (
+  conditions: Condition[],
+  lab: Lab,
+  baseline?: Record<string, HostState>,
+) => Promise<StepResult>;
 
 export interface VerifyDeps {
   /** `resume` starts the lab saved under that key instead of a fresh one. */
   startLab(options: LabOptions & { resume?: string }): Promise<Lab>;
   evaluate: Evaluate;
+  /** Each host's snapshot at a step's start, for checks that compare with it (renamed vs removed, restarted vs recreated). */
+  snapshot?(lab: Lab): Promise<Record<string, HostState>>;
   /** The note of the lab saved under `key`, or null when there is none that can be resumed. */
   saved?(key: string): string | null;
 }
@@ -231,10 +239,11 @@ export async function verifyLesson(
           throw new Error('this lab cannot take checkpoints, which near-miss cases need');
         await timed(() => lab!.checkpoint!(start));
       }
-      v.before = await deps.evaluate(step.check, lab);
+      const baseline = await deps.snapshot?.(lab);
+      v.before = await deps.evaluate(step.check, lab, baseline);
       for (const [i, c] of cases.entries()) {
         if (i > 0) await timed(() => lab!.restore!(start));
-        v.cases.push(await verifyCase(lab, step, c, deps, settle));
+        v.cases.push(await verifyCase(lab, step, c, deps, settle, baseline));
       }
       if (cases.length > 0) await timed(() => lab!.restore!(start));
 
@@ -243,7 +252,7 @@ export async function verifyLesson(
         const f = r.failure;
         v.solution = { host: f.host, code: f.code, output: f.outputTail, line: f.line, command: f.command };
       } else {
-        v.after = await settled(() => deps.evaluate(step.check, lab!), settle);
+        v.after = await settled(() => deps.evaluate(step.check, lab!, baseline), settle);
       }
       v.problem = v.before?.ok
         ? 'passes-before'
@@ -296,6 +305,7 @@ async function verifyCase(
   c: Case,
   deps: VerifyDeps,
   settle: { tries: number; delayMs: number },
+  baseline?: Record<string, HostState>,
 ): Promise<CaseVerdict> {
   const t = Date.now();
   const base = { role: c.role, why: c.why, line: c.line };
@@ -310,8 +320,8 @@ async function verifyCase(
   }
   const result =
     c.role === 'ok'
-      ? await settled(() => deps.evaluate(step.check, lab), settle)
-      : await deps.evaluate(step.check, lab);
+      ? await settled(() => deps.evaluate(step.check, lab, baseline), settle)
+      : await deps.evaluate(step.check, lab, baseline);
   const ok = c.role === 'ok' ? result.ok : !result.ok;
   const verdict: CaseVerdict = { ...base, ok, result, ms: Date.now() - t };
   if (!ok) verdict.problem = c.role === 'ok' ? 'ok-fails' : 'wrong-passes';
