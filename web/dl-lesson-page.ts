@@ -141,7 +141,8 @@ export class DlLessonPage extends LitElement {
       color: #9aa5b1;
       cursor: pointer;
     }
-    .tab[aria-selected='true'] {
+    .tab[aria-selected='true'],
+    .topology-toggle[aria-pressed='true'] {
       background: #1e1e1e;
       color: #fff;
     }
