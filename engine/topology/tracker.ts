@@ -85,7 +85,11 @@ export class TopologyTracker {
   }
 }
 
-/** The commands typed since the last snapshot: the new tail of ~/.bash_history. */
+/**
+ * The commands typed since the last snapshot: the new tail of ~/.bash_history. WARNING: bash writes
+ * a line before the command runs, so a command typed while a snapshot is being taken can be listed
+ * with this entry and its effect land in the next one (seen when commands come a second apart).
+ */
 function typed(before: HostState | undefined, after: HostState): string[] {
   const a = before?.history ?? [];
   const b = after.history;
