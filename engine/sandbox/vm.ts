@@ -53,8 +53,17 @@ export const KERNEL_CMDLINE =
   'root=/dev/vda rw console=ttyS0 net.ifnames=0 quiet mitigations=off apparmor=0 panic=-1 oops=panic';
 /** No exec (so no `exec:` migration), no setuid, no scheduler or resource changes, no old syscalls. */
 const SECCOMP = 'on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny';
-/** Memory QEMU needs above the guest's RAM: its own (~150 MiB) plus TCG's translation cache. */
-const OVERHEAD_MB = { kvm: 256, tcg: 256 + 256 };
+/**
+ * Memory QEMU may use above the guest's RAM: its own (~150 MiB), TCG's translation cache (256 MiB),
+ * and page cache for its disk (charged to it, reclaimed at the cap). At guest + 512 a memory bomb
+ * in the guest took QEMU to the cap (page cache reclaimed, nothing killed); 640 leaves a margin.
+ */
+const OVERHEAD_MB = { kvm: 256, tcg: 640 };
+
+/** The memory cap of a VM's cgroup. */
+export function vmMemoryCap(memoryMb: number, accel: Accel): number {
+  return (memoryMb + OVERHEAD_MB[accel]) * 2 ** 20;
+}
 /** QEMU's threads: one per vCPU, I/O workers (up to 64), and a few of its own. */
 const MAX_TASKS = 256;
 
@@ -188,7 +197,7 @@ export class Vm {
       const support = cgroupSupport();
       if (support.version === null) warnOnce(`VMs run without host limits: ${support.why}`);
       cgroup = VmCgroup.create(spec.cgroup, {
-        memoryBytes: (spec.memoryMb + OVERHEAD_MB[spec.accel]) * 2 ** 20,
+        memoryBytes: vmMemoryCap(spec.memoryMb, spec.accel),
         tasks: MAX_TASKS,
         cpuWeight: 100,
       });

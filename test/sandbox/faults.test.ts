@@ -12,7 +12,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Lab, LabFailure } from '../../engine/sandbox/api.ts';
 import { VmCgroup, cgroupSupport } from '../../engine/sandbox/cgroup.ts';
 import { GuestClient, type GuestProcess } from '../../engine/sandbox/client.ts';
+import { imagePaths } from '../../engine/sandbox/image.ts';
 import { labDir, startLab } from '../../engine/sandbox/lab.ts';
+import { detectAccel, vmMemoryCap } from '../../engine/sandbox/vm.ts';
 
 let lab: Lab;
 let neighbour: Lab;
@@ -176,7 +178,7 @@ describe('memory bombs', () => {
     shell.kill();
     client.close();
     const mem = qemuMemory(lab);
-    const cap = (1024 + 512) * MiB;
+    const cap = vmMemoryCap(1024, detectAccel(imagePaths().kernel));
     if (mem) {
       expect(mem.current).toBeLessThanOrEqual(cap);
       if (mem.peak !== null) expect(mem.peak).toBeLessThanOrEqual(cap);
