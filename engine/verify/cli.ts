@@ -1,5 +1,5 @@
 /**
- * `dockerlab verify [lesson ...] [--step N] [--solution [hostN=]FILE ...] [--json] [--keep]`:
+ * `dockerlab verify [lesson ...] [--step N] [--solution [hostN=]FILE ...] [--json] [--keep] [--jobs N]`:
  * proves lessons in fresh sandboxes, one lab at a time (the machine has two cores).
  * A lesson is named by its number (15), its id (15-netns-veth) or its file.
  */
@@ -29,7 +29,9 @@ const usage = `用法 / usage: dockerlab verify [课程 lesson ...] [options]
   --host hostN      不带 hostN= 的 --solution 在哪台主机上运行（默认 host1）/ where a bare FILE runs (default host1)
   --json            输出 JSON / print the verdicts as JSON
   --keep            结束后保留实验环境 / leave the lab running
-  --retries N       失败的课程换新机器重跑 N 次（会打印出来）/ rerun a failed lesson up to N times, printed`;
+  --retries N       失败的课程换新机器重跑 N 次（会打印出来）/ rerun a failed lesson up to N times, printed
+  --jobs N          同时验证 N 课，每课一个实验环境（默认 DOCKERLAB_VERIFY_JOBS 或 1）
+                    / verify N lessons at once, a lab each (default DOCKERLAB_VERIFY_JOBS or 1)`;
 
 /**
  * `--solution` arguments as scripts per host, in the order given: `FILE` (on `host`), `host2=FILE`,
@@ -127,6 +129,7 @@ export async function main(args: string[]): Promise<number> {
         'no-cases': { type: 'boolean', default: false },
         all: { type: 'boolean', default: false },
         retries: { type: 'string', default: '0' },
+        jobs: { type: 'string', default: process.env.DOCKERLAB_VERIFY_JOBS ?? '1' },
         help: { type: 'boolean', default: false },
       },
     });
@@ -167,11 +170,26 @@ export async function main(args: string[]): Promise<number> {
     for (const lesson of lessons) forgetSaved(`verify-${lesson.id}`);
   }
   const retries = Number(values.retries);
+  const jobs = Number(values.jobs);
+  if (!(Number.isInteger(jobs) && jobs >= 1 && jobs <= 8)) {
+    say(`--jobs 需要 1 到 8 之间的整数 / --jobs needs a whole number from 1 to 8, got "${values.jobs}"`);
+    return 2;
+  }
+  if (jobs > 1 && (values.keep || step !== undefined)) {
+    say('--jobs 只用于验证整课 / --jobs is for whole lessons, not with --step or --keep');
+    return 2;
+  }
   const deps = await defaultDeps();
-  const verdicts: LessonVerdict[] = [];
-  for (const lesson of lessons) {
+  const started = Date.now();
+  /**
+   * One lesson, start to verdict. With several jobs a lesson's lines are held back and printed
+   * together when it ends, so two lessons' lines never interleave.
+   */
+  const verifyOne = async (lesson: Lesson): Promise<LessonVerdict> => {
+    const held: string[] = [];
+    const out = jobs > 1 ? (line: string) => void held.push(line) : say;
     if (!values.json)
-      say(
+      out(
         `▶ ${lesson.id}  ${lesson.title}  (${lesson.hosts} host${lesson.hosts > 1 ? 's' : ''}, ${lesson.steps.length} steps)`,
       );
     const options = {
@@ -182,29 +200,43 @@ export async function main(args: string[]): Promise<number> {
       cases: !values['no-cases'],
       onStep: values.json
         ? undefined
-        : (v: Parameters<typeof formatStep>[0]) => say(formatStep(v, lesson.file)),
+        : (v: Parameters<typeof formatStep>[0]) => out(formatStep(v, lesson.file)),
     };
     let verdict = await verifyLesson(lesson, options, deps);
     // A VM under TCG on a loaded machine can miss a timeout: --retries gives a failed lesson a
     // fresh lab and another full run. Every retry is printed, never hidden.
     for (let attempt = 1; !verdict.ok && attempt <= retries; attempt++) {
       if (!values.json) {
-        say(formatVerdict(verdict, values.keep));
-        say(
+        out(formatVerdict(verdict, values.keep));
+        out(
           `↻ ${lesson.id}: 重试 ${attempt}/${retries}，换一台新机器 / retry ${attempt}/${retries} in a fresh lab`,
         );
       }
       verdict = { ...(await verifyLesson(lesson, options, deps)), retried: attempt };
     }
-    verdicts.push(verdict);
-    if (!values.json) say(formatVerdict(verdict, values.keep));
-  }
+    if (!values.json) out(formatVerdict(verdict, values.keep));
+    if (held.length > 0) say(held.join('\n'));
+    return verdict;
+  };
+  // A pool of `jobs` labs: under TCG one lab leaves part of the second core idle (waits on I/O,
+  // dockerd, sleeps in lesson scripts), so two labs side by side finish the course sooner.
+  const verdicts: LessonVerdict[] = new Array<LessonVerdict>(lessons.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(jobs, lessons.length) }, async () => {
+      while (next < lessons.length) {
+        const i = next++;
+        verdicts[i] = await verifyOne(lessons[i]!);
+      }
+    }),
+  );
   if (values.json) say(JSON.stringify(verdicts, null, 2));
   else if (verdicts.length > 1) {
     const bad = verdicts.filter((v) => !v.ok);
     say(
       `\n${verdicts.length - bad.length} passed, ${bad.length} failed` +
-        (bad.length ? `: ${bad.map((v) => v.id).join(', ')}` : ''),
+        (bad.length ? `: ${bad.map((v) => v.id).join(', ')}` : '') +
+        ` in ${((Date.now() - started) / 60_000).toFixed(1)} min (${jobs} job${jobs > 1 ? 's' : ''})`,
     );
   }
   return verdicts.every((v) => v.ok) ? 0 : 1;
