@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { hostGraph, labGraph, lanId } from '../../../engine/topology/graph.ts';
 import { focusGraph } from '../../../engine/topology/focus.ts';
@@ -262,5 +263,35 @@ describe('a part of the graph for a lesson (focusGraph)', () => {
       g.nodes.filter((n) => /^host1\/ns:host\/if:veth[0-9a-f]{7}$/.test(n.id)).length,
     ).toBeGreaterThanOrEqual(10);
     expect(g.nodes.some((n) => n.id === 'host1/ctr:web/if:eth0')).toBe(false);
+  });
+});
+
+describe('a two-host lab recorded by scripts/record-topology.ts (lessons 24 and 25 on two VMs)', () => {
+  const recordedLab = (
+    JSON.parse(readFileSync(new URL('../../fixtures/topology/two-host.json', import.meta.url), 'utf8')) as {
+      states: Record<string, ReturnType<typeof recorded>>;
+    }
+  ).states;
+
+  it('both VMs on the LAN; the GRE ports and the VXLAN links wired across to each other', () => {
+    const g = labGraph(recordedLab);
+    expect(
+      g.edges
+        .filter((e) => e.kind === 'lan')
+        .map((e) => e.a)
+        .sort(),
+    ).toEqual(['host1/ns:host/if:eth0', 'host2/ns:host/if:eth0']);
+    expect(edge(g, 'tunnel', 'host1/ns:host/if:gre0', 'host2/ns:host/if:gre0')).toBeDefined();
+    expect(edge(g, 'tunnel', 'host1/ns:host/if:vxlan42', 'host2/ns:host/if:vxlan42')).toBeDefined();
+    expect(g.nodes.some((n) => n.kind === 'remote')).toBe(false);
+    for (const h of ['host1', 'host2']) {
+      expect(edge(g, 'bridge-port', `${h}/ns:host/if:gre0`, `${h}/ns:host/if:obr0`)).toBeDefined();
+      expect(edge(g, 'bridge-port', `${h}/ns:host/if:obr0`, `${h}/ns:host/if:br0`)).toBeDefined();
+    }
+    expect(node(g, 'host2/ns:host/if:vxlan42')).toMatchObject({
+      flavor: 'vxlan',
+      tunnel: 'remote 192.168.56.11 vni 42',
+      addrs: ['10.42.0.2/24'],
+    });
   });
 });
