@@ -7,6 +7,7 @@ import path from 'node:path';
 import type { Token } from 'marked';
 import { parseLesson, roles, type Parsed } from './parse.ts';
 import type { Problem } from './problem.ts';
+import type { Lesson } from './types.ts';
 import { nearest } from './suggest.ts';
 
 export interface LintOptions {
@@ -44,6 +45,28 @@ const required = ['id', 'title', 'chapter', 'hosts', 'minutes', 'prerequisites']
 export function lintSource(source: string, file: string, catalog: CheckCatalog, options: LintOptions = {}): { parsed: Parsed; problems: Problem[] } {
   const parsed = parseLesson(source, file);
   return { parsed, problems: [...parsed.problems, ...lintParsed(parsed, catalog, options)] };
+}
+
+/**
+ * Every ```check condition of a lesson against the check library: unknown kinds, bad parameters,
+ * hosts the lesson lacks. The linter reports these, and the server refuses to serve a lesson that
+ * has any, so a bad condition is a problem at load with its file:line, never a message at run time.
+ */
+export function conditionProblems(lesson: Lesson, catalog: CheckCatalog): Problem[] {
+  const out: Problem[] = [];
+  const add = (line: number, what: string, fix: string): void => void out.push({ file: lesson.file, line, what, fix });
+  const hosts = new Set(Array.from({ length: lesson.hosts }, (_, i) => `host${i + 1}`));
+  const hostFix = `use one of ${[...hosts].join(', ')}, or raise \`hosts:\` in the front matter`;
+  for (const c of lesson.steps.flatMap((s) => s.check)) {
+    if (!catalog.has(c.kind)) {
+      add(c.line, `unknown check kind \`${c.kind}\``, 'use a kind listed in docs/checks.md, or `shell` as a last resort');
+      continue;
+    }
+    for (const msg of catalog.validate(c.kind, c.params)) add(c.line, `bad parameters for \`${c.kind}\`: ${msg}`, 'see the parameters of this kind in docs/checks.md');
+    const host = c.params && typeof c.params === 'object' && !Array.isArray(c.params) ? (c.params as Record<string, unknown>).host : undefined;
+    if (host !== undefined && !hosts.has(String(host))) add(c.line, `condition on host \`${String(host)}\`, which this lesson does not have`, hostFix);
+  }
+  return out;
 }
 
 export function lintParsed(parsed: Parsed, catalog: CheckCatalog, options: LintOptions = {}): Problem[] {
@@ -108,16 +131,8 @@ export function lintParsed(parsed: Parsed, catalog: CheckCatalog, options: LintO
         if (!(c.scripts[h] ?? '').split('\n').some((l) => l.trim() && !l.trim().startsWith('#'))) add(line, `this \`\`\`${c.role} block has no command`, 'write the commands after the `#` comment');
       }
     }
-    for (const c of step.check) {
-      if (!catalog.has(c.kind)) {
-        add(c.line, `unknown check kind \`${c.kind}\``, 'use a kind listed in docs/checks.md, or `shell` as a last resort');
-        continue;
-      }
-      for (const msg of catalog.validate(c.kind, c.params)) add(c.line, `bad parameters for \`${c.kind}\`: ${msg}`, 'see the parameters of this kind in docs/checks.md');
-      const host = c.params && typeof c.params === 'object' && !Array.isArray(c.params) ? (c.params as Record<string, unknown>).host : undefined;
-      if (host !== undefined && !hosts.has(String(host))) add(c.line, `condition on host \`${String(host)}\`, which this lesson does not have`, hostFix);
-    }
   }
+  out.push(...conditionProblems(lesson, catalog));
 
   for (const { token, line } of parsed.tokens) {
     for (const href of links(token)) {

@@ -7,6 +7,7 @@ import { readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { parseLesson } from './parse.ts';
 import { LessonError, type Problem } from './problem.ts';
+import { conditionProblems, type CheckCatalog } from './lint.ts';
 import type { Lesson } from './types.ts';
 
 /** The Chinese lesson files of a directory, in course order (`NN-slug.md`, English twins left out). */
@@ -39,14 +40,22 @@ export interface BrokenLesson {
 
 /**
  * The whole course for the server: every lesson that loads, and the ones that do not, each on its
- * own — one bad file must not keep the other lessons from every learner.
+ * own — one bad file must not keep the other lessons from every learner. Given the check library
+ * (`checkCatalog()`), conditions are validated too.
  */
-export async function loadCourse(dir = 'lessons'): Promise<{ lessons: Lesson[]; broken: BrokenLesson[] }> {
+export async function loadCourse(
+  dir = 'lessons',
+  catalog?: CheckCatalog,
+): Promise<{ lessons: Lesson[]; broken: BrokenLesson[] }> {
   const lessons: Lesson[] = [];
   const broken: BrokenLesson[] = [];
   for (const file of await lessonFiles(dir)) {
     try {
-      lessons.push(await loadLesson(file));
+      const lesson = await loadLesson(file);
+      // With the check library at hand, a bad condition makes the lesson broken here, at load.
+      const bad = catalog ? conditionProblems(lesson, catalog) : [];
+      if (bad.length > 0) throw new LessonError(bad);
+      lessons.push(lesson);
     } catch (e) {
       const problems: Problem[] =
         e instanceof LessonError

@@ -14,6 +14,7 @@ import type { Evaluate } from './course.ts';
 import { vmProvider } from './vm-provider.ts';
 import { startApp } from './app.ts';
 import { loadCourse } from '../lessons/load.ts';
+import { checkCatalog } from '../lessons/catalog.ts';
 import { formatProblem } from '../lessons/problem.ts';
 import { englishTwins } from './twins.ts';
 import { logger, say } from '../log.ts';
@@ -63,7 +64,10 @@ export async function main(args: string[]): Promise<number> {
       }
     }, 10 * 60_000).unref();
   }
-  const { lessons, broken } = await loadCourse(process.env.DOCKERLAB_LESSONS ?? 'lessons');
+  const { lessons, broken } = await loadCourse(
+    process.env.DOCKERLAB_LESSONS ?? 'lessons',
+    await checkCatalog(),
+  );
   for (const b of broken) {
     say(`这一课有错误，先不提供 / lesson not served until fixed: ${b.file}`);
     for (const p of b.problems) say(`  ${formatProblem(p)}`);

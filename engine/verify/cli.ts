@@ -7,6 +7,9 @@ import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { logger, say } from '../log.ts';
 import { loadLesson, lessonFiles } from '../lessons/load.ts';
+import { checkCatalog } from '../lessons/catalog.ts';
+import { conditionProblems } from '../lessons/lint.ts';
+import { LessonError } from '../lessons/problem.ts';
 import type { Lesson } from '../lessons/types.ts';
 import { Lexer, type Tokens } from 'marked';
 import { fenceRole } from '../lessons/parse.ts';
@@ -64,16 +67,24 @@ export async function readSolutions(args: string[], host: string): Promise<Recor
 
 export async function resolveLessons(names: string[], dir = 'lessons'): Promise<Lesson[]> {
   const files = await lessonFiles(dir);
-  if (names.length === 0) return Promise.all(files.map((f) => loadLesson(f)));
+  const catalog = await checkCatalog();
+  // A bad condition is refused here, with its file:line, before any VM is started.
+  const load = async (file: string): Promise<Lesson> => {
+    const lesson = await loadLesson(file);
+    const bad = conditionProblems(lesson, catalog);
+    if (bad.length > 0) throw new LessonError(bad);
+    return lesson;
+  };
+  if (names.length === 0) return Promise.all(files.map(load));
   return Promise.all(
     names.map((n) => {
-      if (n.endsWith('.md')) return loadLesson(n);
+      if (n.endsWith('.md')) return load(n);
       const file = files.find((f) => {
         const stem = f.split('/').pop()!.replace(/\.md$/, '');
         return stem === n || (/^\d+$/.test(n) && parseInt(stem, 10) === parseInt(n, 10));
       });
       if (!file) throw new Error(`no lesson "${n}" in ${dir}/: give its number, its id or its file`);
-      return loadLesson(file);
+      return load(file);
     }),
   );
 }

@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadCourse } from '../../../engine/lessons/load.ts';
+import { checkCatalog } from '../../../engine/lessons/catalog.ts';
 import type { App } from '../../../engine/server/app.ts';
 import type { ApiError, LessonSummary, LessonView } from '../../../engine/protocol.ts';
 import { Client, fixtureLessons, testApp } from './harness.ts';
@@ -22,7 +23,15 @@ beforeAll(async () => {
     path.join(dir, '03-no-check.md'),
     '---\nid: 03-no-check\ntitle: 没有步骤\nchapter: 3\nhosts: 1\nminutes: 5\n---\n\n介绍\n\n## 小结\n\n完。\n',
   );
-  const course = await loadCourse(dir);
+  // A lesson whose second check names a kind that does not exist (`fille` for `file`).
+  const good = fs.readFileSync(path.join(fixtureLessons, '01-files.md'), 'utf8');
+  fs.writeFileSync(
+    path.join(dir, '04-bad-check.md'),
+    good
+      .replace('id: 01-files', 'id: 04-bad-check')
+      .replace('- file: { path: /tmp/dl-test/b }', '- fille: { path: /tmp/dl-test/b }'),
+  );
+  const course = await loadCourse(dir, await checkCatalog());
   app = await testApp({ ...course });
 });
 afterAll(async () => {
@@ -32,9 +41,15 @@ afterAll(async () => {
 
 describe('a broken lesson file', () => {
   it('is loaded on its own: the good lesson loads, each bad one is reported with file:line', async () => {
-    const { lessons, broken } = await loadCourse(dir);
+    const { lessons, broken } = await loadCourse(dir, await checkCatalog());
     expect(lessons.map((l) => l.id)).toEqual(['01-files']);
-    expect(broken.map((b) => b.id)).toEqual(['02-bad-yaml', '03-no-check']);
+    expect(broken.map((b) => b.id)).toEqual(['02-bad-yaml', '03-no-check', '04-bad-check']);
+    // The bad condition is refused at load, with the line of the condition itself.
+    const bad = broken[2]!.problems[0]!;
+    expect(bad.what).toContain('unknown check kind `fille`');
+    expect(fs.readFileSync(bad.file, 'utf8').split('\n')[bad.line - 1]).toContain('fille:');
+    // Without the check library only the file's own structure is judged.
+    expect((await loadCourse(dir)).lessons.map((l) => l.id)).toEqual(['01-files', '04-bad-check']);
     expect(broken[0]!.problems[0]!.file).toBe(path.join(dir, '02-bad-yaml.md'));
     expect(broken[0]!.problems[0]!.line).toBeGreaterThan(0);
   });
@@ -47,6 +62,7 @@ describe('a broken lesson file', () => {
       ['01-files', false],
       ['02-bad-yaml', true],
       ['03-no-check', true],
+      ['04-bad-check', true],
     ]);
     const bad = await c.json<ApiError>('GET', '/api/lessons/02-bad-yaml');
     expect(bad.status).toBe(503);
