@@ -142,13 +142,17 @@ const routes: { [R in ApiRoute]: Handler<R> } = {
     c.workspaces
       .get(learner.id)
       .check(params.lesson, body.step === undefined ? undefined : stepParam(String(body.step))),
-  'POST /api/lessons/:lesson/current': (c, { learner, params, body }) =>
-    c.course.setCurrent(
+  'POST /api/lessons/:lesson/current': (c, { learner, params, body }) => {
+    const progress = c.course.setCurrent(
       learner.id,
       params.lesson,
       stepParam(String(body.step)),
       c.workspaces.peek(learner.id)?.lastCheck,
-    ),
+    );
+    // The chosen step begins now: its baseline is the lab as it is.
+    c.workspaces.peek(learner.id)?.stepBegins(params.lesson);
+    return progress;
+  },
   'POST /api/lessons/:lesson/steps/:step/hint': (c, { learner, params, lang }) =>
     c.course.hint(learner.id, params.lesson, stepParam(params.step), lang),
   'POST /api/lessons/:lesson/steps/:step/solution': (c, { learner, params }) =>

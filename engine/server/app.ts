@@ -11,7 +11,7 @@ import type { Lesson } from '../lessons/types.ts';
 import type { BrokenLesson } from '../lessons/load.ts';
 import { handleApi } from './api.ts';
 import { TopologyTracker } from '../topology/tracker.ts';
-import { Course, type Evaluate } from './course.ts';
+import { Course, type Evaluate, type Snapshot } from './course.ts';
 import { checkFlow, defaultFlow, type FlowOptions } from './flow.ts';
 import type { LabProvider } from './workspace.ts';
 import { Workspaces } from './workspaces.ts';
@@ -33,6 +33,8 @@ export interface AppOptions {
   english?: Map<string, Lesson>;
   provider: LabProvider;
   evaluate: Evaluate;
+  /** The lab's state when each step begins, for the checks' baseline (the inspector; none in tests). */
+  snapshot?: Snapshot;
   /** 0 picks a free port. */
   port: number;
   /** Interface to listen on; default 127.0.0.1 (the server is for this machine unless told). */
@@ -72,6 +74,7 @@ export async function startApp(o: AppOptions): Promise<App> {
     course,
     provider: o.provider,
     evaluate: o.evaluate,
+    snapshot: o.snapshot,
     flow: checkFlow(o.flow ?? defaultFlow),
     maxLabs: o.maxLabs ?? 2,
     idleMs: o.idleMs ?? 30 * 60_000,

@@ -10,7 +10,7 @@ import os from 'node:os';
 import { parseArgs } from 'node:util';
 import type { Condition } from '../lessons/types.ts';
 import type { Lab } from '../sandbox/api.ts';
-import type { Evaluate } from './course.ts';
+import type { Evaluate, Snapshot } from './course.ts';
 import { vmProvider } from './vm-provider.ts';
 import { startApp } from './app.ts';
 import { loadCourse } from '../lessons/load.ts';
@@ -22,9 +22,15 @@ import { logger, say } from '../log.ts';
 const log = logger('serve');
 
 /** Loaded on the first check, so the server starts even while the checks are being worked on. */
-const evaluate: Evaluate = async (conditions: Condition[], lab: Lab) => {
+const evaluate: Evaluate = async (conditions: Condition[], lab: Lab, baseline) => {
   const { evaluateConditions } = await import('../checks/evaluate.ts');
-  return evaluateConditions(conditions, lab);
+  return evaluateConditions(conditions, lab, { baseline });
+};
+
+/** The inspector's snapshot of every host: each step's baseline (renamed ≠ removed, recreated ≠ restarted). */
+const snapshot: Snapshot = async (lab: Lab) => {
+  const { inspectLab } = await import('../inspect/inspect.ts');
+  return inspectLab(lab);
 };
 
 function positive(name: string, fallback: number): number {
@@ -80,6 +86,7 @@ export async function main(args: string[]): Promise<number> {
       english: await englishTwins(lessons),
       provider,
       evaluate,
+      snapshot: local ? undefined : snapshot,
       port,
       listenHost: process.env.DOCKERLAB_LISTEN ?? '127.0.0.1',
       maxLabs: positive('DOCKERLAB_MAX_LABS', 2),

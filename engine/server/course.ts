@@ -6,6 +6,7 @@
  */
 import type { Lab } from '../sandbox/api.ts';
 import type { StepResult } from '../checks/types.ts';
+import type { HostState } from '../inspect/types.ts';
 import type { Condition, Lesson, Step } from '../lessons/types.ts';
 import type { BrokenLesson } from '../lessons/load.ts';
 import { formatProblem } from '../lessons/problem.ts';
@@ -25,7 +26,13 @@ export type Lang = 'zh' | 'en';
 /** The last check result of a step (kept by the learner's workspace), for the progress view. */
 export type LastCheck = (lessonId: string, step: number) => CheckView | null;
 
-export type Evaluate = (conditions: Condition[], lab: Lab) => Promise<StepResult>;
+/** The hosts' snapshots when a step began: how a check tells renamed from removed, recreated from restarted. */
+export type Baseline = Record<string, HostState>;
+
+export type Evaluate = (conditions: Condition[], lab: Lab, baseline?: Baseline) => Promise<StepResult>;
+
+/** Takes the lab's state (the inspector's snapshot of every host), for a step's baseline. */
+export type Snapshot = (lab: Lab) => Promise<Baseline>;
 
 export class HttpError extends Error {
   constructor(

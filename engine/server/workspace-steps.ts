@@ -7,7 +7,7 @@ import type { Lab } from '../sandbox/api.ts';
 import type { Lesson, Step } from '../lessons/types.ts';
 import { describeFailure, runScripts, type RunFailure } from '../lessons/run.ts';
 import type { CheckView, Text } from '../protocol.ts';
-import type { Evaluate } from './course.ts';
+import type { Baseline, Evaluate } from './course.ts';
 import { replayProblem } from './workspace-text.ts';
 import { logger } from '../log.ts';
 
@@ -77,9 +77,10 @@ export async function checkStep(
   lessonId: string,
   step: Step,
   lab: Lab,
+  baseline?: Baseline,
 ): Promise<CheckView> {
   try {
-    const r = await evaluate(step.check, lab);
+    const r = await evaluate(step.check, lab, baseline);
     return {
       lessonId,
       step: step.index,

@@ -22,7 +22,7 @@ import {
   type ServerEvent,
   type Text,
 } from '../protocol.ts';
-import { HttpError, type Course, type Evaluate } from './course.ts';
+import { HttpError, type Baseline, type Course, type Evaluate, type Snapshot } from './course.ts';
 import type { FlowOptions } from './flow.ts';
 import { TerminalSession } from './terminal.ts';
 import { checkStep, prepareLab, solve } from './workspace-steps.ts';
@@ -63,6 +63,8 @@ export interface WorkspaceOptions {
   course: Course;
   provider: LabProvider;
   evaluate: Evaluate;
+  /** The lab's state when a step begins, kept as that step's check baseline; none: checks get none. */
+  snapshot?: Snapshot;
   flow: FlowOptions;
   seats: Seats;
 }
@@ -113,6 +115,11 @@ export class Workspace {
   private readonly quickExits = new Map<string, number>();
   private readonly sockets = new Map<WebSocket, Viewer>();
   private readonly last = new Map<string, CheckView>();
+  /** Per lesson: the state when its current step began on a lab (see stepBegins). */
+  private readonly baselines = new Map<
+    string,
+    { labId: string; step: number; state: Promise<Baseline | undefined> }
+  >();
   /** Per lesson: a check is running, and whether another was asked for meanwhile. */
   private readonly running = new Map<string, { again: boolean }>();
   private lastActive = Date.now();
@@ -319,6 +326,7 @@ export class Workspace {
     }
     if (lab !== this.lab || this.failure) throw new Error('the lab failed while it was being prepared');
     this.lessonId = lesson.id;
+    this.stepBegins(lesson.id, lab);
     const notice = joinNotices(this.notice?.after ?? null, problem);
     this.notice = null;
     this.setStatus({
@@ -543,6 +551,7 @@ export class Workspace {
       });
     }
     this.o.course.recordPass(this.learnerId, lessonId, index, true);
+    this.stepBegins(lessonId, lab);
     const progress = this.progress(lessonId);
     const result: CheckView = { lessonId, step: index, ok: true, conditions: [], elapsedMs: 0 };
     this.publish({ type: 'check', result, progress });
@@ -586,12 +595,51 @@ export class Workspace {
   private async run(lessonId: string, index: number, lab: Lab): Promise<CheckView> {
     const step = this.o.course.step(lessonId, index);
     this.publish({ type: 'checking', lessonId, step: index });
-    const view = await checkStep(this.o.evaluate, lessonId, step, lab);
+    const view = await checkStep(
+      this.o.evaluate,
+      lessonId,
+      step,
+      lab,
+      await this.baselineOf(lessonId, index, lab),
+    );
     if (this.disposed) return view; // the store is closing: nothing to record
     this.last.set(`${lessonId}\0${index}`, view);
-    if (view.ok) this.o.course.recordPass(this.learnerId, lessonId, index);
+    if (view.ok) {
+      this.o.course.recordPass(this.learnerId, lessonId, index);
+      this.stepBegins(lessonId, lab);
+    }
     this.publish({ type: 'check', result: view, progress: this.progress(lessonId) });
     return view;
+  }
+
+  /**
+   * The lesson's current step has just begun on `lab` (the lab became ready, a step passed, or the
+   * learner chose a step): its state now is that step's baseline, so a check can tell a container
+   * renamed from one removed, or recreated from restarted. Taken once per step and lab, in the
+   * background; the first check of the step waits for it.
+   */
+  stepBegins(lessonId: string, lab: Lab | null = this.lessonId === lessonId ? this.runningLab : null): void {
+    const snapshot = this.o.snapshot;
+    if (!snapshot || !lab) return;
+    const step = this.o.course.currentStep(this.learnerId, lessonId);
+    const had = this.baselines.get(lessonId);
+    if (had && had.labId === lab.id && had.step === step) return;
+    const state = snapshot(lab).catch((e: unknown) => {
+      log.warn('step baseline not taken', {
+        learner: this.learnerId,
+        lessonId,
+        step,
+        error: (e as Error).message,
+      });
+      return undefined;
+    });
+    this.baselines.set(lessonId, { labId: lab.id, step, state });
+  }
+
+  /** The baseline of step `index` on `lab`, if it was taken (a lab resumed after a restart has none). */
+  private async baselineOf(lessonId: string, index: number, lab: Lab): Promise<Baseline | undefined> {
+    const b = this.baselines.get(lessonId);
+    return b && b.labId === lab.id && b.step === index ? await b.state : undefined;
   }
 
   // -------------------------------------------------------------------------------------------

@@ -3,7 +3,7 @@
  * wait in a queue and are told their place), and a lab idle for `idleMs` is stopped (saved whole
  * where the provider can) to make room.
  */
-import type { Course, Evaluate } from './course.ts';
+import type { Course, Evaluate, Snapshot } from './course.ts';
 import type { FlowOptions } from './flow.ts';
 import { Workspace, type LabProvider, type Seats } from './workspace.ts';
 import { logger } from '../log.ts';
@@ -14,6 +14,7 @@ export interface WorkspacesOptions {
   course: Course;
   provider: LabProvider;
   evaluate: Evaluate;
+  snapshot?: Snapshot;
   flow: FlowOptions;
   maxLabs: number;
   idleMs: number;
@@ -41,6 +42,7 @@ export class Workspaces implements Seats {
         course: this.o.course,
         provider: this.o.provider,
         evaluate: this.o.evaluate,
+        snapshot: this.o.snapshot,
         flow: this.o.flow,
         seats: this,
       });
