@@ -420,7 +420,12 @@ export function detectAccel(kernel: string): Accel {
     );
     if (/Linux version/.test(r.stdout ?? '')) accel = 'kvm';
   }
-  fs.mkdirSync(cacheDir, { recursive: true });
-  fs.writeFileSync(marker, `${bootId} ${accel}\n`);
+  try {
+    fs.mkdirSync(cacheDir, { recursive: true });
+    fs.writeFileSync(marker, `${bootId} ${accel}\n`);
+  } catch (e) {
+    // A server that is not root may only read the cache setup made: probe again next time.
+    warnOnce(`cannot remember the accelerator in ${marker}: ${(e as Error).message}`);
+  }
   return accel;
 }
