@@ -55,7 +55,11 @@ function detect(): CgroupSupport {
       pids: path.join(ROOT, 'pids', 'dockerlab'),
       cpu: path.join(ROOT, 'cpu', 'dockerlab'),
     };
-    for (const dir of Object.values(parents)) fs.mkdirSync(dir, { recursive: true });
+    for (const dir of Object.values(parents)) {
+      fs.mkdirSync(dir, { recursive: true });
+      // Made by root earlier, it exists for everyone; only its owner can make VMs' cgroups in it.
+      fs.accessSync(dir, fs.constants.W_OK);
+    }
     return { version: 1, parents };
   } catch (e) {
     return { version: null, why: `cannot create cgroups here: ${(e as Error).message}` };
