@@ -1,7 +1,10 @@
 /** Chromium for the browser tests: Debian's build, never a downloaded one. */
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import type { App, AppOptions } from '../../engine/server/app.ts';
+import type { Lesson } from '../../engine/lessons/types.ts';
 
 export const chromiumPath = '/usr/bin/chromium';
 export const resultsDir = path.resolve('test-results');
@@ -71,4 +74,24 @@ export async function typeInTerminal(page: Page, text: string): Promise<void> {
   while (!(await atPrompt(page)) && Date.now() < deadline) await page.waitForTimeout(100);
   await page.locator('dl-terminal:not([hidden])').click();
   await page.keyboard.type(text, { delay: 5 });
+}
+
+/**
+ * The real server on a free port with real VM labs and the real checks, for `lessons`, one lab at a
+ * time, its progress in a database of its own; `extra` adds options (English twins, say).
+ */
+export async function realLabApp(lessons: Lesson[], extra: Partial<AppOptions> = {}): Promise<App> {
+  const { startApp } = await import('../../engine/server/app.ts');
+  const { vmProvider } = await import('../../engine/server/vm-provider.ts');
+  const { evaluateConditions } = await import('../../engine/checks/evaluate.ts');
+  return startApp({
+    lessons,
+    provider: vmProvider, // starts labs, and resumes saved ones
+    evaluate: evaluateConditions,
+    port: 0,
+    dbFile: path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'dl-browser-')), 'progress.db'),
+    distDir: path.resolve('dist'),
+    maxLabs: 1,
+    ...extra,
+  });
 }

@@ -6,13 +6,12 @@
  * exit), new lab ready after 20–28 s; sysrq panic → told after 1.6 s, new lab after 16 s.
  */
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startApp, type App } from '../../engine/server/app.ts';
+import type { App } from '../../engine/server/app.ts';
 import { loadLessons } from '../../engine/lessons/load.ts';
-import { laptopPage, launch, shot, stepStates, terminalText, typeInTerminal } from './browser.ts';
+import { laptopPage, launch, shot, stepStates, terminalText, typeInTerminal, realLabApp } from './browser.ts';
 
 /** A VM snapshot exists to start labs from (the sandbox build leaves READY files behind). */
 function sandboxBuilt(): boolean {
@@ -33,17 +32,7 @@ const until = (p: () => Promise<boolean>, ms: number, what: string) =>
 // Skipped only where the sandbox has not been built (no VM snapshot); `npm test` builds it first.
 describe.skipIf(!sandboxBuilt())('a real lab powered off from inside', () => {
   beforeAll(async () => {
-    const { vmProvider } = await import('../../engine/server/vm-provider.ts');
-    const { evaluateConditions } = await import('../../engine/checks/evaluate.ts');
-    app = await startApp({
-      lessons: await loadLessons(path.resolve('test/browser/fixtures/health')),
-      provider: vmProvider,
-      evaluate: evaluateConditions,
-      port: 0,
-      dbFile: path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'dl-lab-health-')), 'progress.db'),
-      distDir: path.resolve('dist'),
-      maxLabs: 1,
-    });
+    app = await realLabApp(await loadLessons(path.resolve('test/browser/fixtures/health')));
     browser = await launch();
     page = await laptopPage(browser);
   });

@@ -5,15 +5,14 @@
  */
 import fs from 'node:fs';
 import http from 'node:http';
-import os from 'node:os';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startApp, type App } from '../../engine/server/app.ts';
+import type { App } from '../../engine/server/app.ts';
 import { englishTwins } from '../../engine/server/twins.ts';
 import { lessonFiles, loadLesson } from '../../engine/lessons/load.ts';
 import { forgetSaved } from '../../engine/sandbox/saved.ts';
-import { laptopPage, launch, shot, stepStates, terminalText, typeInTerminal } from './browser.ts';
+import { laptopPage, launch, shot, stepStates, terminalText, typeInTerminal, realLabApp } from './browser.ts';
 
 /** A VM snapshot exists to start labs from (the sandbox build leaves READY files behind). */
 function sandboxBuilt(): boolean {
@@ -41,21 +40,10 @@ const stepIs = (i: number, state: string, ms = 120_000) =>
 // `npm test` builds it before running this file.
 describe.skipIf(!sandboxReady)('lesson 15 in a real lab', () => {
   beforeAll(async () => {
-    const { vmProvider } = await import('../../engine/server/vm-provider.ts');
-    const { evaluateConditions } = await import('../../engine/checks/evaluate.ts');
     const files = (await lessonFiles('lessons')).filter((f) => f.includes('/15-'));
     const lessons = await Promise.all(files.map(loadLesson));
-    app = await startApp({
-      // Only lesson 15 (and its English twin): another lesson being edited must not break this test.
-      lessons,
-      english: await englishTwins(lessons),
-      provider: vmProvider, // starts labs, and resumes saved ones
-      evaluate: evaluateConditions,
-      port: 0,
-      dbFile: path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'dl-browser-')), 'progress.db'),
-      distDir: path.resolve('dist'),
-      maxLabs: 1,
-    });
+    // Only lesson 15 (and its English twin): another lesson being edited must not break this test.
+    app = await realLabApp(lessons, { english: await englishTwins(lessons) });
     browser = await launch();
     page = await laptopPage(browser);
   });

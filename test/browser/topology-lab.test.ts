@@ -4,14 +4,13 @@
  * diagram), fixes it, and the wire runs from ns1 to ns2. Screenshots in docs/screenshots/.
  */
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startApp, type App } from '../../engine/server/app.ts';
+import type { App } from '../../engine/server/app.ts';
 import { lessonFiles, loadLesson } from '../../engine/lessons/load.ts';
 import type { TopologyView } from '../../engine/topology/types.ts';
-import { laptopPage, launch, stepStates, terminalText, typeInTerminal } from './browser.ts';
+import { laptopPage, launch, stepStates, terminalText, typeInTerminal, realLabApp } from './browser.ts';
 
 function sandboxBuilt(): boolean {
   const snaps = path.join(process.env.DOCKERLAB_CACHE ?? '/var/cache/dockerlab', 'snapshots');
@@ -59,18 +58,8 @@ async function shot(name: string): Promise<void> {
 // Skipped only where the sandbox has not been built (no VM snapshot); `npm test` builds it first.
 describe.skipIf(!sandboxBuilt())('topology panel in a real lab, lesson 15', () => {
   beforeAll(async () => {
-    const { vmProvider } = await import('../../engine/server/vm-provider.ts');
-    const { evaluateConditions } = await import('../../engine/checks/evaluate.ts');
     const files = (await lessonFiles('lessons')).filter((f) => f.includes('/15-') && !f.endsWith('.en.md'));
-    app = await startApp({
-      lessons: await Promise.all(files.map(loadLesson)),
-      provider: vmProvider,
-      evaluate: evaluateConditions,
-      port: 0,
-      dbFile: path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'dl-topo-')), 'progress.db'),
-      distDir: path.resolve('dist'),
-      maxLabs: 1,
-    });
+    app = await realLabApp(await Promise.all(files.map(loadLesson)));
     browser = await launch();
     page = await laptopPage(browser);
   });
