@@ -11,7 +11,6 @@ import { TermSocket, type SocketState } from './term-socket.ts';
  * One host's terminal: xterm.js (WebGL renderer, DOM if WebGL is missing) on a TermSocket.
  * @fires dl-server-event - a ServerEvent from the server (lab status, check results), as `detail`
  * @fires dl-socket-state - the socket's SocketState, as `detail`
- * @fires dl-leave-terminal - F6 pressed in the terminal: move focus to the lesson
  */
 export class DlTerminal extends LitElement {
   static properties = {
@@ -79,13 +78,8 @@ export class DlTerminal extends LitElement {
     } catch {
       this.renderer = 'dom'; // no WebGL2 (old GPU, --disable-gpu): xterm's DOM renderer works everywhere
     }
-    term.attachCustomKeyEventHandler((e) => {
-      if (e.key === 'F6' && e.type === 'keydown') {
-        this.dispatchEvent(new CustomEvent('dl-leave-terminal', { bubbles: true, composed: true }));
-        return false;
-      }
-      return true;
-    });
+    // F6 is the page's (it moves focus out to the lesson): xterm must not turn it into input.
+    term.attachCustomKeyEventHandler((e) => e.key !== 'F6');
     this.safeFit();
     this.socket = new TermSocket({
       lessonId: this.lessonId,

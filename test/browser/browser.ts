@@ -46,7 +46,8 @@ export async function shot(page: Page, name: string): Promise<string> {
 export function terminalText(page: Page): Promise<string> {
   return page.evaluate(() => {
     const pageEl = document.querySelector('dl-app')?.shadowRoot?.querySelector('dl-lesson-page');
-    const term = pageEl?.shadowRoot?.querySelector('dl-terminal:not([hidden])') as
+    const panel = pageEl?.shadowRoot?.querySelector('dl-lab-panel');
+    const term = panel?.shadowRoot?.querySelector('dl-terminal:not([hidden])') as
       (HTMLElement & { screenText(): string }) | null;
     return term?.screenText() ?? '';
   });

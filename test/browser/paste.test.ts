@@ -43,7 +43,8 @@ describe('pasting into the terminal', () => {
     await page.evaluate(
       ({ line, count }) => {
         const pageEl = document.querySelector('dl-app')?.shadowRoot?.querySelector('dl-lesson-page');
-        const term = pageEl?.shadowRoot?.querySelector('dl-terminal:not([hidden])');
+        const panel = pageEl?.shadowRoot?.querySelector('dl-lab-panel');
+        const term = panel?.shadowRoot?.querySelector('dl-terminal:not([hidden])');
         const textarea = term?.shadowRoot?.querySelector('textarea') ?? term?.querySelector('textarea');
         if (!textarea) throw new Error('no terminal textarea');
         const data = new DataTransfer();

@@ -38,6 +38,7 @@ const panelView = () =>
         document
           .querySelector('dl-app')
           ?.shadowRoot?.querySelector('dl-lesson-page')
+          ?.shadowRoot?.querySelector('dl-lab-panel')
           ?.shadowRoot?.querySelector('dl-topology') as unknown as { view: TopologyView | null } | null
       )?.view ?? null,
   );
