@@ -8,6 +8,7 @@ import { inspectHost } from '../engine/inspect/inspect.ts';
 import type { Condition } from '../engine/lessons/types.ts';
 import type { Lab } from '../engine/sandbox/api.ts';
 import { say as sayLine } from '../engine/log.ts';
+import type { Figures } from './figures.ts';
 import { ms, percentile } from './stats.ts';
 
 /** Brings a lab to the busy state; idempotent, so a reused lab is not filled twice. */
@@ -33,7 +34,7 @@ const step: Condition[] = [
   { kind: 'image', params: { name: 'nginx' }, line: 5 },
 ];
 
-export async function bench(lab: Lab, say: (line: string) => void, rounds = 12): Promise<void> {
+export async function bench(lab: Lab, say: (line: string) => void, rounds = 12): Promise<Figures> {
   await makeBusy(lab);
   const host = lab.host('host1');
   await inspectHost(host); // warm the page cache (python, ip) once
@@ -68,6 +69,7 @@ export async function bench(lab: Lab, say: (line: string) => void, rounds = 12):
   say(
     `快照+评估一步（5 个条件）/ snapshot + evaluate a 5-condition step: p50 ${ms(percentile(evals, 50))}, p95 ${ms(percentile(evals, 95))} (${(percentile(evals, 50) / p50).toFixed(1)}× \`ip -j link\`)`,
   );
+  return { checkP95Ms: percentile(evals, 95), ipLinkP95Ms: percentile(bare, 95) };
 }
 
 export async function main(): Promise<number> {

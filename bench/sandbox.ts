@@ -3,16 +3,18 @@
  * exec round trips, `docker run`, RSS of an idle VM, and the image build time recorded when it was
  * built.
  */
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Lab } from '../engine/sandbox/api.ts';
 import { imagePaths } from '../engine/sandbox/image.ts';
 import { labDir, readLab, startLab } from '../engine/sandbox/lab.ts';
 import { savedLabDir } from '../engine/sandbox/saved.ts';
+import type { Figures } from './figures.ts';
+import { idleCost, qemuPids, shellOpen } from './shell.ts';
 import { ms, percentile, timeIt } from './stats.ts';
 
-export async function benchSandbox(say: (line: string) => void): Promise<Lab> {
+/** Starts the bench's lab and measures the sandbox on it; `figures` gets what was measured. */
+export async function benchSandbox(say: (line: string) => void, figures: Figures): Promise<Lab> {
   const t0 = performance.now();
   const warm = await startLab({ label: 'bench' });
   const resumeMs = performance.now() - t0;
@@ -24,6 +26,8 @@ export async function benchSandbox(say: (line: string) => void): Promise<Lab> {
   say(
     `启动到 dockerd 就绪 / start to a ready dockerd: cold boot ${ms(coldMs)}, snapshot resume ${ms(resumeMs)}, ratio ${(coldMs / resumeMs).toFixed(1)}×`,
   );
+  figures.coldStartMs = coldMs;
+  figures.labStartMs = resumeMs;
   const coldShell = coldBoot?.shellMs ?? NaN;
   const warmShell = readLab(labDir(warm.id)).boot?.shellMs ?? NaN;
   say(
@@ -49,14 +53,28 @@ export async function benchSandbox(say: (line: string) => void): Promise<Lab> {
     `docker run --rm busybox true: p50 ${ms(percentile(run, 50))} (${(percentile(run, 50) / percentile(bare, 50)).toFixed(0)}× a bare exec)`,
   );
 
-  await new Promise((r) => setTimeout(r, 10_000));
-  const pid = execFileSync('pgrep', ['-f', `qemu-system-x86_64.*${warm.id}`], { encoding: 'utf8' })
-    .trim()
-    .split('\n')[0];
-  const rss = /VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+  // What the server spawns for a terminal: time to the guest's prompt, and its memory on the host.
+  const shells = await shellOpen(host, 5);
+  figures.shellOpenMs = percentile(shells.times, 50);
+  figures.shellRssMiB = Math.max(...shells.rssMiB);
   say(
-    `空闲虚拟机内存 / RSS of an idle VM: ${(Number(rss) / 1024).toFixed(0)} MiB (guest memory ${readLab(labDir(warm.id)).memoryMb} MiB)`,
+    `打开终端 / open a shell (${path.basename(shells.program)} in node-pty → guest prompt, 5 runs): p50 ${ms(figures.shellOpenMs)}, max ${ms(Math.max(...shells.times))}; RSS on the host ≤ ${figures.shellRssMiB.toFixed(1)} MiB`,
   );
+
+  // An idle lab: let it settle, then its QEMU's memory (PSS) and CPU over 20 s of quiet.
+  await new Promise((r) => setTimeout(r, 10_000));
+  const [pid] = qemuPids(warm.id);
+  if (pid) {
+    const idle = await idleCost([pid], 20);
+    const rss = /VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+    figures.idleLabPssMiB = idle.pssMiB[0]!;
+    figures.idleLabCpuPct = idle.cpuPct[0]!;
+    say(
+      `空闲虚拟机 / an idle VM (1 lab, 20 s): RSS ${(Number(rss) / 1024).toFixed(0)} MiB, PSS ${idle.pssMiB[0]!.toFixed(0)} MiB (guest memory ${readLab(labDir(warm.id)).memoryMb} MiB); CPU ${idle.cpuPct[0]!.toFixed(2)} % of a core`,
+    );
+  } else {
+    say('空闲虚拟机 / an idle VM: its QEMU process was not found: not measured');
+  }
 
   // Lab checkpoints (verify's per-step start state): save; change things and restore, three times.
   // A restore includes setting the guest clock.
@@ -91,6 +109,7 @@ export async function benchSandbox(say: (line: string) => void): Promise<Lab> {
   } catch {
     // an image built before build times were recorded
   }
+  if (built.buildMs) figures.imageBuildS = built.buildMs / 1000;
   say(
     `镜像构建 / image build (recorded when this image was built): ${built.buildMs ? ms(built.buildMs) : 'unknown'}`,
   );

@@ -16,6 +16,7 @@ import type { Lab } from '../engine/sandbox/api.ts';
 import { localLab, localShell } from '../engine/server/local-lab.ts';
 import { Client, TermClient, testApp } from '../test/unit/server/harness.ts';
 import { loadLessons } from '../engine/lessons/load.ts';
+import type { Figures } from './figures.ts';
 import { percentile, ms } from './stats.ts';
 
 type Say = (line: string) => void;
@@ -241,7 +242,7 @@ async function waitFor(p: () => boolean, timeoutMs: number): Promise<void> {
   }
 }
 
-export async function bench(lab: Lab, say: Say): Promise<void> {
+export async function bench(lab: Lab, say: Say): Promise<Figures> {
   const n = 200;
   const direct = await echoDirect(n);
   const served = await echoServer(n);
@@ -274,4 +275,13 @@ export async function bench(lab: Lab, say: Say): Promise<void> {
       `p95 ${ms(idle95)}; under load p50 ${ms(percentile(load.loaded, 50))} p95 ${ms(loaded95)}; ` +
       `p95 under load ÷ idle ×${(loaded95 / idle95).toFixed(2)}`,
   );
+  return {
+    echoDirectP50Ms: p50d,
+    echoServerP50Ms: p50s,
+    catDirectMBps: 50 / (d / 1000),
+    catServerMBps: 50 / (s.ms / 1000),
+    // Browser-like client → server → the real VM's shell → back, the server otherwise idle.
+    echoVmP50Ms: percentile(load.idle, 50),
+    echoVmP95Ms: idle95,
+  };
 }

@@ -15,6 +15,7 @@ import { Lexer, type Tokens } from 'marked';
 import { fenceRole } from '../lessons/parse.ts';
 import { formatStep, formatVerdict } from './report.ts';
 import { verifyLesson, type LessonVerdict, type VerifyDeps } from './verify.ts';
+import { recordVerifyAll } from '../../bench/records.ts';
 
 const log = logger('verify');
 
@@ -241,6 +242,16 @@ export async function main(args: string[]): Promise<number> {
       }
     }),
   );
+  // The whole course proven: how long it took is a figure of `dockerlab bench --json` (bench/records.ts).
+  if (positionals.length === 0 && step === undefined)
+    recordVerifyAll({
+      at: new Date().toISOString(),
+      minutes: (Date.now() - started) / 60_000,
+      lessons: verdicts.length,
+      passed: verdicts.filter((v) => v.ok).length,
+      jobs,
+      cases: !values['no-cases'],
+    });
   if (values.json) say(JSON.stringify(verdicts, null, 2));
   else if (verdicts.length > 1) {
     const bad = verdicts.filter((v) => !v.ok);
