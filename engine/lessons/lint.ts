@@ -9,6 +9,7 @@ import { parseLesson, roles, type Parsed } from './parse.ts';
 import type { Problem } from './problem.ts';
 import type { Lesson } from './types.ts';
 import { nearest } from './suggest.ts';
+import { vocabularyProblems } from './vocabulary.ts';
 
 export interface LintOptions {
   /** Every step must carry at least one ```wrong block (default: `requireWrongByDefault`). */
@@ -44,7 +45,7 @@ const required = ['id', 'title', 'chapter', 'hosts', 'minutes', 'prerequisites']
 
 export function lintSource(source: string, file: string, catalog: CheckCatalog, options: LintOptions = {}): { parsed: Parsed; problems: Problem[] } {
   const parsed = parseLesson(source, file);
-  return { parsed, problems: [...parsed.problems, ...lintParsed(parsed, catalog, options)] };
+  return { parsed, problems: [...parsed.problems, ...lintParsed(parsed, catalog, options), ...vocabularyProblems(source, file)] };
 }
 
 /**
