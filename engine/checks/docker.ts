@@ -46,3 +46,8 @@ export function parseBytes(v: string | number): number {
   ];
   return Math.round(parseFloat(m[1]!) * mult);
 }
+
+/** Twice a size, in the unit it was written in (`64m` → `128m`): the --memory-swap that goes with a --memory. */
+export function twice(size: string | number): string | number {
+  return typeof size === 'number' ? 2 * size : size.replace(/^\d+(\.\d+)?/, (n) => String(2 * Number(n)));
+}

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { parseBytes } from '../docker.ts';
+import { parseBytes, twice } from '../docker.ts';
 import { defineKind, fail, ok, stateOf } from '../kind.ts';
 import { pickContainer, placeMessages } from '../place.ts';
 import { t } from '../render.ts';
@@ -24,6 +24,16 @@ const schema = z.strictObject({
 /** The conversion runc applies when writing --cpu-shares into cgroup v2's cpu.weight. */
 export const sharesToWeight = (shares: number): number => 1 + Math.floor(((shares - 2) * 9999) / 262142);
 
+/**
+ * The roundest --cpu-shares that gives this cpu.weight (512 for 20, as lessons write it, rather than
+ * the smallest, 501), for the `docker update` a message suggests.
+ */
+export function weightToShares(weight: number): number {
+  for (const step of [1024, 256, 128, 64, 16, 8, 2, 1])
+    for (let s = step; s <= 262_144; s += step) if (sharesToWeight(s) === weight) return s;
+  return 1024;
+}
+
 export default defineKind(
   {
     id: 'cgroup',
@@ -44,8 +54,8 @@ export default defineKind(
       ),
       noCgroup: t('读不到容器 {container} 的 cgroup', "container {container}'s cgroup could not be read"),
       value: t(
-        '容器 {container} 的 {file} 是 {found}，应该是 {want}',
-        "container {container}'s {file} is {found}, expected {want}",
+        '容器 {container} 的 {file} 是 {found}，应该是 {want}。运行中的容器可以直接改：`docker update {option} {container}`',
+        "container {container}'s {file} is {found}, expected {want}. A running container can be changed in place: `docker update {option} {container}`",
       ),
     },
     example: 'cgroup: { container: limited, memory: 256m, cpuShares: 512 }',
@@ -58,14 +68,26 @@ export default defineKind(
     const cg = c.cgroup;
     if (!cg) return [fail('noCgroup', { container: p.container })];
     const out: Report[] = [];
-    const cmp = (file: string, found: string | undefined, want: string): void => {
+    /** `option` is what `docker update` takes to set it: the way out the message gives. */
+    const cmp = (file: string, found: string | undefined, want: string, option: string): void => {
       if (found !== want)
-        out.push(fail('value', { container: p.container, file, found: found ?? '?', want }));
+        out.push(fail('value', { container: p.container, file, found: found ?? '?', want, option }));
     };
-    if (p.memory !== undefined) cmp('memory.max', cg.memoryMax, String(parseBytes(p.memory)));
-    if (p.cpuShares !== undefined) cmp('cpu.weight', cg.cpuWeight, String(sharesToWeight(p.cpuShares)));
-    if (p.cpuWeight !== undefined) cmp('cpu.weight', cg.cpuWeight, String(p.cpuWeight));
-    if (p.pidsMax !== undefined) cmp('pids.max', cg.pidsMax, String(p.pidsMax));
+    if (p.memory !== undefined)
+      // --memory-swap goes with it: a container made with --memory has a swap limit of twice that,
+      // and docker update refuses a memory limit above the swap limit.
+      cmp(
+        'memory.max',
+        cg.memoryMax,
+        String(parseBytes(p.memory)),
+        `--memory ${p.memory} --memory-swap ${twice(p.memory)}`,
+      );
+    if (p.cpuShares !== undefined)
+      cmp('cpu.weight', cg.cpuWeight, String(sharesToWeight(p.cpuShares)), `--cpu-shares ${p.cpuShares}`);
+    if (p.cpuWeight !== undefined)
+      cmp('cpu.weight', cg.cpuWeight, String(p.cpuWeight), `--cpu-shares ${weightToShares(p.cpuWeight)}`);
+    if (p.pidsMax !== undefined)
+      cmp('pids.max', cg.pidsMax, String(p.pidsMax), `--pids-limit ${p.pidsMax === 'max' ? -1 : p.pidsMax}`);
     const summary = `memory.max=${cg.memoryMax ?? '?'}, cpu.weight=${cg.cpuWeight ?? '?'}`;
     return out.length ? out : [ok('ok', { container: p.container, summary })];
   },

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Container, HostState } from '../../inspect/types.ts';
-import { containerOfImage, linkPairs, parseBytes } from '../docker.ts';
+import { containerOfImage, linkPairs, parseBytes, twice } from '../docker.ts';
 import { inSubnet } from '../ip.ts';
 import { defineKind, fail, ok, stateOf } from '../kind.ts';
 import { list, t } from '../render.ts';
@@ -72,9 +72,14 @@ const schema = z
   });
 type P = z.infer<typeof schema>;
 
+/**
+ * A setting fixed when the container is created: the message says how to get from here to right
+ * (remove it, create it again), since a learner who forgot an option otherwise meets "Conflict. The
+ * container name is already in use" when they run the corrected command.
+ */
 const field = t(
-  '容器 {name} 的 {field} 是 {found}，应该是 {want}',
-  "container {name}'s {field} is {found}, expected {want}",
+  '容器 {name} 的 {field} 是 {found}，应该是 {want}。这一项只能在创建容器时设定：先 `docker rm -f {name}`，再改好命令重新 `docker run`',
+  "container {name}'s {field} is {found}, expected {want}. It is set when the container is created: `docker rm -f {name}` first, then `docker run` it again with the right options",
 );
 
 export default defineKind(
@@ -99,10 +104,13 @@ export default defineKind(
         'dockerd is not running, so no container can be seen ({error})',
       ),
       image: t(
-        '容器 {name} 是用镜像 {found} 创建的，应该是 {want}',
-        'container {name} was created from {found}, expected {want}',
+        '容器 {name} 是用镜像 {found} 创建的，应该是 {want}。镜像换不了：先 `docker rm -f {name}`，再用 {want} 重新 `docker run`',
+        'container {name} was created from {found}, expected {want}. The image cannot be changed: `docker rm -f {name}` first, then `docker run` it again from {want}',
       ),
-      notRunning: t('容器 {name} 没有在运行（{status}）', 'container {name} is not running ({status})'),
+      notRunning: t(
+        '容器 {name} 没有在运行（{status}）：用 `docker start {name}` 启动它；如果它一启动就退出，看看 `docker logs {name}`',
+        'container {name} is not running ({status}): start it with `docker start {name}`; if it stops again at once, see `docker logs {name}`',
+      ),
       running: t(
         '容器 {name} 还在运行，应该已经停止',
         'container {name} is still running; it should have stopped',
@@ -120,29 +128,33 @@ export default defineKind(
         'container {name} has not been stopped and started again since it was created ({why})',
       ),
       replaced: t(
-        '现在的 {name} 是一个新容器（ID {found}），不是这一步开始时的那个（ID {want}）：删掉重建不算重启',
-        'this {name} is a new container (id {found}), not the one this step started with (id {want}): removing and recreating is not restarting',
+        '现在的 {name} 是一个新容器（ID {found}），不是这一步开始时的那个（ID {want}）：删掉重建不算重启。原来的容器已经没了，用「从头做这一步」回到这一步开始的样子，再重启原来的那个',
+        'this {name} is a new container (id {found}), not the one this step started with (id {want}): removing and recreating is not restarting. The old one is gone: use "start this step again" to get back to where the step began, then restart that one',
       ),
       tty: t(
-        '容器 {name} {found}分配终端（-t），这一步要求{want}',
-        'container {name} was {found}given a terminal (-t); this step wants {want}',
+        '容器 {name} {found}分配终端（-t），这一步要求{want}。终端只能在创建时分配：先 `docker rm -f {name}`，再{fix}重新 `docker run`',
+        'container {name} was {found}given a terminal (-t); this step wants {want}. A terminal is given when the container is created: `docker rm -f {name}` first, then `docker run` it again {fix}',
       ),
       port: t(
-        '容器 {name} 的 {port} 端口没有映射到主机（需要 -p 或 -P；现在的映射：{found}）',
-        "container {name}'s port {port} is not published on the host (use -p or -P; published: {found})",
+        '容器 {name} 的 {port} 端口没有映射到主机（需要 -p 或 -P；现在的映射：{found}）。端口映射只能在创建容器时设定：先 `docker rm -f {name}`，再加上 `{publish}` 重新 `docker run`',
+        "container {name}'s port {port} is not published on the host (use -p or -P; published: {found}). Ports are published when the container is created: `docker rm -f {name}` first, then `docker run` it again with `{publish}`",
       ),
       hostPort: t(
-        '容器 {name} 的 {port} 端口映射到了主机的 {found}，应该是 {want}',
-        "container {name}'s port {port} is published on host port {found}, expected {want}",
+        '容器 {name} 的 {port} 端口映射到了主机的 {found}，应该是 {want}。端口映射只能在创建容器时设定：先 `docker rm -f {name}`，再用 `{publish}` 重新 `docker run`',
+        "container {name}'s port {port} is published on host port {found}, expected {want}. Ports are published when the container is created: `docker rm -f {name}` first, then `docker run` it again with `{publish}`",
       ),
       field,
+      update: t(
+        '容器 {name} 的 {field} 是 {found}，应该是 {want}。运行中的容器可以直接改：`docker update {option} {name}`',
+        "container {name}'s {field} is {found}, expected {want}. A running container can be changed in place: `docker update {option} {name}`",
+      ),
       link: t(
-        '容器 {name} 没有 --link {want}（现在的 link：{found}）',
-        'container {name} has no --link {want} (links: {found})',
+        '容器 {name} 没有 --link {want}（现在的 link：{found}）。link 只能在创建容器时设定：先 `docker rm -f {name}`，再加上 `--link {want}` 重新 `docker run`',
+        'container {name} has no --link {want} (links: {found}). Links are set when the container is created: `docker rm -f {name}` first, then `docker run` it again with `--link {want}`',
       ),
       network: t(
-        '容器 {name} 没有连到网络 {want}（现在连着：{found}）',
-        'container {name} is not attached to network {want} (attached to: {found})',
+        '容器 {name} 没有连到网络 {want}（现在连着：{found}）：`docker network connect {want} {name}` 可以把它接上',
+        'container {name} is not attached to network {want} (attached to: {found}): `docker network connect {want} {name}` attaches it',
       ),
       ip: t(
         '容器 {name} 的 IP 是 {found}，应该在 {want} 里',
@@ -263,16 +275,29 @@ function problems(state: HostState, c: Container, p: P, base?: Container): Repor
         name,
         found: c.tty ? yes : no,
         want: p.tty ? t('分配终端', 'one') : t('不分配终端', 'none'),
+        fix: p.tty
+          ? t('加上 `-t`（通常写成 `-it`）', 'with `-t` (usually `-it`)')
+          : t('去掉 `-t`', 'without `-t`'),
       }),
     );
-  const published = Object.entries(c.ports).flatMap(([k, bs]) => bs.map((b) => `${b.hostPort}->${k}`));
+  // Docker binds each port on 0.0.0.0 and on ::, with the same host port: say each once.
+  const published = [
+    ...new Set(Object.entries(c.ports).flatMap(([k, bs]) => bs.map((b) => `${b.hostPort}->${k}`))),
+  ];
   for (const want of p.ports ?? []) {
     const binds = c.ports[`${want.container}/${want.protocol}`] ?? [];
     const port = `${want.container}/${want.protocol}`;
-    if (binds.length === 0) out.push(fail('port', { name, port, found: list(published) }));
+    const publish = `-p ${want.host !== undefined ? `${want.host}:` : ''}${want.container}${want.protocol === 'udp' ? '/udp' : ''}`;
+    if (binds.length === 0) out.push(fail('port', { name, port, found: list(published), publish }));
     else if (want.host !== undefined && !binds.some((b) => b.hostPort === want.host))
       out.push(
-        fail('hostPort', { name, port, found: binds.map((b) => b.hostPort).join(', '), want: want.host }),
+        fail('hostPort', {
+          name,
+          port,
+          found: [...new Set(binds.map((b) => b.hostPort))].join(', '),
+          want: want.host,
+          publish,
+        }),
       );
   }
   for (const e of p.exposedPorts ?? [])
@@ -304,24 +329,42 @@ function problems(state: HostState, c: Container, p: P, base?: Container): Repor
       .filter(Boolean);
     if (!ips.some((ip) => inSubnet(ip, p.ip!))) out.push(fail('ip', { name, found: list(ips), want: p.ip }));
   }
+  // Limits and the restart policy are the settings `docker update` changes in place.
   if (p.memory !== undefined && c.memory !== parseBytes(p.memory))
     out.push(
-      fail('field', {
+      fail('update', {
         name,
         field: 'Memory',
         found: c.memory,
         want: `${p.memory} (${parseBytes(p.memory)})`,
+        // --memory-swap must not be below --memory, and a container made with --memory has one
+        // already (twice the memory): docker update --memory alone above it fails.
+        option: `--memory ${p.memory} --memory-swap ${twice(p.memory)}`,
       }),
     );
   if (p.cpuShares !== undefined && c.cpuShares !== p.cpuShares)
-    out.push(fail('field', { name, field: 'CpuShares', found: c.cpuShares, want: p.cpuShares }));
+    out.push(
+      fail('update', {
+        name,
+        field: 'CpuShares',
+        found: c.cpuShares,
+        want: p.cpuShares,
+        option: `--cpu-shares ${p.cpuShares}`,
+      }),
+    );
   if (p.cmd && JSON.stringify(c.cmd) !== JSON.stringify(p.cmd))
     out.push(
       fail('field', { name, field: 'Cmd', found: JSON.stringify(c.cmd), want: JSON.stringify(p.cmd) }),
     );
   if (p.restart !== undefined && c.restartPolicy !== p.restart)
     out.push(
-      fail('field', { name, field: 'RestartPolicy', found: c.restartPolicy || 'no', want: p.restart }),
+      fail('update', {
+        name,
+        field: 'RestartPolicy',
+        found: c.restartPolicy || 'no',
+        want: p.restart,
+        option: `--restart ${p.restart}`,
+      }),
     );
   return out;
 }

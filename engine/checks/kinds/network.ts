@@ -39,21 +39,22 @@ export default defineKind(
         'dockerd 没有在运行，看不到任何网络（{error}）',
         'dockerd is not running, so no network can be seen ({error})',
       ),
+      // A network's driver, subnet and internal flag are fixed when it is created.
       driver: t(
-        '网络 {name} 的驱动是 {found}，应该是 {want}',
-        'network {name} uses driver {found}, expected {want}',
+        '网络 {name} 的驱动是 {found}，应该是 {want}。驱动只能在创建网络时设定：先删掉连着它的容器，再 `docker network rm {name}`，然后用 `-d {want}` 重新 `docker network create`',
+        'network {name} uses driver {found}, expected {want}. The driver is set when the network is created: remove the containers on it, `docker network rm {name}`, then `docker network create` it again with `-d {want}`',
       ),
       subnet: t(
-        '网络 {name} 的子网是 {found}，应该是 {want}',
-        'network {name} has subnet {found}, expected {want}',
+        '网络 {name} 的子网是 {found}，应该是 {want}。子网只能在创建网络时设定：先删掉连着它的容器，再 `docker network rm {name}`，然后用 `--subnet {want}` 重新 `docker network create`',
+        'network {name} has subnet {found}, expected {want}. The subnet is set when the network is created: remove the containers on it, `docker network rm {name}`, then `docker network create` it again with `--subnet {want}`',
       ),
       internal: t(
-        '网络 {name} 的 internal 是 {found}，应该是 {want}',
-        'network {name} has internal={found}, expected {want}',
+        '网络 {name} 的 internal 是 {found}，应该是 {want}。这一项只能在创建网络时设定：先删掉连着它的容器，再 `docker network rm {name}`，然后改好选项重新 `docker network create`',
+        'network {name} has internal={found}, expected {want}. It is set when the network is created: remove the containers on it, `docker network rm {name}`, then `docker network create` it again with the right options',
       ),
       container: t(
-        '容器 {container} 没有连到网络 {name}（连着它的容器：{found}）',
-        'container {container} is not attached to network {name} (attached: {found})',
+        '容器 {container} 没有连到网络 {name}（连着它的容器：{found}）：`docker network connect {name} {container}` 可以把它接上',
+        'container {container} is not attached to network {name} (attached: {found}): `docker network connect {name} {container}` attaches it',
       ),
     },
     example: 'network: { name: mynet, driver: bridge, containers: [alpha, beta] }',

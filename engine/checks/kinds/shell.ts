@@ -26,9 +26,15 @@ export default defineKind(
     schema,
     messages: {
       ok: t('检查脚本通过了', 'the check script passed'),
+      // Said as what the check looked for (the command it ran), not as an exit status: a lesson
+      // should give an `explain`, and this is what the learner reads when it has none.
       failed: t(
-        '检查脚本的退出码是 {code}，应该是 {want}{output}',
-        'the check script exited with {code}, expected {want}{output}',
+        '这一步用 `{script}` 来检查，它没有成功{output}',
+        'this step is checked by running `{script}`, and it did not succeed{output}',
+      ),
+      failedZero: t(
+        '这一步要求 `{script}` 不成功，可它成功了',
+        'this step wants `{script}` to fail, but it succeeded',
       ),
       explained: t('{zh}', '{en}'),
       timeout: t(
@@ -49,10 +55,10 @@ export default defineKind(
     if (r.code === p.exitCode) return [withOutput(ok('ok'))];
     if (p.explain) return [withOutput(fail('explained', { zh: p.explain.zh, en: p.explain.en }))];
     const tail = (r.stderr.trim() || r.stdout.trim()).split('\n').slice(-3).join(' / ').slice(0, 300);
-    return [
-      withOutput(
-        fail('failed', { code: r.code, want: p.exitCode, output: tail ? t(`：${tail}`, `: ${tail}`) : '' }),
-      ),
-    ];
+    // The script as one line, and not a wall of it: what the check ran is what it looked for.
+    const line = p.script.replace(/\s+/g, ' ').trim();
+    const script = line.length > 120 ? `${line.slice(0, 117)}...` : line;
+    if (p.exitCode !== 0 && r.code === 0) return [withOutput(fail('failedZero', { script }))];
+    return [withOutput(fail('failed', { script, output: tail ? t(`：${tail}`, `: ${tail}`) : '' }))];
   },
 );

@@ -176,8 +176,8 @@ tableTest('container', {
     {
       state: 'docker',
       params: { name: 'limited', memory: '128m' },
-      messageId: 'field',
-      message: /Memory 是 67108864/,
+      messageId: 'update',
+      message: /Memory 是 67108864.*`docker update --memory 128m --memory-swap 256m limited`/,
     },
     { state: 'docker', params: { name: 'web', exists: false }, messageId: 'present', message: /running/ },
     { state: 'docker-stopped', params: { name: 'web' }, messageId: 'dockerDown' },

@@ -8,7 +8,7 @@ tableTest('shell', {
       state: 'docker',
       params: { script: 'test -e /root/absent.txt' },
       messageId: 'failed',
-      message: /退出码是 1，应该是 0/,
+      message: /用 `test -e \/root\/absent.txt` 来检查，它没有成功/,
     },
     {
       state: 'docker',
