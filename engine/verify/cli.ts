@@ -16,6 +16,7 @@ import { fenceRole } from '../lessons/parse.ts';
 import { formatStep, formatVerdict } from './report.ts';
 import { verifyLesson, type LessonVerdict, type VerifyDeps } from './verify.ts';
 import { recordVerifyAll } from '../../bench/records.ts';
+import { longestFirst, recordTimes } from './order.ts';
 
 const log = logger('verify');
 
@@ -232,16 +233,26 @@ export async function main(args: string[]): Promise<number> {
   };
   // A pool of `jobs` labs: under TCG one lab leaves part of the second core idle (waits on I/O,
   // dockerd, sleeps in lesson scripts), so two labs side by side finish the course sooner.
+  // Longest first (engine/verify/order.ts); the verdicts keep the course's order.
+  const cases = !values['no-cases'];
+  const order = jobs > 1 ? longestFirst(lessons, cases) : lessons.map((_, i) => i);
   const verdicts: LessonVerdict[] = new Array<LessonVerdict>(lessons.length);
   let next = 0;
   await Promise.all(
     Array.from({ length: Math.min(jobs, lessons.length) }, async () => {
-      while (next < lessons.length) {
-        const i = next++;
+      while (next < order.length) {
+        const i = order[next++]!;
         verdicts[i] = await verifyOne(lessons[i]!);
       }
     }),
   );
+  if (step === undefined)
+    recordTimes(
+      verdicts
+        .filter((v) => v.ok)
+        .map((v) => ({ lesson: lessons.find((l) => l.id === v.id)!, ms: v.totalMs })),
+      cases,
+    );
   // The whole course proven: how long it took is a figure of `dockerlab bench --json` (bench/records.ts).
   if (positionals.length === 0 && step === undefined)
     recordVerifyAll({
@@ -250,7 +261,7 @@ export async function main(args: string[]): Promise<number> {
       lessons: verdicts.length,
       passed: verdicts.filter((v) => v.ok).length,
       jobs,
-      cases: !values['no-cases'],
+      cases,
     });
   if (values.json) say(JSON.stringify(verdicts, null, 2));
   else if (verdicts.length > 1) {
