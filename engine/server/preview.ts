@@ -13,6 +13,7 @@
  * tell the key to the site it leads to). The app's own routes keep refusing `Origin: null`.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Text } from '../protocol.ts';
 import type { Lab } from '../sandbox/api.ts';
 
 const maxBodyBytes = 1024 * 1024;
@@ -116,6 +117,34 @@ async function readBody(req: IncomingMessage): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
+/**
+ * What a learner reads when the page did not come: in the words of what is likely going on, not
+ * curl's exit status (`curl: (56)` meant nothing to anyone). By curl's code: 7, nothing listens;
+ * 52 and 56, something took the connection and closed it (docker-proxy answers for a container
+ * whose server is still starting); 28, no answer within `curlTimeoutS`.
+ */
+export function previewFailure(t: Pick<PreviewTarget, 'host' | 'port'>, curlCode: number): Text {
+  const { host, port } = t;
+  switch (curlCode) {
+    case 7:
+      return {
+        zh: `${host} 的 ${port} 端口上没有程序在监听：容器起来了吗？端口映射对吗（\`docker ps\` 的 PORTS 一栏）？`,
+        en: `Nothing listens on port ${port} of ${host}: is the container up, and is the port published (the PORTS column of \`docker ps\`)?`,
+      };
+    case 28:
+      return {
+        zh: `端口 ${port} 在 ${curlTimeoutS} 秒内没有回应：里面的程序可能还在启动。稍等几秒再刷新。`,
+        en: `Port ${port} did not answer within ${curlTimeoutS} s: the server inside may still be starting. Wait a few seconds and reload.`,
+      };
+    default:
+      // 52, 56 and the rest: a connection that came to nothing.
+      return {
+        zh: `端口 ${port} 还没有响应，容器起来了吗？稍等几秒再刷新。`,
+        en: `Port ${port} is not answering yet. Is the container up? Wait a few seconds and reload.`,
+      };
+  }
+}
+
 function fail(res: ServerResponse, status: number, zh: string, en: string): void {
   res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8' });
   res.end(`${zh}\n${en}\n`);
@@ -138,22 +167,11 @@ export async function servePreview(
     timeoutMs: (curlTimeoutS + 5) * 1000,
     stdin: body,
   });
-  if (r.code === 7) {
-    return fail(
-      res,
-      502,
-      `${t.host} 的 ${t.port} 端口上没有程序在监听。`,
-      `Nothing listens on port ${t.port} of ${t.host}.`,
-    );
-  }
   const parsed = r.code === 0 ? parseCurlResponse(Buffer.from(r.stdout, 'base64')) : null;
-  if (!parsed)
-    return fail(
-      res,
-      502,
-      `访问 ${t.host}:${t.port} 失败（curl 退出码 ${r.code}）。`,
-      `Could not reach ${t.host}:${t.port} (curl exit ${r.code}).`,
-    );
+  if (!parsed) {
+    const why = previewFailure(t, r.code);
+    return fail(res, 502, why.zh, why.en);
+  }
   const prefix = `/preview/${t.key}/${t.host}/${t.port}`;
   const headers: Record<string, string> = {};
   for (const [k, v] of parsed.headers) {
