@@ -190,6 +190,11 @@ export type ServerEvent =
   | { type: 'lab'; status: LabStatus }
   | { type: 'check'; result: CheckView; progress: ProgressView }
   | { type: 'checking'; lessonId: string; step: number }
+  /**
+   * The lab may have changed: a command ended in one of the learner's shells, or a step's solution
+   * was run for them (skip). `step`: the step the learner was on. The topology refreshes on it.
+   */
+  | { type: 'command'; lessonId: string; step: number }
   | { type: 'exit'; code: number };
 
 /**

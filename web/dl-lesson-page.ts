@@ -144,6 +144,7 @@ export class DlLessonPage extends LitElement {
       }
       case 'lab':
       case 'exit':
+      case 'command': // the topology's
         return; // the lab panel's
       default:
         ev satisfies never;

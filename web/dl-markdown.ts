@@ -3,9 +3,12 @@ import { unsafeHTML } from 'lit/directives/unsafe-html.js';
 import { renderMarkdown } from './markdown.ts';
 import { SettingsController, t } from './i18n.ts';
 import { codeStyles } from './code-styles.ts';
+// A lesson's ```topology block renders as a live diagram (markdown.ts).
+import './dl-topology.ts';
 
 /**
- * Renders lesson Markdown (sanitised) with copy and run buttons on code blocks.
+ * Renders lesson Markdown (sanitised) with copy and run buttons on code blocks, and a live
+ * <dl-topology compact> for each ```topology block.
  * @fires dl-run - "在终端运行" pressed; `detail` is the command text
  */
 export class DlMarkdown extends LitElement {
@@ -74,6 +77,9 @@ export class DlMarkdown extends LitElement {
       }
       a {
         color: var(--accent);
+      }
+      dl-topology {
+        margin: 0.6em 0;
       }
     `,
   ];

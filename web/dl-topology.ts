@@ -15,9 +15,12 @@ import { animateMs, panelStyles } from './topology-styles.ts';
 /**
  * The learner's lab as a diagram: namespaces and containers as boxes, interfaces inside them,
  * veth pairs, bridge ports, tunnels and the LAN as wires (laid out by elkjs), refreshed after each
- * command (on the auto-check's `check` event), with what that command changed listed below and kept
- * per step. Pan (drag, arrow keys), zoom (wheel, +/−, 0 to fit), fold a box (click it, or Enter).
- * The same facts as a nested list for screen readers.
+ * command (the server's `command` event, the auto-check's trigger), with what that command changed
+ * listed below and kept per step. Pan (drag, arrow keys), zoom (wheel, +/−, 0 to fit), fold a box
+ * (click it, or Enter). The same facts as a nested list for screen readers.
+ *
+ * With `compact` and `show` it is a lesson's small live diagram (a ```topology block, rendered by
+ * web/markdown.ts): no toolbar and no history; its lesson is the one of the page around it.
  */
 export class DlTopology extends LitElement {
   static properties = {
@@ -25,9 +28,9 @@ export class DlTopology extends LitElement {
     active: { type: Boolean, reflect: true },
     show: {},
     compact: { type: Boolean, reflect: true },
+    host: {},
     view: { state: true },
     error: { state: true },
-    host: { state: true },
     showLoopback: { state: true },
     showMounts: { state: true },
     failed: { state: true },
@@ -43,12 +46,12 @@ export class DlTopology extends LitElement {
   declare compact: boolean;
   declare view: TopologyView | null;
   declare error: Text | null;
-  /** `all`, or one VM's name. */
+  /** `all`, or one VM's name (the toolbar's choice, or a lesson block's `host:`). */
   declare host: string;
   declare showLoopback: boolean;
   declare showMounts: boolean;
-  /** Messages of the conditions the last check failed on, and the objects they name. */
-  declare failed: { messages: Text[]; ids: string[] } | null;
+  /** Messages of the conditions the last check failed on (the objects they name are marked). */
+  declare failed: { messages: Text[] } | null;
   declare loading: boolean;
   /** The history entry whose objects are highlighted (by seq). */
   declare picked: number | null;
@@ -65,8 +68,12 @@ export class DlTopology extends LitElement {
     () => this.layout,
   );
   private refreshTimer: ReturnType<typeof setTimeout> | null = null;
-  /** The step the last check was of: the step the learner was on when the command ran. */
+  /** The step the learner was on when the last command ran. */
   private lastStep: number | null = null;
+  /** A check of this lesson is running: refresh after it, so the two snapshots do not share the VM. */
+  private checkRunning = false;
+  /** Numbers each fetch: an answer that comes after a newer one's is dropped. */
+  private fetches = 0;
   /** Milliseconds of the last layout + draw (read by the benchmark). */
   lastDrawMs = 0;
   /** `takenAt` of the snapshot on screen (tests wait for it). */
@@ -88,13 +95,41 @@ export class DlTopology extends LitElement {
     this.picked = null;
   }
 
+  /**
+   * A command ended (or a skip ran a solution): refresh. The auto-check starts at the same moment
+   * (`checking` right after `command`); then the refresh waits for its result, since a snapshot
+   * beside the check's would slow the ✓ down (two inspections at once in a TCG guest).
+   */
   private readonly onServerEvent = (e: Event): void => {
     const ev = (e as CustomEvent<ServerEvent>).detail;
-    if (ev.type === 'check' && ev.result.lessonId === this.lessonId) {
-      this.lastStep = ev.result.step;
-      this.noteCheck(ev.result);
-      this.scheduleRefresh();
-    } else if (ev.type === 'lab' && ev.status.state === 'ready') this.scheduleRefresh();
+    switch (ev.type) {
+      case 'command':
+        if (ev.lessonId !== this.lessonId) return;
+        this.lastStep = ev.step;
+        if (!this.checkRunning) this.scheduleRefresh();
+        return;
+      case 'checking':
+        if (ev.lessonId !== this.lessonId) return;
+        this.checkRunning = true;
+        // Held until the check's result; a check that never reports must not stop the diagram.
+        this.scheduleRefresh(checkWaitMs);
+        return;
+      case 'check':
+        if (ev.result.lessonId !== this.lessonId) return;
+        this.noteCheck(ev.result);
+        if (this.checkRunning) {
+          this.checkRunning = false;
+          this.scheduleRefresh();
+        }
+        return;
+      case 'lab':
+        if (ev.status.state === 'ready') this.scheduleRefresh();
+        return;
+      case 'exit':
+        return;
+      default:
+        ev satisfies never;
+    }
   };
 
   /** A panel resized (a notice above it came or went, the window changed): fit again, unless moved by hand. */
@@ -104,6 +139,8 @@ export class DlTopology extends LitElement {
 
   connectedCallback(): void {
     super.connectedCallback();
+    // A lesson's block knows only what to show: its lesson is the page's.
+    this.lessonId ||= lessonAround(this);
     window.addEventListener('dl-server-event', this.onServerEvent);
     this.scheduleRefresh();
     const v = this.viewport(); // moved in the page: watch it again (firstUpdated ran already)
@@ -122,24 +159,32 @@ export class DlTopology extends LitElement {
     this.resized.disconnect();
   }
 
-  /** Two terminals (hosts) report the same command: one fetch for both. */
-  scheduleRefresh(): void {
+  /** Two terminals (hosts) report the same command, and `checking` follows `command`: one fetch. */
+  scheduleRefresh(afterMs = 150): void {
     if (this.refreshTimer) clearTimeout(this.refreshTimer);
-    this.refreshTimer = setTimeout(() => void this.refresh(), 150);
+    this.refreshTimer = setTimeout(() => {
+      this.refreshTimer = null;
+      this.checkRunning = false;
+      void this.refresh();
+    }, afterMs);
   }
 
   async refresh(): Promise<void> {
     if (!this.lessonId) return;
+    const n = ++this.fetches;
     this.loading = true;
     try {
       const step = this.lastStep === null ? '' : `?step=${this.lastStep}`;
-      this.view = await call('GET /api/lessons/:lesson/topology', { lesson: this.lessonId }, null, step);
+      const view = await call('GET /api/lessons/:lesson/topology', { lesson: this.lessonId }, null, step);
+      if (n !== this.fetches) return; // a newer fetch went out meanwhile: its answer is newer
+      this.view = view;
       this.error = null;
     } catch (e) {
+      if (n !== this.fetches) return;
       this.error =
         e instanceof ApiFailure ? e.text : { zh: '拓扑图没能取到。', en: 'Could not fetch the topology.' };
     } finally {
-      this.loading = false;
+      if (n === this.fetches) this.loading = false;
     }
   }
 
@@ -150,8 +195,7 @@ export class DlTopology extends LitElement {
       this.failed = null;
       return;
     }
-    const messages = bad.flatMap((c) => c.messages);
-    this.failed = { messages, ids: this.view ? namedIn(this.view.graph, messages) : [] };
+    this.failed = { messages: bad.flatMap((c) => c.messages) };
   }
 
   static styles = [unsafeCSS(topologyCss), panelStyles];
@@ -168,13 +212,22 @@ export class DlTopology extends LitElement {
     return this.show.trim() ? focusGraph(g, this.show.trim().split(/\s+/)) : g;
   }
 
+  /** What a lesson's block names, for its text: `ns1、ns2` / `ns1, ns2`. */
+  private shownNames(): string {
+    const names = this.show
+      .trim()
+      .split(/\s+/)
+      .map((s) => s.slice(s.indexOf(':') + 1));
+    return names.join(t('、', ', '));
+  }
+
   private hosts(): string[] {
     return [...new Set((this.view?.graph.nodes ?? []).filter((n) => n.kind === 'host').map((n) => n.host))];
   }
 
   protected updated(changed: PropertyValues): void {
     super.updated(changed);
-    if (!this.active) return;
+    if (!this.active && !this.compact) return;
     const key = JSON.stringify([
       this.view?.takenAt,
       this.host,
@@ -196,6 +249,13 @@ export class DlTopology extends LitElement {
     const canvas = this.renderRoot.querySelector<HTMLElement>('.canvas');
     if (!g || !canvas) return;
     const n = ++this.drawing;
+    if (!g.nodes.length) {
+      // A lesson's block before what it names exists: its text says so, nothing to lay out.
+      canvas.replaceChildren();
+      this.layout = null;
+      this.drawnAt = this.view?.takenAt ?? '';
+      return;
+    }
     const t0 = performance.now();
     const { layoutGraph } = await import('../engine/topology/layout.ts');
     const layout = await layoutGraph(g, {
@@ -336,7 +396,7 @@ export class DlTopology extends LitElement {
     const svg = this.renderRoot.querySelector('.canvas svg');
     if (!svg) return;
     const ids = new Set([
-      ...(this.failed?.ids ?? []),
+      ...(this.failed && this.view ? namedIn(this.view.graph, this.failed.messages) : []),
       ...(this.view?.history.find((h) => h.seq === this.picked)?.changes.flatMap((c) => c.ids) ?? []),
     ]);
     for (const el of svg.querySelectorAll<SVGElement>('[data-id]')) {
@@ -464,7 +524,20 @@ export class DlTopology extends LitElement {
         @keydown=${this.pz.onKey}
       >
         <div class="canvas" @click=${this.onCanvasClick} @keydown=${this.onCanvasKey}></div>
-        ${this.error ? html`<div class="empty" role="status">${t(this.error)}</div>` : nothing}
+        ${
+          this.error
+            ? html`<div class="empty" role="status">${t(this.error)}</div>`
+            : !this.view
+              ? html`<div class="empty">${t('正在读取实验环境…', 'Reading the lab…')}</div>`
+              : !g?.nodes.length
+                ? html`<div class="empty" role="status">
+                    ${t(
+                      `${this.shownNames()} 还不存在：执行上面的命令以后，它会出现在这里。`,
+                      `${this.shownNames()}: not there yet; it appears here once you run the commands above.`,
+                    )}
+                  </div>`
+                : nothing
+        }
       </div>
       ${
         g
@@ -529,6 +602,16 @@ export class DlTopology extends LitElement {
       </ul>
     </div>`;
   }
+}
+
+/** How long a refresh waits for a running check's result before it goes ahead anyway. */
+const checkWaitMs = 20_000;
+
+/** The lesson of the page an element sits in: the nearest `lesson-id` up through shadow roots. */
+function lessonAround(el: Element): string {
+  for (let n: Node | null = el.parentNode; n; n = n instanceof ShadowRoot ? n.host : n.parentNode)
+    if (n instanceof Element && n.getAttribute('lesson-id')) return n.getAttribute('lesson-id')!;
+  return '';
 }
 
 function renderItems(items: Item[]): unknown {

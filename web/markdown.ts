@@ -1,6 +1,7 @@
 /**
  * Lesson Markdown to safe HTML: marked (which does not sanitise) → DOMPurify. Code blocks are
- * highlighted by highlight.js and get "复制" / "在终端运行" buttons (shell blocks only).
+ * highlighted by highlight.js and get "复制" / "在终端运行" buttons (shell blocks only); a ```topology
+ * block becomes a small live diagram, <dl-topology compact> (engine/topology/fence.ts).
  */
 import { Marked, type Tokens } from 'marked';
 import DOMPurify from 'dompurify';
@@ -13,6 +14,7 @@ import nginx from 'highlight.js/lib/languages/nginx';
 import python from 'highlight.js/lib/languages/python';
 import yaml from 'highlight.js/lib/languages/yaml';
 import sql from 'highlight.js/lib/languages/sql';
+import { parseTopologyFence } from '../engine/topology/fence.ts';
 
 for (const [name, lang] of Object.entries({ bash, dockerfile, ini, json, nginx, python, yaml, sql })) {
   hljs.registerLanguage(name, lang);
@@ -31,6 +33,12 @@ const marked = new Marked({
   renderer: {
     code({ text, lang }: Tokens.Code): string {
       const language = (lang ?? '').trim().split(/\s+/)[0] ?? '';
+      if (language === 'topology') {
+        // A small live diagram of what the block names; one the linter would refuse stays code.
+        const { fence, problems } = parseTopologyFence(text);
+        if (!problems.length)
+          return `<dl-topology compact show="${escapeHtml(fence.show.join(' '))}"${fence.host ? ` host="${escapeHtml(fence.host)}"` : ''}></dl-topology>`;
+      }
       const body = hljs.getLanguage(language || 'bash')
         ? hljs.highlight(text, { language: language || 'bash', ignoreIllegals: true }).value
         : escapeHtml(text);
@@ -51,5 +59,9 @@ const marked = new Marked({
 
 export function renderMarkdown(source: string): string {
   const raw = marked.parse(source, { async: false });
-  return DOMPurify.sanitize(raw, { ADD_ATTR: ['target'] });
+  // <dl-topology> is ours (a lesson's live diagram); only the attributes the renderer above writes.
+  return DOMPurify.sanitize(raw, {
+    ADD_TAGS: ['dl-topology'],
+    ADD_ATTR: ['target', 'compact', 'show', 'host'],
+  });
 }

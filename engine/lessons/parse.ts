@@ -7,6 +7,7 @@ import { Lexer, type Token, type Tokens } from 'marked';
 import { LineCounter, parseDocument, isMap, isSeq, isScalar, type Node } from 'yaml';
 import type { Case, Condition, Lesson, Step } from './types.ts';
 import type { Problem } from './problem.ts';
+import { parseTopologyFence } from '../topology/fence.ts';
 
 export interface Parsed {
   lesson: Lesson;
@@ -95,6 +96,7 @@ export function parseLesson(source: string, file: string): Parsed {
     if (t.token.type === 'code' && (t.token as Tokens.Code).codeBlockStyle !== 'indented') {
       const name = ((t.token as Tokens.Code).lang ?? '').trim().split(/\s+/)[0] ?? '';
       fences.push({ name, line: t.line, step: sections.length - 1 >= 0 ? sections.length - 1 : null });
+      if (name === 'topology') topologyProblems((t.token as Tokens.Code).text, t.line, fm.hosts, add);
     }
   }
 
@@ -134,6 +136,20 @@ export function parseLesson(source: string, file: string): Parsed {
     file,
   };
   return { lesson, problems, frontMatter: fm, frontMatterLines: fmLines, tokens, fences };
+}
+
+/**
+ * A ```topology block (a small live diagram, engine/topology/fence.ts) stays in the text the
+ * learner sees; what it names must parse, and its `host:` must be one of the lesson's VMs.
+ */
+function topologyProblems(text: string, fenceLine: number, hosts: unknown, add: Add): void {
+  const { fence, problems } = parseTopologyFence(text);
+  for (const p of problems) add(fenceLine + p.line, p.what, p.fix);
+  const n = typeof hosts === 'number' ? hosts : 1;
+  if (fence.host && Number(fence.host.slice(4)) > n) {
+    const line = 1 + text.split('\n').findIndex((l) => /^\s*host\s*:/.test(l));
+    add(fenceLine + line, `topology block draws \`${fence.host}\`, which this lesson does not have`, `use one of ${Array.from({ length: n }, (_, i) => `host${i + 1}`).join(', ')}, or raise \`hosts:\` in the front matter`);
+  }
 }
 
 function countNewlines(s: string, from: number, to: number): number {

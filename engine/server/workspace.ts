@@ -543,6 +543,8 @@ export class Workspace {
     const step = this.o.course.step(lessonId, index);
     const lab = await this.ensure(lesson);
     const problem = await solve(lab, step);
+    // Ran or failed part-way, the solution may have changed the lab: the topology looks again.
+    this.publish({ type: 'command', lessonId, step: index });
     if (problem) {
       log.warn('skip: solution failed', { learner: this.learnerId, lessonId, ...problem.log });
       throw new HttpError(409, {
@@ -567,6 +569,8 @@ export class Workspace {
    * being checked already (then once more after it, so the last command's effect is seen).
    */
   commandFinished(lessonId: string): void {
+    const step = this.o.course.currentStep(this.learnerId, lessonId);
+    this.publish({ type: 'command', lessonId, step });
     const busy = this.running.get(lessonId);
     if (busy) {
       busy.again = true;

@@ -4,20 +4,27 @@
  * interfaces with what is inside them, what their wires reach, and the boxes around all that.
  * Builds under both tsconfigs.
  */
-import type { Graph } from './types.ts';
+import type { Graph, TopoNode } from './types.ts';
 
-/** `names`: node names (`ns1`, `web`, `docker0`, `veth-ns1`); `host` means the host's namespace. */
+/**
+ * `names`: node names (`ns1`, `web`, `docker0`, `veth-ns1`), each maybe with the kind it must be
+ * (`netns:ns1`, `bridge:docker0`, `container:box`: see fence.ts); `host` (or `netns:host`) means the
+ * host's namespace.
+ */
 export function focusGraph(g: Graph, names: string[]): Graph {
   const byId = new Map(g.nodes.map((n) => [n.id, n]));
-  const wanted = new Set(
-    g.nodes
-      .filter(
-        (n) =>
-          (n.kind !== 'host' && n.kind !== 'lan' && names.includes(n.name)) ||
-          (n.kind === 'netns' && n.flavor === 'host' && names.includes('host')),
-      )
-      .map((n) => n.id),
-  );
+  const picks = names.map((s) => {
+    const at = s.indexOf(':');
+    return at < 0 ? { kind: '', name: s } : { kind: s.slice(0, at), name: s.slice(at + 1) };
+  });
+  const picked = (n: TopoNode): boolean =>
+    picks.some(
+      (p) =>
+        (p.kind === '' || p.kind === n.kind) &&
+        ((n.kind !== 'host' && n.kind !== 'lan' && n.kind !== 'remote' && p.name === n.name) ||
+          (n.kind === 'netns' && n.flavor === 'host' && p.name === 'host')),
+    );
+  const wanted = new Set(g.nodes.filter(picked).map((n) => n.id));
   // What is inside the named boxes.
   let grew = true;
   while (grew) {
