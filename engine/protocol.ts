@@ -79,7 +79,10 @@ export interface ProgressView {
 
 export interface LessonView {
   id: string;
+  /** In the language asked for: the English twin's title, or the lesson's `title_en`. */
   title: string;
+  /** The language of the lesson's text: `zh` when English was asked for and the lesson has none (the page says so). */
+  textLang: 'zh' | 'en';
   chapter: number;
   hosts: string[];
   minutes: number;

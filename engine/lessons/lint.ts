@@ -35,6 +35,7 @@ export interface CheckCatalog {
 const fields: Record<string, string> = {
   id: 'the file name without `.md`, e.g. `15-netns-veth`',
   title: 'the lesson title in Chinese',
+  title_en: 'the lesson title in English, for the chapter list in English (a lesson with an English twin takes the twin\'s title)',
   chapter: 'the lesson number, the `NN` of the file name',
   hosts: 'how many VMs the lesson needs: 1, or 2 for cross-host lessons',
   minutes: 'about how long the lesson takes, a whole number',
@@ -87,6 +88,7 @@ export function lintParsed(parsed: Parsed, catalog: CheckCatalog, options: LintO
   const number = parseInt(stem, 10);
   if ('id' in fm && fm.id !== stem) add(fmLine('id'), `id \`${String(fm.id)}\` does not match the file name`, `set \`id: ${stem}\` or rename the file`);
   if ('title' in fm && (typeof fm.title !== 'string' || fm.title.trim() === '')) add(fmLine('title'), 'title is empty or not text', `write ${fields.title}`);
+  if ('title_en' in fm && (typeof fm.title_en !== 'string' || fm.title_en.trim() === '' || /[\u3400-\u9fff]/.test(fm.title_en))) add(fmLine('title_en'), 'title_en is empty, not text, or not in English', `write ${fields.title_en}`);
   if ('chapter' in fm && fm.chapter !== number) add(fmLine('chapter'), `chapter ${String(fm.chapter)} does not match the file number ${number}`, `set \`chapter: ${number}\``);
   if ('hosts' in fm && !(Number.isInteger(fm.hosts) && (fm.hosts as number) >= 1 && (fm.hosts as number) <= 4)) add(fmLine('hosts'), `hosts must be a whole number from 1 to 4, got \`${String(fm.hosts)}\``, `write ${fields.hosts}`);
   if ('minutes' in fm && !(Number.isInteger(fm.minutes) && (fm.minutes as number) > 0)) add(fmLine('minutes'), `minutes must be a positive whole number, got \`${String(fm.minutes)}\``, `write ${fields.minutes}`);

@@ -125,6 +125,7 @@ export function parseLesson(source: string, file: string): Parsed {
   const lesson: Lesson = {
     id: typeof fm.id === 'string' ? fm.id : '',
     title: typeof fm.title === 'string' ? fm.title : '',
+    titleEn: typeof fm.title_en === 'string' ? fm.title_en : undefined,
     chapter: typeof fm.chapter === 'number' ? fm.chapter : 0,
     hosts: typeof fm.hosts === 'number' ? fm.hosts : 1,
     minutes: typeof fm.minutes === 'number' ? fm.minutes : 0,

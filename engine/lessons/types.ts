@@ -43,6 +43,8 @@ export interface Case {
 export interface Lesson {
   id: string;
   title: string;
+  /** The title in English (front matter `title_en`), for the chapter list and pages in English when the lesson has no English twin. */
+  titleEn?: string | undefined;
   chapter: number;
   hosts: number;
   minutes: number;

@@ -76,7 +76,7 @@ export class Course {
     const passed = this.o.store.passedCounts(learnerId);
     const lessons: LessonSummary[] = this.o.lessons.map((l) => ({
       id: l.id,
-      title: this.text(l.id, lang).title,
+      title: this.title(l.id, lang),
       chapter: l.chapter,
       hosts: l.hosts,
       minutes: l.minutes,
@@ -96,6 +96,12 @@ export class Course {
     return [...lessons, ...broken].sort((a, b) => a.chapter - b.chapter);
   }
 
+  /** The title in `lang`: the English twin's, else the lesson's `title_en`, else the Chinese. */
+  private title(id: string, lang: Lang): string {
+    const text = this.text(id, lang);
+    return lang === 'en' && text === this.lesson(id) ? (text.titleEn ?? text.title) : text.title;
+  }
+
   view(learnerId: string, lessonId: string, lang: Lang = 'zh', last?: LastCheck): LessonView {
     const zh = this.lesson(lessonId);
     const text = this.text(lessonId, lang);
@@ -103,7 +109,8 @@ export class Course {
     const l = text.steps.length === zh.steps.length ? text : { ...text, steps: zh.steps };
     return {
       id: l.id,
-      title: l.title,
+      title: this.title(lessonId, lang),
+      textLang: text === zh ? 'zh' : 'en',
       chapter: l.chapter,
       hosts: Array.from({ length: zh.hosts }, (_, i) => `host${i + 1}`),
       minutes: l.minutes,
