@@ -27,14 +27,15 @@ export async function echoDirect(n: number): Promise<number[]> {
   const sh = localShell();
   const pty = spawn(sh.file, sh.args, { cols: 100, rows: 30, env: process.env as Record<string, string> });
   let out = '';
-  pty.onData((d) => (out += d));
-  await waitFor(() => prompt.test(out), 10_000);
+  const wake = wakeOnData();
+  pty.onData((d) => ((out += d), wake.fire()));
+  await wake.until(() => prompt.test(out), 10_000);
   const times: number[] = [];
   for (let i = 0; i < n; i++) {
     out = '';
     const t = performance.now();
     pty.write('x');
-    await waitFor(() => out.includes('x'), 5000);
+    await wake.until(() => out.includes('x'), 5000);
     times.push(performance.now() - t);
     if (i % 50 === 49) pty.write('\x15'); // Ctrl-U: keep the line short
   }
@@ -82,11 +83,12 @@ export async function catDirect(file: string): Promise<number> {
   const sh = localShell();
   const pty = spawn(sh.file, sh.args, { cols: 100, rows: 30, env: process.env as Record<string, string> });
   let tail = '';
-  pty.onData((d) => (tail = (tail + d).slice(-200)));
-  await waitFor(() => prompt.test(tail), 10_000);
+  const wake = wakeOnData();
+  pty.onData((d) => ((tail = (tail + d).slice(-200)), wake.fire()));
+  await wake.until(() => prompt.test(tail), 10_000);
   const t = performance.now();
   pty.write(`cat ${file}; echo CAT-$((1+1))-DONE\r`);
-  await waitFor(() => tail.includes('CAT-2-DONE'), 300_000);
+  await wake.until(() => tail.includes('CAT-2-DONE'), 300_000);
   const elapsed = performance.now() - t;
   pty.kill();
   return elapsed;
@@ -234,12 +236,26 @@ export async function echoUnderLoad(
   }
 }
 
-async function waitFor(p: () => boolean, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!p()) {
-    if (Date.now() > deadline) throw new Error('benchmark timed out');
-    await new Promise((r) => setTimeout(r, 1));
-  }
+/**
+ * Waits for a condition on a pty's output, checked each time data arrives (as the server's client
+ * is woken by each frame): no polling interval that would add its own latency to the direct figures.
+ */
+function wakeOnData(): { fire(): void; until(p: () => boolean, timeoutMs: number): Promise<void> } {
+  let waiter: (() => void) | null = null;
+  return {
+    fire: () => waiter?.(),
+    async until(p, timeoutMs) {
+      const deadline = Date.now() + timeoutMs;
+      while (!p()) {
+        if (Date.now() > deadline) throw new Error('benchmark timed out');
+        await new Promise<void>((r) => {
+          const timer = setTimeout(r, 100);
+          waiter = () => (clearTimeout(timer), r());
+        });
+      }
+      waiter = null;
+    },
+  };
 }
 
 export async function bench(lab: Lab, say: Say): Promise<Figures> {

@@ -79,6 +79,12 @@ export class DlLessonPage extends LitElement {
       color: var(--muted);
       font-size: 13.5px;
     }
+    .untranslated {
+      padding: 8px 12px;
+      border-left: 3px solid var(--focus);
+      border-radius: 0 6px 6px 0;
+      background: var(--warn-bg);
+    }
     .done {
       padding: 10px 14px;
       border-radius: 8px;
@@ -219,7 +225,15 @@ export class DlLessonPage extends LitElement {
           ${view.hosts.length > 1 ? t(` · ${view.hosts.length} 台机器`, ` · ${view.hosts.length} machines`) : ''}
           · ${t('F6 在课文和终端之间切换', 'F6 switches between lesson and terminal')}
         </div>
-        <dl-markdown .source=${view.intro}></dl-markdown>
+        ${
+          view.textLang === 'zh' && currentLang() === 'en'
+            ? html`<p class="untranslated" role="note">
+                This lesson has no English text yet, so it is shown in Chinese. Buttons and check results are
+                in English.
+              </p>`
+            : nothing
+        }
+        <dl-markdown .source=${view.intro} lang=${view.textLang === 'zh' ? 'zh-CN' : 'en'}></dl-markdown>
         ${this.error ? html`<p class="error" role="alert">${this.error}</p>` : nothing}
         ${view.steps.map(
           (s) =>

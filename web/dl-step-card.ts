@@ -1,5 +1,5 @@
 import { LitElement, css, html, nothing } from 'lit';
-import type { CheckView, StepProgress, StepView } from '../engine/protocol.ts';
+import type { CheckView, StepProgress, StepView, Text } from '../engine/protocol.ts';
 import { SettingsController, t } from './i18n.ts';
 import './dl-markdown.ts';
 
@@ -102,6 +102,14 @@ export class DlStepCard extends LitElement {
     }
     .result li {
       margin: 2px 0;
+      /* A 64-character volume path or id wraps inside the card instead of running out of it. */
+      overflow-wrap: anywhere;
+    }
+    details.done-help > summary {
+      cursor: pointer;
+      color: var(--muted);
+      font-size: 13.5px;
+      margin: 6px 0;
     }
     .result code {
       font-family: var(--mono, ui-monospace, monospace);
@@ -203,7 +211,7 @@ export class DlStepCard extends LitElement {
         <li>${t(r.error)}</li>
       </ul>`;
     return html`<ul class="result ${r.ok ? 'ok' : ''}" role="status" aria-live="polite">
-      ${r.conditions.map(
+      ${once(r.conditions).map(
         (c) =>
           html`<li class=${c.ok ? 'ok' : 'bad'}>
             <span class="mark" aria-label=${c.ok ? t('通过', 'passed') : t('未通过', 'failed')}
@@ -213,6 +221,29 @@ export class DlStepCard extends LitElement {
           </li>`,
       )}
     </ul>`;
+  }
+
+  /** The hints opened so far and the solution, once asked for. */
+  private help() {
+    const p = this.progress;
+    return html`${p.hints.map(
+      (h, i) =>
+        html`<div class="hint">
+          <strong>${t(`提示 ${i + 1}`, `Hint ${i + 1}`)}</strong><dl-markdown .source=${h}></dl-markdown>
+        </div>`,
+    )}
+    ${
+      p.solution
+        ? html`<div class="solution">
+            <strong>${t('参考答案', 'Reference solution')}</strong>
+            ${Object.entries(p.solution).map(
+              ([host, script]) =>
+                html`${Object.keys(p.solution!).length > 1 ? html`<div>${host}</div>` : nothing}
+                  <dl-markdown .source=${'```bash\n' + script + '\n```'}></dl-markdown>`,
+            )}
+          </div>`
+        : nothing
+    }`;
   }
 
   render() {
@@ -237,24 +268,14 @@ export class DlStepCard extends LitElement {
           ? html`<div class="body">
               <dl-markdown .source=${s.body}></dl-markdown>
               ${this.result(p.last)}
-              ${p.hints.map(
-                (h, i) =>
-                  html`<div class="hint">
-                    <strong>${t(`提示 ${i + 1}`, `Hint ${i + 1}`)}</strong
-                    ><dl-markdown .source=${h}></dl-markdown>
-                  </div>`,
-              )}
               ${
-                p.solution
-                  ? html`<div class="solution">
-                      <strong>${t('参考答案', 'Reference solution')}</strong>
-                      ${Object.entries(p.solution).map(
-                        ([host, script]) =>
-                          html`${Object.keys(p.solution!).length > 1 ? html`<div>${host}</div>` : nothing}
-                            <dl-markdown .source=${'```bash\n' + script + '\n```'}></dl-markdown>`,
-                      )}
-                    </div>`
-                  : nothing
+                // Once the step is done its hints and solution fold away (a click opens them again).
+                p.passed && (p.hints.length > 0 || p.solution)
+                  ? html`<details class="done-help">
+                      <summary>${t('提示和参考答案', 'Hints and solution')}</summary>
+                      ${this.help()}
+                    </details>`
+                  : this.help()
               }
               <div class="buttons">
                 <button
@@ -297,6 +318,20 @@ export class DlStepCard extends LitElement {
       }
     `;
   }
+}
+
+/**
+ * Conditions with the text of an earlier one left out: two conditions that fail for one reason (two
+ * files in a container that does not exist) say it once.
+ */
+function once<C extends { messages: Text[] }>(conditions: readonly C[]): C[] {
+  const seen = new Set<string>();
+  return conditions.filter((c) => {
+    const key = c.messages.map((m) => m.zh).join('\n');
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }
 
 /** `commands` in check messages shown as code; the rest stays text (never parsed as HTML). */

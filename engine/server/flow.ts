@@ -47,17 +47,28 @@ export class Batcher {
   private size = 0;
   private timer: NodeJS.Timeout | null = null;
   private lastSent = -Infinity;
+  private echo = false;
 
   constructor(
     private readonly options: FlowOptions,
     private readonly send: (data: Buffer) => void,
   ) {}
 
+  /**
+   * Input was just written: the next output is most likely its echo, and goes out at once even
+   * right after a send (a fast typist's keys, or a paste, come closer together than flushDelayMs).
+   */
+  expectEcho(): void {
+    this.echo = true;
+  }
+
   push(chunk: Buffer): void {
     this.chunks.push(chunk);
     this.size += chunk.length;
-    // A keystroke's echo after a quiet spell goes out at once; only bursts wait to be joined.
-    const quiet = !this.timer && performance.now() - this.lastSent >= this.options.flushDelayMs;
+    // A keystroke's echo, or output after a quiet spell, goes out at once; only bursts wait to be
+    // joined.
+    const quiet =
+      this.echo || (!this.timer && performance.now() - this.lastSent >= this.options.flushDelayMs);
     if (quiet || this.size >= this.options.maxBatchBytes) this.flush();
     else this.timer ??= setTimeout(() => this.flush(), this.options.flushDelayMs);
   }
@@ -66,6 +77,7 @@ export class Batcher {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     if (this.size === 0) return;
+    this.echo = false;
     const data = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks, this.size);
     this.chunks = [];
     this.size = 0;

@@ -169,7 +169,9 @@ export class TerminalSession {
     if (!frame) return;
     switch (frame.type) {
       case 'input':
-        if (!this.exited) this.pty.write(Buffer.from(frame.data).toString('utf8'));
+        if (this.exited) return;
+        this.batcher.expectEcho();
+        this.pty.write(Buffer.from(frame.data).toString('utf8'));
         return;
       case 'resize':
         this.resize(frame.cols, frame.rows);

@@ -61,6 +61,28 @@ describe('flow control', () => {
     batcher.dispose();
   });
 
+  it("sends a keystroke's echo at once even right after a send, and joins what follows it", () => {
+    const sent: number[] = [];
+    // A long delay: nothing here may depend on a timer firing.
+    const batcher = new Batcher({ ...defaultFlow, flushDelayMs: 10_000, maxBatchBytes: 100 }, (d) =>
+      sent.push(d.length),
+    );
+    batcher.push(Buffer.alloc(1)); // quiet: at once
+    batcher.push(Buffer.alloc(2)); // right after a send: waits to be joined
+    expect(sent).toEqual([1]);
+    batcher.expectEcho(); // a key was typed: what comes next is its echo
+    batcher.push(Buffer.alloc(1));
+    expect(sent).toEqual([1, 3]); // the echo, with what was waiting before it
+    batcher.push(Buffer.alloc(4)); // a burst after the echo waits again
+    expect(sent).toEqual([1, 3]);
+    batcher.expectEcho();
+    batcher.expectEcho(); // two keys, one echo: the flag is not a counter
+    batcher.push(Buffer.alloc(1));
+    batcher.push(Buffer.alloc(1));
+    expect(sent).toEqual([1, 3, 5]);
+    batcher.dispose();
+  });
+
   it('refuses watermarks the xterm.js guide warns against', () => {
     expect(() => checkFlow({ ...defaultFlow, highWatermarkBytes: 600 * 1024 })).toThrow('500 KB');
     expect(() => checkFlow({ ...defaultFlow, lowWatermarkBytes: defaultFlow.highWatermarkBytes })).toThrow();
