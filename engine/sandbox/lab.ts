@@ -14,6 +14,7 @@ import { GuestClient } from './client.ts';
 import { ensureImage, ensureSnapshot, isAlive, type Progress } from './image.ts';
 import { labsDir, repoRoot } from './paths.ts';
 import { makeSavedLabDir, moveFile, readSaved, savedLabDir } from './saved.ts';
+import { thinShell } from './thin-shell.ts';
 
 export interface HostRecord {
   name: string;
@@ -319,7 +320,10 @@ class Host implements SandboxHost {
     this.client = null;
   }
 
+  /** The thin C client where it could be built (thin-shell.ts), else `dockerlab sandbox shell`. */
   shellCommand() {
+    const thin = thinShell();
+    if (thin) return { file: thin, args: [this.socket] };
     return { file: process.execPath, args: [cli, 'sandbox', 'shell', `${this.labId}:${this.name}`] };
   }
 }
