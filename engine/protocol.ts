@@ -48,7 +48,9 @@ export interface LessonSummary {
   hosts: number;
   minutes: number;
   steps: number;
+  /** Steps done, by the learner or skipped (`skipped` of them were skipped: their solution was run). */
   passed: number;
+  skipped: number;
   /** Set when the lesson file has mistakes: it cannot be opened, and this says why (`file:line: what — fix`). */
   broken?: Text;
 }
@@ -107,6 +109,12 @@ export interface CheckView {
   elapsedMs: number;
   /** Why the check could not run at all (no lab yet, the check threw). */
   error?: Text;
+  /**
+   * Not passed, but no verdict either: the learner has not worked on the step since it became
+   * current (no command started then, no 检查 pressed), or started another command before the state
+   * had settled. The page says 还没检测到, not ✗.
+   */
+  tentative?: boolean;
 }
 
 export interface HintView {
@@ -193,12 +201,24 @@ export type ServerEvent =
   | { type: 'lab'; status: LabStatus }
   | { type: 'check'; result: CheckView; progress: ProgressView }
   | { type: 'checking'; lessonId: string; step: number }
+  /** A step's reference solution running for the learner (跳过这一步), as it goes. */
+  | { type: 'skip'; lessonId: string; step: number; progress: SkipProgress }
   /**
    * The lab may have changed: a command ended in one of the learner's shells, or a step's solution
    * was run for them (skip). `step`: the step the learner was on. The topology refreshes on it.
    */
   | { type: 'command'; lessonId: string; step: number }
   | { type: 'exit'; code: number };
+
+/**
+ * What a skip shows while it runs: the scripts (host → bash) it is about to run, each host's
+ * script starting, their output as it comes (prompts and marks removed), and how it ended.
+ */
+export type SkipProgress =
+  | { phase: 'start'; scripts: Record<string, string> }
+  | { phase: 'host'; host: string }
+  | { phase: 'output'; host: string; text: string }
+  | { phase: 'end'; ok: boolean; elapsedMs: number; error?: Text };
 
 /**
  * WebSocket close codes of our own (4000–4999 are the application's). After `replaced` and

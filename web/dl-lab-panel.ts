@@ -26,6 +26,10 @@ export class DlLabPanel extends LitElement {
     error: { state: true },
     resetting: { state: true },
     dismissed: { state: true },
+    checkingSince: { attribute: false },
+    running: { state: true },
+    waiting: { state: true },
+    now: { state: true },
   };
   declare lessonId: string;
   /** The learner this page is for (public id; the sockets say it, see term-socket.ts). */
@@ -43,6 +47,15 @@ export class DlLabPanel extends LitElement {
   declare resetting: boolean;
   /** The ready notice the learner closed (so the same one does not come back on reconnect). */
   declare dismissed: Text | null;
+  /** When the check running now started (set by the lesson side), or null. */
+  declare checkingSince: number | null;
+  /** Per host: when the command running in its shell started (OSC 133 C), if one runs. */
+  declare running: ReadonlyMap<string, number>;
+  /** Per host: what was typed or run while its shell was not there yet, waiting to be sent. */
+  declare waiting: ReadonlyMap<string, string>;
+  /** The clock the busy notice counts with (ticks only while something runs). */
+  declare now: number;
+  private ticker: number | undefined;
 
   private readonly settings = new SettingsController(this);
 
@@ -56,6 +69,10 @@ export class DlLabPanel extends LitElement {
     this.error = null;
     this.resetting = false;
     this.dismissed = null;
+    this.checkingSince = null;
+    this.running = new Map();
+    this.waiting = new Map();
+    this.now = Date.now();
   }
 
   static styles = css`
@@ -138,6 +155,25 @@ export class DlLabPanel extends LitElement {
     }
     .status.ready .dot {
       background: var(--term-ready);
+    }
+    .status[data-busy] .dot {
+      background: var(--term-waiting);
+      animation: pulse 1.2s ease-in-out infinite;
+    }
+    @keyframes pulse {
+      50% {
+        opacity: 0.3;
+      }
+    }
+    .waiting {
+      margin: 12px 0 0;
+      font-size: 14px;
+      color: var(--term-warn-text);
+    }
+    .waiting code {
+      font-family: var(--mono);
+      white-space: pre-wrap;
+      overflow-wrap: anywhere;
     }
     .error {
       margin: 6px 8px 0;
@@ -295,6 +331,58 @@ export class DlLabPanel extends LitElement {
 
   protected willUpdate(): void {
     if (!this.hosts.includes(this.activeHost)) this.activeHost = this.hosts[0] ?? 'host1';
+    // The busy notice counts seconds only while a command or a check runs.
+    const ticking = this.running.size > 0 || this.checkingSince !== null;
+    if (ticking && this.ticker === undefined)
+      this.ticker = window.setInterval(() => (this.now = Date.now()), 1000);
+    if (!ticking && this.ticker !== undefined) {
+      window.clearInterval(this.ticker);
+      this.ticker = undefined;
+    }
+  }
+
+  disconnectedCallback(): void {
+    super.disconnectedCallback();
+    window.clearInterval(this.ticker);
+    this.ticker = undefined;
+  }
+
+  private onCommand(e: CustomEvent<boolean>): void {
+    const host = (e.target as DlTerminal).host;
+    const running = new Map(this.running);
+    if (e.detail) running.set(host, Date.now());
+    else running.delete(host);
+    this.running = running;
+    this.now = Date.now();
+  }
+
+  private onHeld(e: CustomEvent<string>): void {
+    const waiting = new Map(this.waiting);
+    if (e.detail) waiting.set((e.target as DlTerminal).host, e.detail);
+    else waiting.delete((e.target as DlTerminal).host);
+    this.waiting = waiting;
+  }
+
+  /**
+   * "实验机器正忙…" when a command has run for more than a few seconds, or a check takes longer
+   * than checks do on a machine with room to spare (a starved VM); null when nothing is slow.
+   */
+  private busy(): string | null {
+    const since = Math.min(...this.running.values());
+    const command = this.now - since;
+    if (command >= busyAfterMs) {
+      const n = Math.round(command / 1000);
+      return t(`实验机器正忙…（命令已经运行了 ${n} 秒）`, `The lab is busy… (a command has run for ${n} s)`);
+    }
+    const check = this.checkingSince === null ? 0 : this.now - this.checkingSince;
+    if (check >= slowCheckMs) {
+      const n = Math.round(check / 1000);
+      return t(
+        `实验机器正忙…（这次检查已经用了 ${n} 秒，比平时慢）`,
+        `The lab is busy… (this check has taken ${n} s, slower than usual)`,
+      );
+    }
+    return null;
   }
 
   private setLab(status: LabStatus): void {
@@ -418,7 +506,7 @@ export class DlLabPanel extends LitElement {
         return html`<div class="overlay" role="status">
           <div>
             <div class="spinner"></div>
-            ${t('正在连接…', 'Connecting…')}
+            ${t('正在连接…', 'Connecting…')} ${this.waitingNote()}
           </div>
         </div>`;
       case 'queued':
@@ -429,6 +517,7 @@ export class DlLabPanel extends LitElement {
             <small
               >${t('轮到你时会自动开始，不用刷新页面。', 'It starts by itself when your turn comes; no need to reload.')}</small
             >
+            ${this.waitingNote()}
           </div>
         </div>`;
       case 'starting':
@@ -436,7 +525,7 @@ export class DlLabPanel extends LitElement {
           <div>
             ${lab.notice ? html`<p class="notice" data-notice>${t(lab.notice)}</p>` : nothing}
             <div class="spinner"></div>
-            ${t(lab.detail)}
+            ${t(lab.detail)} ${this.waitingNote()}
           </div>
         </div>`;
       case 'stopped':
@@ -455,6 +544,17 @@ export class DlLabPanel extends LitElement {
       default:
         return lab satisfies never;
     }
+  }
+
+  /** What was typed while the machine was getting ready, said back: it is not lost. */
+  private waitingNote() {
+    const text = [...this.waiting.values()].join('');
+    if (!text) return nothing;
+    const shown = text.replace(/\r/g, '\n').trim();
+    return html`<p class="waiting" data-waiting>
+      ${t('你输入的内容会在机器准备好后自动发送到终端：', 'What you typed is sent to the terminal once the machine is ready:')}
+      <code>${shown.length > 200 ? `…${shown.slice(-200)}` : shown}</code>
+    </p>`;
   }
 
   /** Why this lab is new (it replaced a failed one, or the learner reset it), over the terminal. */
@@ -514,6 +614,9 @@ export class DlLabPanel extends LitElement {
     void this.settings;
     const ready = this.lab.state === 'ready';
     const several = this.hosts.length > 1;
+    const busy = ready ? this.busy() : null;
+    // Until the shell is there, what is typed or run waits in the terminal (see DlTerminal.held).
+    const held = !ready || this.socket !== 'open';
     return html`
       <div class="bar">
         ${this.tabs()}
@@ -535,9 +638,15 @@ export class DlLabPanel extends LitElement {
         <button class="tab topology-toggle" aria-pressed=${this.showTopology} @click=${this.toggleTopology}>
           ${t('网络拓扑图', 'Network diagram')}
         </button>
-        <span class="status ${ready ? 'ready' : ''}" data-lab=${this.lab.state}>
+        <span
+          class="status ${ready ? 'ready' : ''}"
+          data-lab=${this.lab.state}
+          ?data-busy=${busy !== null}
+          role="status"
+          aria-live="polite"
+        >
           <span class="dot"></span
-          >${ready ? t('实验机器已就绪', 'Lab ready') : t('实验机器未就绪', 'Lab not ready')}
+          >${busy ?? (ready ? t('实验机器已就绪', 'Lab ready') : t('实验机器未就绪', 'Lab not ready'))}
         </span>
       </div>
       ${this.error ? html`<p class="error" role="alert">${this.error}</p>` : nothing}
@@ -550,6 +659,8 @@ export class DlLabPanel extends LitElement {
         class="terms"
         @dl-server-event=${this.onServerEvent}
         @dl-socket-state=${(e: CustomEvent<SocketState>) => (this.socket = e.detail)}
+        @dl-command=${this.onCommand}
+        @dl-held=${this.onHeld}
       >
         ${this.hosts.map(
           (h) =>
@@ -560,6 +671,7 @@ export class DlLabPanel extends LitElement {
               lesson-id=${this.lessonId}
               host=${h}
               learner=${this.learner}
+              ?held=${held}
               ?hidden=${h !== this.activeHost}
             ></dl-terminal>`,
         )}
@@ -574,6 +686,11 @@ export class DlLabPanel extends LitElement {
     `;
   }
 }
+
+/** A command running this long makes the lab panel say the machine is busy. */
+const busyAfterMs = 4000;
+/** A check taking this long (they take well under a second on a machine with room) says so too. */
+const slowCheckMs = 5000;
 
 customElements.define('dl-lab-panel', DlLabPanel);
 declare global {

@@ -1,11 +1,13 @@
 import { LitElement, css, html, nothing } from 'lit';
 import { Task } from '@lit/task';
-import type { LabStatus, LessonView, ProgressView, ServerEvent } from '../engine/protocol.ts';
+import type { LabStatus, LessonSummary, LessonView, ProgressView, ServerEvent } from '../engine/protocol.ts';
 import { call, ApiFailure } from './api.ts';
 import { SettingsController, currentLang, t } from './i18n.ts';
 import type { StepAction } from './dl-step-card.ts';
 import type { DlLabPanel } from './dl-lab-panel.ts';
+import { nextSkipRun, type SkipRun } from './dl-skip-run.ts';
 import './dl-markdown.ts';
+import './dl-skip-run.ts';
 import './dl-step-card.ts';
 import './dl-lab-panel.ts';
 
@@ -22,6 +24,9 @@ export class DlLessonPage extends LitElement {
     checking: { state: true },
     busyStep: { state: true },
     error: { state: true },
+    checkingSince: { state: true },
+    skipRun: { state: true },
+    next: { state: true },
   };
   declare lessonId: string;
   /** The learner this page is for (public id; the page's sockets say it, see term-socket.ts). */
@@ -30,6 +35,15 @@ export class DlLessonPage extends LitElement {
   declare checking: number | null;
   declare busyStep: number | null;
   declare error: string | null;
+  /** When the running check began (the lab panel says the machine is busy if it takes long). */
+  declare checkingSince: number | null;
+  /** The last skip, shown under its step while it runs and after, until closed. */
+  declare skipRun: SkipRun | null;
+  /** The lesson after this one, for "下一课 →" (null: this is the last, or not known yet). */
+  declare next: LessonSummary | null;
+  private nextAsked = false;
+  /** The page has scrolled to the current step once (after the first load). */
+  private scrolled = false;
 
   private readonly settings = new SettingsController(this);
 
@@ -49,6 +63,9 @@ export class DlLessonPage extends LitElement {
     this.checking = null;
     this.busyStep = null;
     this.error = null;
+    this.checkingSince = null;
+    this.skipRun = null;
+    this.next = null;
   }
 
   /** The lab's status, as the lab panel has it. */
@@ -86,11 +103,22 @@ export class DlLessonPage extends LitElement {
       background: var(--warn-bg);
     }
     .done {
+      display: flex;
+      flex-wrap: wrap;
+      gap: 8px 16px;
+      align-items: baseline;
       padding: 10px 14px;
       border-radius: 8px;
       background: var(--ok-bg);
       color: var(--ok);
       font-weight: 600;
+    }
+    .next {
+      margin-left: auto;
+      color: var(--accent);
+    }
+    .next:focus-visible {
+      outline: 2px solid var(--focus);
     }
     .error {
       padding: 8px 12px;
@@ -133,12 +161,18 @@ export class DlLessonPage extends LitElement {
     const ev = e.detail;
     switch (ev.type) {
       case 'checking':
-        if (ev.lessonId === this.lessonId) this.checking = ev.step;
+        if (ev.lessonId !== this.lessonId) return;
+        if (this.checking === null) this.checkingSince = Date.now();
+        this.checking = ev.step;
+        return;
+      case 'skip':
+        if (ev.lessonId === this.lessonId) this.skipRun = nextSkipRun(this.skipRun, ev.step, ev.progress);
         return;
       case 'check': {
         if (ev.result.lessonId !== this.lessonId) return;
         const before = this.progress?.currentStep;
         this.checking = null;
+        this.checkingSince = null;
         // Hints come in the page's language from the API; the socket's copy is in Chinese.
         const old = this.progress;
         this.progress = {
@@ -157,9 +191,54 @@ export class DlLessonPage extends LitElement {
     }
   }
 
-  private scrollToCurrent(): void {
+  private scrollToCurrent(block: ScrollLogicalPosition = 'nearest'): void {
     const card = this.renderRoot.querySelector('dl-step-card[current]');
-    card?.scrollIntoView({ behavior: 'smooth', block: 'nearest' });
+    card?.scrollIntoView({ behavior: block === 'nearest' ? 'smooth' : 'instant', block });
+  }
+
+  protected updated(): void {
+    // Opened (or reloaded) in the middle of a lesson: show the step the learner is on, not the top.
+    if (this.scrolled || !this.lesson.value) return;
+    this.scrolled = true;
+    const p = this.progress ?? this.lesson.value.progress;
+    if (p.currentStep > 0) void this.updateComplete.then(() => this.scrollToCurrent('start'));
+  }
+
+  /** The lesson after this one in the course, once this one is done (for "下一课 →"). */
+  private async findNext(): Promise<void> {
+    if (this.nextAsked) return;
+    this.nextAsked = true;
+    try {
+      const all = await call('GET /api/lessons', {}, null, `?lang=${currentLang()}`);
+      const i = all.findIndex((l) => l.id === this.lessonId);
+      this.next = all.slice(i + 1).find((l) => !l.broken) ?? null;
+    } catch {
+      this.next = null; // the link is a convenience: the course list is one click away
+    }
+  }
+
+  /** The end of a finished lesson: done (saying how many steps were skipped), and the next one. */
+  private finished(p: ProgressView) {
+    void this.findNext();
+    const skipped = p.steps.filter((s) => s.skipped).length;
+    const next = this.next;
+    return html`<div class="done" role="status">
+      ${
+        skipped
+          ? t(
+              `✓ 这一课的步骤都做完了（其中 ${skipped} 步是跳过的）。`,
+              `✓ Every step of this lesson is done (${skipped} skipped).`,
+            )
+          : t('✓ 这一课的所有步骤都完成了！', '✓ Every step of this lesson is done!')
+      }
+      ${
+        next
+          ? html`<a class="next" href="#/lesson/${next.id}" data-next=${next.id}
+              >${t(`下一课：${next.chapter}. ${next.title} →`, `Next lesson: ${next.chapter}. ${next.title} →`)}</a
+            >`
+          : nothing
+      }
+    </div>`;
   }
 
   private async onStepAction(e: CustomEvent<{ step: number; action: StepAction }>): Promise<void> {
@@ -173,10 +252,12 @@ export class DlLessonPage extends LitElement {
     try {
       if (action === 'check') {
         this.checking = step;
+        this.checkingSince = Date.now();
         await call('POST /api/lessons/:lesson/check', lesson, { step });
         // The result also arrives over the socket; fetch the progress in case the socket is down.
         await refresh();
         this.checking = null;
+        this.checkingSince = null;
       } else if (action === 'hint') {
         await call('POST /api/lessons/:lesson/steps/:step/hint', { ...lesson, step });
         await refresh();
@@ -186,10 +267,16 @@ export class DlLessonPage extends LitElement {
       } else {
         this.busyStep = step;
         this.progress = await call('POST /api/lessons/:lesson/steps/:step/skip', { ...lesson, step });
+        // Its progress events may not have come (the socket was away): the reply says it is done.
+        if (this.skipRun?.step === step && this.skipRun.state === 'running')
+          this.skipRun = { ...this.skipRun, state: 'done', elapsedMs: Date.now() - this.skipRun.startedAt };
       }
     } catch (err) {
-      this.error = err instanceof ApiFailure ? t(err.text) : String(err);
       this.checking = null;
+      this.checkingSince = null;
+      // A skip that failed says why in its own panel; anything else says it here.
+      if (!(action === 'skip' && this.skipRun?.step === step && this.skipRun.state === 'failed'))
+        this.error = err instanceof ApiFailure ? t(err.text) : String(err);
     } finally {
       if (action === 'skip') this.busyStep = null;
     }
@@ -238,15 +325,24 @@ export class DlLessonPage extends LitElement {
         ${view.steps.map(
           (s) =>
             html`<dl-step-card
-              .step=${s}
-              .progress=${p.steps[s.index]!}
-              ?current=${p.currentStep === s.index}
-              ?checking=${this.checking === s.index}
-              ?busy=${this.busyStep === s.index}
-              data-step=${s.index}
-            ></dl-step-card>`,
+                .step=${s}
+                .progress=${p.steps[s.index]!}
+                ?current=${p.currentStep === s.index}
+                ?checking=${this.checking === s.index}
+                ?busy=${this.busyStep === s.index}
+                data-step=${s.index}
+              ></dl-step-card>
+              ${
+                this.skipRun?.step === s.index
+                  ? html`<dl-skip-run
+                      .run=${this.skipRun}
+                      data-step=${s.index}
+                      @dl-skip-close=${() => (this.skipRun = null)}
+                    ></dl-skip-run>`
+                  : nothing
+              }`,
         )}
-        ${allPassed ? html`<p class="done" role="status">${t('✓ 这一课的所有步骤都完成了！', '✓ Every step of this lesson is done!')}</p>` : nothing}
+        ${allPassed ? this.finished(p) : nothing}
         <dl-markdown .source=${view.summary}></dl-markdown>
       </section>
       <dl-lab-panel
@@ -255,6 +351,7 @@ export class DlLessonPage extends LitElement {
         lesson-id=${view.id}
         learner=${this.learner}
         .hosts=${view.hosts}
+        .checkingSince=${this.checkingSince}
         @dl-server-event=${this.onServerEvent}
       ></dl-lab-panel>
     `;

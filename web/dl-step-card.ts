@@ -83,6 +83,10 @@ export class DlStepCard extends LitElement {
       color: var(--ok);
       font-weight: 600;
     }
+    .badge.skipped {
+      background: var(--warn-bg);
+      color: var(--text);
+    }
     .badge.failed {
       background: var(--bad-bg);
       color: var(--bad);
@@ -195,17 +199,20 @@ export class DlStepCard extends LitElement {
   private badge() {
     const last = this.progress.last;
     if (this.checking) return html`<span class="badge">${t('检查中…', 'Checking…')}</span>`;
-    if (this.progress.passed) {
-      const label = this.progress.skipped ? t('✓ 已跳过', '✓ Skipped') : t('✓ 已完成', '✓ Passed');
-      return html`<span class="badge passed" data-state="passed">${label}</span>`;
-    }
+    if (this.progress.skipped && this.progress.passed)
+      return html`<span class="badge skipped" data-state="skipped">${t('已跳过', 'Skipped')}</span>`;
+    if (this.progress.passed)
+      return html`<span class="badge passed" data-state="passed">${t('✓ 已完成', '✓ Passed')}</span>`;
+    // Not a verdict (the learner has not worked on this step yet, or it was still settling): no red.
+    if (last && !last.ok && last.tentative)
+      return html`<span class="badge" data-state="not-yet">${t('还没检测到', 'Not detected yet')}</span>`;
     if (last && !last.ok)
       return html`<span class="badge failed" data-state="failed">${t('还没完成', 'Not yet')}</span>`;
     return html`<span class="badge" data-state="pending">${t('待完成', 'To do')}</span>`;
   }
 
   private result(r: CheckView | null) {
-    if (!r || (r.ok && r.conditions.length === 0)) return nothing;
+    if (!r || (r.ok && r.conditions.length === 0) || r.tentative) return nothing;
     if (r.error)
       return html`<ul class="result" role="status">
         <li>${t(r.error)}</li>
@@ -307,9 +314,9 @@ export class DlStepCard extends LitElement {
                         data-action="skip"
                         ?disabled=${this.busy}
                         @click=${() => this.act('skip')}
-                        title=${t('在你的机器上运行参考答案，并把这一步记为完成', 'Runs the reference solution in your lab and marks the step done')}
+                        title=${t('在你的实验机器上替你运行这一步的参考答案（你会看到每条命令和它的输出），这一步记为“已跳过”', 'Runs this step’s reference solution in your lab for you (you see its commands and output); the step is marked “skipped”')}
                       >
-                        ${this.busy ? t('正在执行…', 'Running…') : t('跳过这一步', 'Skip this step')}
+                        ${this.busy ? t('正在替你运行参考答案…', 'Running the solution for you…') : t('跳过：替我运行参考答案', 'Skip: run the solution for me')}
                       </button>`
                 }
               </div>

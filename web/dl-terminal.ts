@@ -11,16 +11,26 @@ import { TermSocket, type SocketState } from './term-socket.ts';
  * One host's terminal: xterm.js (WebGL renderer, DOM if WebGL is missing) on a TermSocket.
  * @fires dl-server-event - a ServerEvent from the server (lab status, check results), as `detail`
  * @fires dl-socket-state - the socket's SocketState, as `detail`
+ * @fires dl-command - a command started (`detail` true) or ended (false) in this shell (OSC 133 C/D)
+ * @fires dl-held - what was typed while `held` changed; `detail` is the text waiting (may be '')
  */
 export class DlTerminal extends LitElement {
   static properties = {
     lessonId: { attribute: 'lesson-id' },
     host: {},
     learner: {},
+    held: { type: Boolean },
   };
   declare lessonId: string;
   declare host: string;
   declare learner: string;
+  /**
+   * The shell is not there yet (the lab is starting or being prepared, or the socket is away):
+   * what is typed or run meanwhile waits here, and is sent once it is (nothing is dropped).
+   */
+  declare held: boolean;
+  /** Input waiting for the shell while `held` (at most `maxHeld` characters). */
+  private waiting = '';
 
   static styles = [
     unsafeCSS(xtermCss),
@@ -49,8 +59,36 @@ export class DlTerminal extends LitElement {
   /** Which renderer is in use, for tests and bug reports. */
   renderer: 'webgl' | 'dom' = 'dom';
 
+  constructor() {
+    super();
+    this.held = false;
+  }
+
   render() {
     return html`<div class="screen" part="screen"></div>`;
+  }
+
+  protected updated(changed: PropertyValues): void {
+    if (changed.has('held') && !this.held && this.waiting) {
+      const text = this.waiting;
+      this.setWaiting('');
+      this.socket?.input(text);
+    }
+  }
+
+  /** Sends input to the shell, or keeps it while the shell is not there yet. */
+  private send(text: string): void {
+    if (!this.held) {
+      this.socket?.input(text);
+      return;
+    }
+    // Past the limit it is a paste into a machine that is not there: the newest part is kept.
+    this.setWaiting((this.waiting + text).slice(-maxHeld));
+  }
+
+  private setWaiting(text: string): void {
+    this.waiting = text;
+    this.dispatchEvent(new CustomEvent('dl-held', { detail: text, bubbles: true, composed: true }));
   }
 
   protected firstUpdated(_changed: PropertyValues): void {
@@ -100,7 +138,16 @@ export class DlTerminal extends LitElement {
         );
       },
     });
-    term.onData((d) => this.socket?.input(d));
+    term.onData((d) => this.send(d));
+    // Shell integration (the guest's bashrc): C, a command started; D, it ended and the prompt is back.
+    term.parser.registerOscHandler(133, (data) => {
+      const kind = data.split(';')[0];
+      if (kind === 'C' || kind === 'D')
+        this.dispatchEvent(
+          new CustomEvent('dl-command', { detail: kind === 'C', bubbles: true, composed: true }),
+        );
+      return true;
+    });
     term.onResize(({ cols, rows }) => this.socket?.resize(cols, rows));
     this.observer = new ResizeObserver(() => this.safeFit());
     this.observer.observe(this);
@@ -135,7 +182,7 @@ export class DlTerminal extends LitElement {
   /** Types a command as if the learner had, then Enter. Lines are run one by one. */
   run(command: string): void {
     const lines = command.replace(/\r\n/g, '\n').replace(/\n+$/, '');
-    this.socket?.input(lines.replace(/\n/g, '\r') + '\r');
+    this.send(lines.replace(/\n/g, '\r') + '\r');
     this.focus();
   }
 
@@ -162,6 +209,9 @@ export class DlTerminal extends LitElement {
     this.term = null;
   }
 }
+
+/** Input kept for a shell that is not there yet (a paste bigger than this keeps its end). */
+const maxHeld = 16 * 1024;
 
 /**
  * A link clicked in the terminal opens only if it is http(s): what a shell prints is the learner's

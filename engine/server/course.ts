@@ -82,6 +82,7 @@ export class Course {
       minutes: l.minutes,
       steps: l.steps.length,
       passed: passed.get(l.id) ?? 0,
+      skipped: passed.has(l.id) ? this.skippedCount(learnerId, l.id) : 0,
     }));
     const broken: LessonSummary[] = (this.o.broken ?? []).map((b) => ({
       id: b.id,
@@ -91,9 +92,18 @@ export class Course {
       minutes: 0,
       steps: 0,
       passed: 0,
+      skipped: 0,
       broken: brokenText(b),
     }));
     return [...lessons, ...broken].sort((a, b) => a.chapter - b.chapter);
+  }
+
+  /** How many of the lesson's steps were skipped (passed by running their solution). */
+  private skippedCount(learnerId: string, lessonId: string): number {
+    let n = 0;
+    for (const row of this.o.store.progress(learnerId, lessonId).steps.values())
+      if (row.passed && row.skipped) n++;
+    return n;
   }
 
   /** The title in `lang`: the English twin's, else the lesson's `title_en`, else the Chinese. */

@@ -5,7 +5,7 @@
  */
 import type { Lab } from '../sandbox/api.ts';
 import type { Lesson, Step } from '../lessons/types.ts';
-import { describeFailure, runScripts, type RunFailure } from '../lessons/run.ts';
+import { describeFailure, runScripts, type RunFailure, type RunOptions } from '../lessons/run.ts';
 import type { CheckView, Text } from '../protocol.ts';
 import type { Baseline, Evaluate } from './course.ts';
 import { replayProblem } from './workspace-text.ts';
@@ -62,12 +62,21 @@ export async function prepareLab(
   return problems;
 }
 
-/** Runs a step's reference solution as typed; null when it succeeded, else why not. */
+/**
+ * Runs a step's reference solution as typed; null when it succeeded, else why not. `watch` hears
+ * each host's script start and its output as it comes (a skip shows them to the learner).
+ */
 export async function solve(
   lab: Lab,
   step: Step,
+  watch: Pick<RunOptions, 'onStart' | 'onOutput'> = {},
 ): Promise<{ why: Text; log: { step: number } & RunFailure } | null> {
-  const r = await runScripts(lab, step.solution, { mode: 'strict', as: 'typed', timeoutMs: scriptTimeoutMs });
+  const r = await runScripts(lab, step.solution, {
+    mode: 'strict',
+    as: 'typed',
+    timeoutMs: scriptTimeoutMs,
+    ...watch,
+  });
   return r.failure ? { why: describeFailure(r.failure), log: { step: step.index, ...r.failure } } : null;
 }
 

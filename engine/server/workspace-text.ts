@@ -65,6 +65,18 @@ export const resetNotice: Notice = {
   },
 };
 
+/** The learner opened another lesson: every lesson starts on a clean machine of its own. */
+export const newLessonNotice: Notice = {
+  meanwhile: {
+    zh: '每一课都在一台干净的机器上开始：正在为这一课启动一台新的实验机器，这一课已完成的步骤会重新执行。',
+    en: 'Every lesson starts on a clean machine: a new lab machine is starting for this lesson, and its finished steps will be redone.',
+  },
+  after: {
+    zh: '这是为这一课新启动的干净机器：上一课的容器和文件不在这里。',
+    en: 'This is a clean machine started for this lesson: the containers and files of the last lesson are not here.',
+  },
+};
+
 /** A finished step whose reference solution failed when it was redone on a new lab. */
 export function replayProblem(step: number, title: string, why: Text): Text {
   return {

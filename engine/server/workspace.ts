@@ -20,6 +20,7 @@ import {
   type LabStatus,
   type ProgressView,
   type ServerEvent,
+  type SkipProgress,
   type Text,
 } from '../protocol.ts';
 import { HttpError, type Baseline, type Course, type Evaluate, type Snapshot } from './course.ts';
@@ -29,6 +30,7 @@ import { checkStep, prepareLab, solve } from './workspace-steps.ts';
 import {
   failureNotice,
   laterNotice,
+  newLessonNotice,
   resetNotice,
   stoppedReason,
   tooManyFailures,
@@ -78,6 +80,11 @@ const maxReplacements = 2;
 const failureWindowMs = 10 * 60_000;
 /** Retry a start refused by the sandbox's own VM limit (other labs on the machine) after this long. */
 const capacityRetryMs = 15_000;
+/**
+ * A check after a command that finds the step not done looks once more after this long before it
+ * says ✗: what the command started may still be coming up (a server in a container, a daemon).
+ */
+export const settleMs = 3000;
 
 interface Viewer {
   lessonId: string;
@@ -122,6 +129,13 @@ export class Workspace {
   >();
   /** Per lesson: a check is running, and whether another was asked for meanwhile. */
   private readonly running = new Map<string, { again: boolean }>();
+  /**
+   * Per lesson: the step the learner last worked on (it was current when a command started in one
+   * of their shells, or they pressed 检查 on it). Only such a step is shown ✗ (see CheckView.tentative).
+   */
+  private readonly workedOn = new Map<string, number>();
+  /** Commands started in this learner's shells so far (a settling check looks whether one began). */
+  private commandsStarted = 0;
   private lastActive = Date.now();
   private disposed = false;
 
@@ -220,7 +234,10 @@ export class Workspace {
       rows,
       flow: this.o.flow,
       onMark: (m) => {
-        if (m.kind === 'C') commandRan = true;
+        if (m.kind === 'C') {
+          commandRan = true;
+          this.commandStarted();
+        }
         if (m.kind === 'D' && commandRan) {
           commandRan = false;
           if (this.lessonId) this.commandFinished(this.lessonId);
@@ -286,8 +303,13 @@ export class Workspace {
   }
 
   private async bringUp(lesson: Lesson, fresh: boolean): Promise<Lab> {
-    // Another number of hosts, or a dead lab: this one goes (unsaved); seat and pages stay.
-    if (this.lab && (this.hosts !== lesson.hosts || this.failure)) await this.end(null, false, true);
+    // Another lesson (each lesson starts on a clean machine), another number of hosts, or a dead
+    // lab: this one goes (unsaved); seat and pages stay. A lab not yet prepared for any lesson stays.
+    const otherLesson = this.lessonId !== null && this.lessonId !== lesson.id;
+    if (this.lab && (otherLesson || this.hosts !== lesson.hosts || this.failure)) {
+      if (otherLesson && !this.failure) this.notice = newLessonNotice;
+      await this.end(null, false, true);
+    }
     let replay = false;
     if (!this.lab) {
       if (!this.seated) {
@@ -364,8 +386,9 @@ export class Workspace {
       });
       return null;
     }
-    if (saved && saved.lab.hosts.length !== lesson.hosts) {
-      await saved.lab.down(); // saved in a lesson with another number of hosts: of no use here
+    if (saved && (saved.lab.hosts.length !== lesson.hosts || saved.note !== lesson.id)) {
+      // Saved in another lesson: this one starts on a clean machine (the finished steps redone).
+      await saved.lab.down();
       return null;
     }
     return saved;
@@ -530,8 +553,17 @@ export class Workspace {
     const lesson = this.o.course.lesson(lessonId);
     const step = index ?? this.o.course.currentStep(this.learnerId, lessonId);
     this.o.course.step(lessonId, step);
+    // Asked for (检查): the learner wants a verdict on this step, now.
+    this.workedOn.set(lessonId, step);
     const lab = await this.ensure(lesson);
-    return this.run(lessonId, step, lab);
+    return this.run(lessonId, step, lab, 'asked');
+  }
+
+  /** A command started in one of the learner's shells: it is work on the lesson's current step. */
+  private commandStarted(): void {
+    this.commandsStarted++;
+    const lessonId = this.lessonId;
+    if (lessonId) this.workedOn.set(lessonId, this.o.course.currentStep(this.learnerId, lessonId));
   }
 
   /**
@@ -542,20 +574,30 @@ export class Workspace {
     const lesson = this.o.course.lesson(lessonId);
     const step = this.o.course.step(lessonId, index);
     const lab = await this.ensure(lesson);
-    const problem = await solve(lab, step);
-    // Ran or failed part-way, the solution may have changed the lab: the topology looks again.
-    this.publish({ type: 'command', lessonId, step: index });
+    const started = Date.now();
+    const say = (progress: SkipProgress) => this.publish({ type: 'skip', lessonId, step: index, progress });
+    say({ phase: 'start', scripts: step.solution });
+    const problem = await solve(lab, step, {
+      onStart: (host) => say({ phase: 'host', host }),
+      onOutput: (host, _stream, text) => say({ phase: 'output', host, text }),
+    });
     if (problem) {
       log.warn('skip: solution failed', { learner: this.learnerId, lessonId, ...problem.log });
-      throw new HttpError(409, {
+      const error = {
         zh: `参考答案在你的实验机器上没能执行成功，这一步没有标记为完成：${problem.why.zh}`,
         en: `The reference solution failed on your lab, so the step was not marked done: ${problem.why.en}`,
-      });
+      };
+      say({ phase: 'end', ok: false, elapsedMs: Date.now() - started, error });
+      throw new HttpError(409, error);
     }
+    say({ phase: 'end', ok: true, elapsedMs: Date.now() - started });
+    this.publish({ type: 'command', lessonId, step: index });
     this.o.course.recordPass(this.learnerId, lessonId, index, true);
     this.stepBegins(lessonId, lab);
-    const progress = this.progress(lessonId);
+    // The step's old result (✗ lines from before) is replaced: what stands now is the skip.
     const result: CheckView = { lessonId, step: index, ok: true, conditions: [], elapsedMs: 0 };
+    this.last.set(`${lessonId}\0${index}`, result);
+    const progress = this.progress(lessonId);
     this.publish({ type: 'check', result, progress });
     return progress;
   }
@@ -586,7 +628,7 @@ export class Workspace {
         const lesson = this.o.course.lesson(lessonId);
         const current = this.o.course.currentStep(this.learnerId, lessonId);
         if (current >= lesson.steps.length) break;
-        await this.run(lessonId, current, lab);
+        await this.run(lessonId, current, lab, 'auto');
       } while (state.again);
     };
     loop()
@@ -596,16 +638,25 @@ export class Workspace {
       .finally(() => this.running.delete(lessonId));
   }
 
-  private async run(lessonId: string, index: number, lab: Lab): Promise<CheckView> {
+  /**
+   * Checks step `index` and tells the pages. `asked` (检查): the verdict as it is. `auto` (a command
+   * ended): a step the learner has not worked on since it became current is never ✗, only
+   * 还没检测到 (tentative); one they have is looked at once more after `settleMs` before it is ✗,
+   * unless they start another command meanwhile (that command's end checks again).
+   */
+  private async run(lessonId: string, index: number, lab: Lab, how: 'asked' | 'auto'): Promise<CheckView> {
     const step = this.o.course.step(lessonId, index);
     this.publish({ type: 'checking', lessonId, step: index });
-    const view = await checkStep(
-      this.o.evaluate,
-      lessonId,
-      step,
-      lab,
-      await this.baselineOf(lessonId, index, lab),
-    );
+    const baseline = await this.baselineOf(lessonId, index, lab);
+    let view = await checkStep(this.o.evaluate, lessonId, step, lab, baseline);
+    if (how === 'auto' && !view.ok) {
+      const started = this.commandsStarted;
+      const worked = this.workedOn.get(lessonId) === index;
+      if (worked) await new Promise((r) => setTimeout(r, settleMs));
+      const settled = worked && started === this.commandsStarted && lab === this.runningLab;
+      if (settled && !this.disposed) view = await checkStep(this.o.evaluate, lessonId, step, lab, baseline);
+      else view = { ...view, tentative: true };
+    }
     if (this.disposed) return view; // the store is closing: nothing to record
     this.last.set(`${lessonId}\0${index}`, view);
     if (view.ok) {

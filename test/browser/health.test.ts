@@ -59,7 +59,7 @@ describe('lab health in the page', () => {
       fetch('/api/lessons/01-replay/steps/0/skip', { method: 'POST' }).then((r) => r.status),
     );
     expect(skipped).toBe(200);
-    await until(async () => (await stepStates(page))[0] === 'passed', 10_000, 'step 1 passed');
+    await until(async () => (await stepStates(page))[0] === 'skipped', 10_000, 'step 1 skipped');
     await typeInTerminal(page, 'export MARK=old; echo set-$MARK\n');
     await until(screenHas('set-old'), 10_000, 'the echo');
 
@@ -82,7 +82,7 @@ describe('lab health in the page', () => {
     expect(faulty.labs).toHaveLength(2);
     expect(faulty.labs[0]!.down).toBe(true);
     expect(faulty.labs[0]!.suspended).toBe(0);
-    expect((await stepStates(page))[0]).toBe('passed');
+    expect((await stepStates(page))[0]).toBe('skipped');
     await shot(page, 'health-reset-done');
     await banner.getByRole('button').click();
     await expect.poll(() => banner.count()).toBe(0);
@@ -104,7 +104,7 @@ describe('lab health in the page', () => {
     await expect.poll(() => banner.textContent(), { timeout: 20_000 }).toContain('已为你换了一台新的');
     expect(faulty.labs).toHaveLength(3);
     expect(faulty.labs[1]!.suspended).toBe(0);
-    expect((await stepStates(page))[0]).toBe('passed');
+    expect((await stepStates(page))[0]).toBe('skipped');
     await shot(page, 'health-failed-replaced');
     await typeInTerminal(page, 'test -e "$DL_TEST_DIR/a" && echo replayed-$((3*3))\n');
     await until(screenHas('replayed-9'), 10_000, 'the step redone on the new lab');
