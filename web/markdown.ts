@@ -63,5 +63,8 @@ export function renderMarkdown(source: string): string {
   return DOMPurify.sanitize(raw, {
     ADD_TAGS: ['dl-topology'],
     ADD_ATTR: ['target', 'compact', 'show', 'host'],
+    // `show="netns:ns1"` looks like a URI of an unknown scheme, which DOMPurify drops; its names
+    // were checked by parseTopologyFence (no quotes, no `<`, no spaces inside a name).
+    ADD_URI_SAFE_ATTR: ['show', 'host'],
   });
 }

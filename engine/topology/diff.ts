@@ -20,7 +20,7 @@ interface NsInfo {
   /** Stable key: `host`, a container name, an `ip netns` name or `#inode`. */
   key: string;
   id: string;
-  /** How to say it: 宿主机的命名空间 / 命名空间 ns1 / 容器 web. */
+  /** How to say it: 主机的命名空间 / 命名空间 ns1 / 容器 web. */
   zh: string;
   en: string;
   container?: string;
@@ -44,7 +44,7 @@ function namespaces(host: string, s: HostState): Map<number, NsInfo> {
         ns,
         key: 'host',
         id: `${host}/ns:host`,
-        zh: '宿主机的命名空间',
+        zh: '主机的命名空间',
         en: "the host's namespace",
       });
     else if (owner)
@@ -185,7 +185,7 @@ export function diffStates(host: string, before: HostState, after: HostState): C
         'netns',
         'changed',
         {
-          zh: `删掉又重新建了${n.zh}（旧的和里面的接口一起没了）`,
+          zh: `删掉又重新建了${n.zh}（旧的和里面的网卡一起没了）`,
           en: `deleted and re-created ${n.en} (the old one went with its interfaces)`,
         },
         [n.id],
@@ -583,16 +583,16 @@ function where(x: LinkAt, y: LinkAt, lang: 'zh' | 'en'): string {
 
 const kinds: Record<string, [string, string]> = {
   bridge: ['网桥', 'bridge'],
-  veth: ['veth 接口', 'veth'],
-  vxlan: ['VXLAN 隧道接口', 'VXLAN interface'],
-  gre: ['GRE 隧道接口', 'GRE interface'],
-  gretap: ['GRE 隧道接口', 'GRE interface'],
-  macvlan: ['macvlan 接口', 'macvlan interface'],
-  ipvlan: ['ipvlan 接口', 'ipvlan interface'],
-  openvswitch: ['OVS 接口', 'OVS interface'],
-  dummy: ['dummy 接口', 'dummy interface'],
+  veth: ['veth 网卡', 'veth'],
+  vxlan: ['VXLAN 网卡', 'VXLAN interface'],
+  gre: ['GRE 网卡', 'GRE interface'],
+  gretap: ['GRE 网卡', 'GRE interface'],
+  macvlan: ['macvlan 网卡', 'macvlan interface'],
+  ipvlan: ['ipvlan 网卡', 'ipvlan interface'],
+  openvswitch: ['OVS 网卡', 'OVS interface'],
+  dummy: ['dummy 网卡', 'dummy interface'],
 };
-const kindZh = (l: Link): string => kinds[l.kind]?.[0] ?? `${l.kind} 接口`;
+const kindZh = (l: Link): string => kinds[l.kind]?.[0] ?? `${l.kind} 网卡`;
 const kindEn = (l: Link): string => kinds[l.kind]?.[1] ?? `${l.kind} interface`;
 
 function routeText(r: NetNamespace['routes'][number]): string {

@@ -33,7 +33,7 @@ export function textWidth(s: string, px = fontPx): number {
 
 const words: Record<string, [string, string]> = {
   host: ['主机', 'host'],
-  netnsHost: ['宿主机的网络命名空间', "host's network namespace"],
+  netnsHost: ['主机的网络命名空间', "host's network namespace"],
   netns: ['网络命名空间', 'network namespace'],
   netnsUnnamed: ['没有名字的网络命名空间', 'unnamed network namespace'],
   container: ['容器', 'container'],

@@ -8,6 +8,7 @@ import { createServer, type ViteDevServer } from 'vite';
 import { labGraph } from '../../engine/topology/graph.ts';
 import { diffStates } from '../../engine/topology/diff.ts';
 import type { HistoryEntry, TopologyView } from '../../engine/topology/types.ts';
+import type { ServerEvent } from '../../engine/protocol.ts';
 import { recorded } from '../unit/topology/states.ts';
 
 const root = path.resolve(import.meta.dirname, '../..');
@@ -81,25 +82,71 @@ export async function callWeb(page: Page, file: string, fn: string, ...args: unk
   });
 }
 
-/** Tells the panel a command finished (what the terminal's socket delivers after the auto-check). */
+/**
+ * Tells the panel a command finished, as the terminal's socket does: `command`, the auto-check's
+ * `checking` right behind it, and the check's result (`ok`, or failed with `messages`). Sent in
+ * one go, as one socket frame after another.
+ */
 export function commandFinished(page: Page, ok = true, messages: { zh: string; en: string }[] = []) {
-  return page.evaluate(
-    ({ ok, messages }) =>
-      window.dispatchEvent(
-        new CustomEvent('dl-server-event', {
-          detail: {
-            type: 'check',
-            result: {
-              lessonId: '15-netns-veth',
-              step: 0,
-              ok,
-              elapsedMs: 1,
-              conditions: ok ? [] : [{ kind: 'veth', ok: false, weak: false, messages }],
-            },
-            progress: { currentStep: 0, steps: [] },
-          },
-        }),
-      ),
-    { ok, messages },
+  const lessonId = '15-netns-veth';
+  return serverEvents(page, [
+    { type: 'command', lessonId, step: 0 },
+    { type: 'checking', lessonId, step: 0 },
+    {
+      type: 'check',
+      result: {
+        lessonId,
+        step: 0,
+        ok,
+        elapsedMs: 1,
+        conditions: ok ? [] : [{ kind: 'veth', ok: false, weak: false, messages }],
+      },
+      progress: { currentStep: 0, steps: [] },
+    } as unknown as ServerEvent,
+  ]);
+}
+
+/** Events from the server, as the page's socket hands them to its elements. */
+export function serverEvents(page: Page, events: ServerEvent[]): Promise<void> {
+  return page.evaluate((list) => {
+    for (const detail of list) window.dispatchEvent(new CustomEvent('dl-server-event', { detail }));
+  }, events);
+}
+
+/**
+ * Opens a page with lesson Markdown rendered by <dl-markdown> inside an element carrying the lesson
+ * id behind a shadow root (as the lesson page holds its step cards), the topology API answered with
+ * `answer()`. Returns how many times that API was asked.
+ */
+export async function mountLessonText(
+  page: Page,
+  url: string,
+  answer: () => TopologyView,
+  markdown: string,
+  lessonId = '15-netns-veth',
+): Promise<() => number> {
+  let asked = 0;
+  await page.route(/\/api\/lessons\/[^/]+\/topology(\?|$)/, (r) => {
+    asked++;
+    return r.fulfill({ contentType: 'application/json', body: JSON.stringify(answer()) });
+  });
+  await page.goto(`${url}styles.css`);
+  await page.evaluate(() => {
+    document.body.innerHTML = '';
+  });
+  await page.addScriptTag({
+    type: 'module',
+    content: `import '/dl-markdown.ts';
+      const page = document.createElement('div');
+      page.setAttribute('lesson-id', ${JSON.stringify(lessonId)});
+      page.style.cssText = 'width:720px;padding:16px;';
+      const md = document.createElement('dl-markdown');
+      md.source = ${JSON.stringify(markdown)};
+      page.attachShadow({ mode: 'open' }).appendChild(md);
+      document.body.appendChild(page);`,
+  });
+  await page.waitForFunction(
+    () => !!document.querySelector('div[lesson-id]')?.shadowRoot?.querySelector('dl-markdown')?.shadowRoot,
   );
+  return () => asked;
 }

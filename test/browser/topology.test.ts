@@ -10,7 +10,15 @@ import type { Browser, Page } from 'playwright-core';
 import type { ViteDevServer } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { laptopPage, launch } from './browser.ts';
-import { callWeb, commandFinished, devServer, mountPanel, views } from './topology-harness.ts';
+import {
+  callWeb,
+  commandFinished,
+  devServer,
+  mountLessonText,
+  mountPanel,
+  serverEvents,
+  views,
+} from './topology-harness.ts';
 import type { TopologyView } from '../../engine/topology/types.ts';
 
 const shots = path.resolve('docs/screenshots');
@@ -227,5 +235,169 @@ describe('topology panel on recorded states', () => {
     expect(ids).not.toContain('host1/ns:host/if:docker0');
     expect(await page.locator('dl-topology .bar').count()).toBe(0);
     await page.locator('dl-topology').screenshot({ path: path.join(shots, 'topology-lesson-block.png') });
+  });
+});
+
+describe('when the diagram looks again', () => {
+  it('after a command; after a running check, once; and after a command when no check follows', async () => {
+    await page?.close();
+    page = await laptopPage(browser);
+    const [a, b, c, d] = views(['veth-host', 'veth-half', 'veth-crossed', 'netns-veth']);
+    current = a!;
+    let asked = 0;
+    await mountPanel(page, url, () => (asked++, current));
+    await drawn(a!.takenAt);
+    const lessonId = '15-netns-veth';
+    // A command with a check: one look, after the check's result.
+    current = b!;
+    const before = asked;
+    await commandFinished(page);
+    await drawn(b!.takenAt);
+    expect(asked - before).toBe(1);
+    // The check is running: a command's look waits for its result (nothing asked meanwhile).
+    current = c!;
+    await serverEvents(page, [
+      { type: 'command', lessonId, step: 2 },
+      { type: 'checking', lessonId, step: 2 },
+    ]);
+    const during = asked;
+    // A lesson's other events and other lessons' do not make it look.
+    await serverEvents(page, [{ type: 'command', lessonId: '16-container-veth-bridge', step: 0 }]);
+    await serverEvents(page, [
+      {
+        type: 'check',
+        result: { lessonId, step: 2, ok: true, elapsedMs: 1, conditions: [] },
+        progress: { currentStep: 3, steps: [] },
+      } as never,
+    ]);
+    await drawn(c!.takenAt);
+    expect(asked).toBe(during + 1);
+    // Every step passed: a command alone, no check behind it.
+    current = d!;
+    await serverEvents(page, [{ type: 'command', lessonId, step: 5 }]);
+    await drawn(d!.takenAt);
+  });
+});
+
+describe("a lesson's ```topology block, rendered from the lesson's Markdown", () => {
+  const markdown = [
+    '看图：',
+    '',
+    '```topology',
+    'netns: ns1 ns2',
+    'show: veth-ns1 veth-ns2',
+    '```',
+    '',
+    'A block the linter refuses stays code:',
+    '',
+    '```topology',
+    'show: x"><img src=x onerror="window.__pwned=1">',
+    '```',
+  ].join('\n');
+  const inText = (js: string) =>
+    page.evaluate(
+      (code) =>
+        new Function('root', code)(
+          document.querySelector('div[lesson-id]')!.shadowRoot!.querySelector('dl-markdown')!.shadowRoot!,
+        ) as unknown,
+      js,
+    );
+
+  it('draws what it names, live, after each command; says so before it exists; a bad block is only text', async () => {
+    await page?.close();
+    page = await laptopPage(browser);
+    const [bare, pair, done] = views(['bare', 'veth-host', 'netns-veth']);
+    current = bare!;
+    const asked = await mountLessonText(page, url, () => current, markdown);
+    // Its lesson is the page's; before ns1 and ns2 exist it says so.
+    await expect
+      .poll(() => inText("return root.querySelector('dl-topology')?.shadowRoot?.textContent ?? ''"), {
+        timeout: 30_000,
+      })
+      .toContain('ns1、ns2、veth-ns1、veth-ns2 还不存在');
+    expect(await inText("return root.querySelector('dl-topology').lessonId")).toBe('15-netns-veth');
+    expect(await inText("return root.querySelector('dl-topology').getAttribute('show')")).toBe(
+      'netns:ns1 netns:ns2 veth-ns1 veth-ns2',
+    );
+    // The refused block: its text as code, no element made of it, nothing run.
+    expect(await inText('return root.querySelectorAll("dl-topology").length')).toBe(1);
+    expect(await inText('return root.querySelectorAll("img").length')).toBe(0);
+    expect(await inText('return [...root.querySelectorAll("pre code")].map((c) => c.textContent)')).toEqual([
+      'show: x"><img src=x onerror="window.__pwned=1">',
+    ]);
+    expect(await page.evaluate(() => '__pwned' in window)).toBe(false);
+
+    const wires = () =>
+      inText(`const t = root.querySelector('dl-topology').shadowRoot;
+        return [...t.querySelectorAll('.wire.w-veth')].map((w) => {
+          const box = (id) => t.querySelector('g[data-id="' + CSS.escape(id) + '"]').getBoundingClientRect();
+          const inside = (p, q) => p.left >= q.left - 1 && p.right <= q.right + 1 && p.top >= q.top - 1 && p.bottom <= q.bottom + 1;
+          const spaces = [...t.querySelectorAll('g.k-netns')].map((g) => ({ id: g.dataset.id, r: g.getBoundingClientRect() }));
+          return [w.dataset.a, w.dataset.b].map((e) => spaces.filter((n) => inside(box(e), n.r)).sort((x, y) => x.r.width * x.r.height - y.r.width * y.r.height)[0]?.id).sort();
+        });`);
+    const drawnIn = () => inText("return root.querySelector('dl-topology').drawnAt");
+    // The pair made: both ends in the host's box, the wire between them.
+    current = pair!;
+    const n = asked();
+    await commandFinished(page);
+    await expect.poll(drawnIn, { timeout: 30_000 }).toBe(pair!.takenAt);
+    expect(asked()).toBe(n + 1);
+    // Measured once the move animations have settled.
+    await expect.poll(wires, { timeout: 10_000 }).toEqual([['host1/ns:host', 'host1/ns:host']]);
+    // The ends moved: the wire runs from the ns1 box to the ns2 box; docker0 is not drawn.
+    current = done!;
+    await commandFinished(page);
+    await expect.poll(drawnIn, { timeout: 30_000 }).toBe(done!.takenAt);
+    await expect.poll(wires, { timeout: 10_000 }).toEqual([['host1/ns:ns1', 'host1/ns:ns2']]);
+    expect(
+      await inText(
+        `return !!root.querySelector('dl-topology').shadowRoot.querySelector('g[data-id="host1/ns:host/if:docker0"]')`,
+      ),
+    ).toBe(false);
+    // The same facts as text, and the diagram reachable by keyboard.
+    expect(
+      await inText(
+        "return root.querySelector('dl-topology').shadowRoot.querySelector('details.alt').textContent",
+      ),
+    ).toMatch(/veth-ns1[\s\S]*192\.168\.0\.11\/24/);
+    expect(
+      await inText("return root.querySelector('dl-topology').shadowRoot.querySelector('.view').tabIndex"),
+    ).toBe(0);
+    await page.waitForTimeout(1000); // the appear/move animations, before the picture
+    await page
+      .locator('div[lesson-id]')
+      .screenshot({ path: path.join(shots, 'topology-lesson-block-15.png') });
+  });
+});
+
+describe('readable in the dark', () => {
+  it('every label of the busy sandbox stands out from its box by a contrast of 4.5 or more', async () => {
+    const [busy] = views(['docker']);
+    await open(busy!);
+    const worst = await page.evaluate(() => {
+      const lum = (c: string) => {
+        const [r, g, b] = (c.match(/\d+(\.\d+)?/g) ?? [])
+          .slice(0, 3)
+          .map(Number)
+          .map((v) => {
+            const s = v / 255;
+            return s <= 0.03928 ? s / 12.92 : ((s + 0.055) / 1.055) ** 2.4;
+          });
+        return 0.2126 * r! + 0.7152 * g! + 0.0722 * b!;
+      };
+      const root = document.querySelector('dl-topology')!.shadowRoot!;
+      const out: { text: string; ratio: number }[] = [];
+      for (const t of Array.from(root.querySelectorAll<SVGTextElement>('svg text'))) {
+        const box = t.closest('g[data-id]')?.querySelector(':scope > rect');
+        const bg = box
+          ? getComputedStyle(box).fill
+          : getComputedStyle(root.querySelector('svg')!).backgroundColor;
+        const [a, b] = [lum(getComputedStyle(t).fill), lum(bg)].sort((x, y) => y - x);
+        out.push({ text: t.textContent ?? '', ratio: (a! + 0.05) / (b! + 0.05) });
+      }
+      return out.sort((x, y) => x.ratio - y.ratio).slice(0, 3);
+    });
+    expect(worst.length).toBe(3);
+    expect(worst[0]!.ratio, JSON.stringify(worst)).toBeGreaterThanOrEqual(4.5);
   });
 });

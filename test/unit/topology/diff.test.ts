@@ -47,13 +47,13 @@ const rows: {
       [
         'netns',
         'changed',
-        '删掉又重新建了命名空间 ns1（旧的和里面的接口一起没了）',
+        '删掉又重新建了命名空间 ns1（旧的和里面的网卡一起没了）',
         'deleted and re-created namespace ns1 (the old one went with its interfaces)',
       ],
       [
         'link',
         'added',
-        '新建了 veth 对 veth-ns1 ↔ veth-ns2（两端都在宿主机的命名空间里）',
+        '新建了 veth 对 veth-ns1 ↔ veth-ns2（两端都在主机的命名空间里）',
         "created veth pair veth-ns1 ↔ veth-ns2 (both ends in the host's namespace)",
       ],
     ],
@@ -74,7 +74,7 @@ const rows: {
       [
         'link',
         'added',
-        '新建了 veth 对 veth-a ↔ veth-b（veth-a 在命名空间 ns2 里，veth-b 在宿主机的命名空间里）',
+        '新建了 veth 对 veth-a ↔ veth-b（veth-a 在命名空间 ns2 里，veth-b 在主机的命名空间里）',
         "created veth pair veth-a ↔ veth-b (veth-a in namespace ns2, veth-b in the host's namespace)",
       ],
     ],
@@ -133,7 +133,7 @@ const rows: {
     to: 'bridge-ovs',
     says: [
       ['netns', 'added', '新建了命名空间 manual', 'created namespace manual'],
-      ['link', 'added', '在宿主机的命名空间里新建了网桥 br0', "created bridge br0 in the host's namespace"],
+      ['link', 'added', '在主机的命名空间里新建了网桥 br0', "created bridge br0 in the host's namespace"],
       [
         'route',
         'added',
@@ -175,7 +175,7 @@ describe('state → diff', () => {
     host.links = host.links.filter((l) => !ports.includes(l));
     const [one] = diffStates('host1', before, after).filter((c) => c.category === 'link');
     expect(one!.text.zh).toMatch(
-      /^宿主机的命名空间里的 5 个 veth 接口没了（veth[0-9a-f]{7}、veth[0-9a-f]{7}、veth[0-9a-f]{7}…）$/,
+      /^主机的命名空间里的 5 个 veth 网卡没了（veth[0-9a-f]{7}、veth[0-9a-f]{7}、veth[0-9a-f]{7}…）$/,
     );
     expect(one!.ids).toHaveLength(5);
     const few = structuredClone(before);
@@ -183,7 +183,7 @@ describe('state → diff', () => {
     few.namespaces[0]!.links = few.namespaces[0]!.links.filter((l) => !two.includes(l.name));
     const named = diffStates('host1', before, few).filter((c) => c.category === 'link');
     expect(named.map((c) => c.text.zh)).toEqual(
-      ports.slice(0, 2).map((l) => `宿主机的命名空间里的 ${l.name} 没了`),
+      ports.slice(0, 2).map((l) => `主机的命名空间里的 ${l.name} 没了`),
     );
   });
 

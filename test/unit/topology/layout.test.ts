@@ -65,7 +65,7 @@ describe('layout (elkjs) and the SVG', () => {
 
   it('the text alternative says what the diagram shows', () => {
     const zh = describeText(labGraph({ host1: recorded('veth-half') }), 'zh');
-    expect(zh).toContain('veth-ns1，veth DOWN；veth 连到宿主机的网络命名空间里的 veth-ns2');
+    expect(zh).toContain('veth-ns1，veth DOWN；veth 连到主机的网络命名空间里的 veth-ns2');
     const en = describeText(labGraph({ host1: recorded('docker') }), 'en');
     expect(en).toContain('container web, nginx · running, published 8080→80/tcp');
     expect(en).toMatch(
