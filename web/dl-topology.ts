@@ -125,6 +125,7 @@ export class DlTopology extends LitElement {
       case 'lab':
         if (ev.status.state === 'ready') this.scheduleRefresh();
         return;
+      case 'skip': // its end is followed by `command`
       case 'exit':
         return;
       default:
