@@ -147,6 +147,11 @@ export interface ApiRoutes {
   'POST /api/lessons/:lesson/steps/:step/hint': { body: null; reply: HintView };
   'POST /api/lessons/:lesson/steps/:step/solution': { body: null; reply: SolutionView };
   'POST /api/lessons/:lesson/steps/:step/skip': { body: null; reply: ProgressView };
+  /**
+   * "从头做这一步": the lab goes back to how it was when the step (the current one) began — a
+   * checkpoint taken then — and its shells start anew; 409 when there is no such checkpoint.
+   */
+  'POST /api/lessons/:lesson/steps/:step/restart': { body: null; reply: ProgressView };
   'GET /api/lab': { body: null; reply: LabStatus };
   /**
    * "重置实验机器": the learner's lab is thrown away (its containers and files with it) and a new

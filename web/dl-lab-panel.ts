@@ -13,6 +13,7 @@ import './dl-topology.ts';
  * network diagram and "重置实验机器". It owns the lab's status as the server reports it; the
  * lesson side hears the same server events (they bubble from the terminals) for step results.
  * @fires dl-lab-status - the lab's status changed; `detail` is the LabStatus
+ * @fires dl-progress - the current step was started again (从头做这一步); `detail` is the ProgressView
  */
 export class DlLabPanel extends LitElement {
   static properties = {
@@ -27,6 +28,8 @@ export class DlLabPanel extends LitElement {
     resetting: { state: true },
     dismissed: { state: true },
     checkingSince: { attribute: false },
+    step: { attribute: false },
+    restarting: { state: true },
     running: { state: true },
     waiting: { state: true },
     now: { state: true },
@@ -47,6 +50,10 @@ export class DlLabPanel extends LitElement {
   declare resetting: boolean;
   /** The ready notice the learner closed (so the same one does not come back on reconnect). */
   declare dismissed: Text | null;
+  /** The step the learner is on (what "从头做这一步" rewinds), or null when the lesson is done. */
+  declare step: { index: number; title: string } | null;
+  /** "从头做这一步" is in flight. */
+  declare restarting: boolean;
   /** When the check running now started (set by the lesson side), or null. */
   declare checkingSince: number | null;
   /** Per host: when the command running in its shell started (OSC 133 C), if one runs. */
@@ -70,6 +77,8 @@ export class DlLabPanel extends LitElement {
     this.resetting = false;
     this.dismissed = null;
     this.checkingSince = null;
+    this.step = null;
+    this.restarting = false;
     this.running = new Map();
     this.waiting = new Map();
     this.now = Date.now();
@@ -423,8 +432,8 @@ export class DlLabPanel extends LitElement {
     if (!this.showTopology) void this.updateComplete.then(() => this.focusTerminal());
   }
 
-  private resetDialog(): HTMLDialogElement | null {
-    return this.renderRoot.querySelector<HTMLDialogElement>('dialog.reset');
+  private dialog(which: 'reset' | 'restart'): HTMLDialogElement | null {
+    return this.renderRoot.querySelector<HTMLDialogElement>(`dialog.${which}`);
   }
 
   /**
@@ -432,7 +441,7 @@ export class DlLabPanel extends LitElement {
    * steps redone. Terminals whose socket was closed (a lab that had failed) connect again.
    */
   private async resetLab(): Promise<void> {
-    this.resetDialog()?.close();
+    this.dialog('reset')?.close();
     this.resetting = true;
     this.error = null;
     this.dismissed = null;
@@ -443,6 +452,29 @@ export class DlLabPanel extends LitElement {
       this.error = err instanceof ApiFailure ? t(err.text) : String(err);
     } finally {
       this.resetting = false;
+    }
+  }
+
+  /**
+   * "从头做这一步", confirmed: the server takes the lab back to its checkpoint of the step's start
+   * and opens new shells; the step's old result goes.
+   */
+  private async restartStep(): Promise<void> {
+    this.dialog('restart')?.close();
+    const step = this.step;
+    if (!step) return;
+    this.restarting = true;
+    this.error = null;
+    try {
+      const progress = await call('POST /api/lessons/:lesson/steps/:step/restart', {
+        lesson: this.lessonId,
+        step: step.index,
+      });
+      this.dispatchEvent(new CustomEvent('dl-progress', { detail: progress, bubbles: true, composed: true }));
+    } catch (err) {
+      this.error = err instanceof ApiFailure ? t(err.text) : String(err);
+    } finally {
+      this.restarting = false;
     }
   }
 
@@ -585,7 +617,30 @@ export class DlLabPanel extends LitElement {
         <button class="danger" data-action="confirm-reset" @click=${this.resetLab}>
           ${t('重置', 'Reset')}
         </button>
-        <button @click=${() => this.resetDialog()?.close()} autofocus>${t('取消', 'Cancel')}</button>
+        <button @click=${() => this.dialog('reset')?.close()} autofocus>${t('取消', 'Cancel')}</button>
+      </div>
+    </dialog>`;
+  }
+
+  /** The confirm dialog of "从头做这一步": what goes back, what stays. */
+  private restartConfirm() {
+    const step = this.step;
+    if (!step) return nothing;
+    const n = step.index + 1;
+    return html`<dialog class="reset restart" aria-labelledby="restart-title">
+      <h2 id="restart-title">${t(`从头做第 ${n} 步？`, `Start step ${n} again?`)}</h2>
+      <p>
+        ${t(
+          `实验机器会回到第 ${n} 步「${step.title}」刚开始时的样子：这一步里你做的改动（容器、文件、网络配置）都会撤销，终端会重新打开（正在运行的命令会结束）。大约需要几秒钟。`,
+          `Your lab goes back to how it was when step ${n} “${step.title}” began: what you changed in this step (containers, files, network setup) is undone, and the terminal opens anew (a running command ends). It takes a few seconds.`,
+        )}
+      </p>
+      <p>${t('会保留：你的学习进度、打开过的提示。', 'Kept: your progress and the hints you opened.')}</p>
+      <div class="actions">
+        <button class="danger" data-action="confirm-restart" @click=${this.restartStep}>
+          ${t('从头做这一步', 'Start it again')}
+        </button>
+        <button @click=${() => this.dialog('restart')?.close()} autofocus>${t('取消', 'Cancel')}</button>
       </div>
     </dialog>`;
   }
@@ -627,11 +682,24 @@ export class DlLabPanel extends LitElement {
           /></label>
           <button type="submit">${t('打开', 'Open')}</button>
         </form>
+        ${
+          this.step
+            ? html`<button
+                class="reset-lab"
+                data-action="restart-step"
+                ?disabled=${this.restarting || !ready}
+                title=${t('把实验机器恢复到这一步开始时的样子', 'Take your lab back to how it was when this step began')}
+                @click=${() => this.dialog('restart')?.showModal()}
+              >
+                ${this.restarting ? t('正在恢复…', 'Rewinding…') : t('从头做这一步', 'Start this step again')}
+              </button>`
+            : nothing
+        }
         <button
           class="reset-lab"
           data-action="reset-lab"
           ?disabled=${this.resetting}
-          @click=${() => this.resetDialog()?.showModal()}
+          @click=${() => this.dialog('reset')?.showModal()}
         >
           ${this.resetting ? t('正在重置…', 'Resetting…') : t('重置实验机器', 'Reset my lab')}
         </button>
@@ -682,7 +750,7 @@ export class DlLabPanel extends LitElement {
         ></dl-topology>
         ${this.overlay()}
       </div>
-      ${this.resetConfirm()}
+      ${this.resetConfirm()} ${this.restartConfirm()}
     `;
   }
 }

@@ -173,12 +173,7 @@ export class DlLessonPage extends LitElement {
         const before = this.progress?.currentStep;
         this.checking = null;
         this.checkingSince = null;
-        // Hints come in the page's language from the API; the socket's copy is in Chinese.
-        const old = this.progress;
-        this.progress = {
-          ...ev.progress,
-          steps: ev.progress.steps.map((s, i) => (old?.steps[i] ? { ...s, hints: old.steps[i].hints } : s)),
-        };
+        this.setProgressKeepingHints(ev.progress);
         if (before !== ev.progress.currentStep) void this.updateComplete.then(() => this.scrollToCurrent());
         return;
       }
@@ -189,6 +184,15 @@ export class DlLessonPage extends LitElement {
       default:
         ev satisfies never;
     }
+  }
+
+  /** Hints come in the page's language from the lesson view; the socket's and restart's are Chinese. */
+  private setProgressKeepingHints(p: ProgressView): void {
+    const old = this.progress;
+    this.progress = {
+      ...p,
+      steps: p.steps.map((s, i) => (old?.steps[i] ? { ...s, hints: old.steps[i].hints } : s)),
+    };
   }
 
   private scrollToCurrent(block: ScrollLogicalPosition = 'nearest'): void {
@@ -298,6 +302,7 @@ export class DlLessonPage extends LitElement {
   private page(view: LessonView) {
     const p = this.progress ?? view.progress;
     const allPassed = p.steps.every((s) => s.passed);
+    const current = view.steps[p.currentStep];
     return html`
       <section
         class="lesson"
@@ -352,7 +357,9 @@ export class DlLessonPage extends LitElement {
         learner=${this.learner}
         .hosts=${view.hosts}
         .checkingSince=${this.checkingSince}
+        .step=${current ? { index: current.index, title: current.title } : null}
         @dl-server-event=${this.onServerEvent}
+        @dl-progress=${(e: CustomEvent<ProgressView>) => this.setProgressKeepingHints(e.detail)}
       ></dl-lab-panel>
     `;
   }

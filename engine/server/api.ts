@@ -159,6 +159,8 @@ const routes: { [R in ApiRoute]: Handler<R> } = {
     c.course.solution(learner.id, params.lesson, stepParam(params.step)),
   'POST /api/lessons/:lesson/steps/:step/skip': (c, { learner, params }) =>
     c.workspaces.get(learner.id).skip(params.lesson, stepParam(params.step)),
+  'POST /api/lessons/:lesson/steps/:step/restart': (c, { learner, params }) =>
+    c.workspaces.get(learner.id).restartStep(params.lesson, stepParam(params.step)),
   'GET /api/lab': (c, { learner }) => c.workspaces.peek(learner.id)?.status ?? { state: 'idle' },
   'GET /api/lessons/:lesson/topology': (c, { learner, params, req }) =>
     topologyRoute(c, learner.id, params.lesson, req.url),

@@ -136,6 +136,14 @@ export class Workspace {
   private readonly workedOn = new Map<string, number>();
   /** Commands started in this learner's shells so far (a settling check looks whether one began). */
   private commandsStarted = 0;
+  /**
+   * The lab's checkpoint of the current step's start (one per lab, replaced as steps begin): what
+   * "从头做这一步" goes back to. `taken` is false if taking it failed.
+   */
+  private stepCheckpoint: { labId: string; lessonId: string; step: number; taken: Promise<boolean> } | null =
+    null;
+  /** Shells ended on purpose (a step restarted): their exit is not a sign of a dead lab. */
+  private readonly retired = new WeakSet<TerminalSession>();
   private lastActive = Date.now();
   private disposed = false;
 
@@ -246,7 +254,8 @@ export class Workspace {
       onExit: (code) => {
         if (this.terminals.get(host) === term) this.terminals.delete(host);
         // A shell of a lab that is gone (reset, replaced) ended because its lab did: not counted.
-        if (lab === this.lab) this.shellExited(lab, host, code, Date.now() - started);
+        if (lab === this.lab && !this.retired.has(term))
+          this.shellExited(lab, host, code, Date.now() - started);
       },
     });
     this.terminals.set(host, term);
@@ -674,9 +683,11 @@ export class Workspace {
    * background; the first check of the step waits for it.
    */
   stepBegins(lessonId: string, lab: Lab | null = this.lessonId === lessonId ? this.runningLab : null): void {
-    const snapshot = this.o.snapshot;
-    if (!snapshot || !lab) return;
+    if (!lab) return;
     const step = this.o.course.currentStep(this.learnerId, lessonId);
+    this.checkpointStep(lessonId, step, lab);
+    const snapshot = this.o.snapshot;
+    if (!snapshot) return;
     const had = this.baselines.get(lessonId);
     if (had && had.labId === lab.id && had.step === step) return;
     const state = snapshot(lab).catch((e: unknown) => {
@@ -689,6 +700,94 @@ export class Workspace {
       return undefined;
     });
     this.baselines.set(lessonId, { labId: lab.id, step, state });
+  }
+
+  /**
+   * Takes the lab's checkpoint of step `step`'s start (in the background, after the one before),
+   * replacing the last: "从头做这一步" comes back to it. Labs without checkpoints get none.
+   */
+  private checkpointStep(lessonId: string, step: number, lab: Lab): void {
+    const had = this.stepCheckpoint;
+    if (!lab.checkpoint || step >= this.o.course.lesson(lessonId).steps.length) return;
+    if (had && had.labId === lab.id && had.lessonId === lessonId && had.step === step) return;
+    const before = had?.labId === lab.id ? had.taken : Promise.resolve(true);
+    const taken = before.then(() =>
+      lab.checkpoint!(stepCheckpointName).then(
+        () => true,
+        (e: unknown) => {
+          log.warn('step checkpoint not taken', {
+            learner: this.learnerId,
+            lessonId,
+            step,
+            error: (e as Error).message,
+          });
+          return false;
+        },
+      ),
+    );
+    this.stepCheckpoint = { labId: lab.id, lessonId, step, taken };
+  }
+
+  /**
+   * "从头做这一步": the lab goes back to its checkpoint of the current step's start. Its shells end
+   * first (nothing may run across a restore) and new ones open after; checks of the lesson wait.
+   */
+  async restartStep(lessonId: string, index: number): Promise<ProgressView> {
+    const lesson = this.o.course.lesson(lessonId);
+    this.o.course.step(lessonId, index);
+    const lab = await this.ensure(lesson);
+    const cp = this.stepCheckpoint;
+    const current = this.o.course.currentStep(this.learnerId, lessonId);
+    if (index !== current)
+      throw new HttpError(409, {
+        zh: `只能从头做你正在做的这一步（第 ${current + 1} 步）。`,
+        en: `Only the step you are on (step ${current + 1}) can be started again.`,
+      });
+    if (
+      !lab.restore ||
+      !cp ||
+      cp.labId !== lab.id ||
+      cp.lessonId !== lessonId ||
+      cp.step !== index ||
+      !(await cp.taken)
+    )
+      throw new HttpError(409, {
+        zh: '这台实验机器没有这一步开始时的存档（可能是机器换过或恢复过），没法只退回这一步。可以用“重置实验机器”换一台新的，已完成的步骤会重新执行。',
+        en: 'This lab has no save of how it was when this step began (it may have been replaced or resumed since), so the step cannot be rewound alone. “Reset my lab” gives you a new one with your finished steps redone.',
+      });
+    const ready = this.statusNow;
+    this.pending = this.rewind(lab, lessonId, index);
+    try {
+      await this.pending;
+    } catch (e) {
+      if (lab === this.lab && !this.failure) this.setStatus(ready);
+      throw e;
+    } finally {
+      this.pending = null;
+    }
+    return this.progress(lessonId);
+  }
+
+  private async rewind(lab: Lab, lessonId: string, index: number): Promise<Lab> {
+    this.starting({
+      zh: `正在把实验机器恢复到第 ${index + 1} 步开始时的样子…`,
+      en: `Taking your lab back to how it was when step ${index + 1} began…`,
+    });
+    for (const t of this.terminals.values()) {
+      this.retired.add(t);
+      t.dispose(null);
+    }
+    this.terminals.clear();
+    while (this.running.has(lessonId)) await new Promise((r) => setTimeout(r, 100));
+    const started = Date.now();
+    await lab.restore!(stepCheckpointName);
+    log.info('step restarted', { learner: this.learnerId, lessonId, step: index, ms: Date.now() - started });
+    this.last.delete(`${lessonId}\0${index}`);
+    this.workedOn.delete(lessonId);
+    this.quickExits.clear();
+    this.setStatus({ state: 'ready', labId: lab.id, preview: `/preview/${this.previewKey}/` });
+    for (const ws of this.sockets.keys()) this.attach(ws);
+    return lab;
   }
 
   /** The baseline of step `index` on `lab`, if it was taken (a lab resumed after a restart has none). */
@@ -712,6 +811,9 @@ export class Workspace {
     this.sockets.clear();
   }
 }
+
+/** The one checkpoint a web lab keeps: the current step's start. */
+const stepCheckpointName = 'dl-step';
 
 function joinNotices(...notices: (Text | null)[]): Text | null {
   const present = notices.filter((n): n is Text => n !== null);
