@@ -83,11 +83,19 @@ export class DlLessonList extends LitElement {
       background: var(--code-bg);
       margin-top: 6px;
       overflow: hidden;
+      display: flex;
     }
     .bar span {
       display: block;
       height: 100%;
       background: var(--ok);
+    }
+    .bar span.skip {
+      background: var(--muted);
+      opacity: 0.5;
+    }
+    .skipped {
+      color: var(--muted);
     }
     .done {
       color: var(--ok);
@@ -112,11 +120,24 @@ export class DlLessonList extends LitElement {
         </a>
       </li>`;
     }
-    const pct = l.steps ? Math.round((100 * l.passed) / l.steps) : 0;
+    // Skipped steps (their solution was run for the learner) are counted apart from done ones:
+    // a lesson the learner skipped through is not one they did.
+    const skipped = l.skipped;
+    const own = l.passed - skipped;
+    const pct = (n: number): number => (l.steps ? (100 * n) / l.steps : 0);
+    const skippedNote = skipped
+      ? html`<span class="skipped" data-skipped=${skipped}
+          >${t(`跳过了 ${skipped} 步`, `${skipped} skipped`)}</span
+        >`
+      : '';
     const state =
       l.passed === l.steps && l.steps > 0
-        ? html`<span class="done">${t('✓ 已完成', '✓ Done')}</span>`
-        : t(`已完成 ${l.passed}/${l.steps} 步`, `${l.passed}/${l.steps} steps done`);
+        ? skipped
+          ? html`<span class="done">${t('✓ 学完了', '✓ Finished')}</span>${t('，', ', ')}${skippedNote}`
+          : html`<span class="done">${t('✓ 已完成', '✓ Done')}</span>`
+        : skipped
+          ? html`${t(`自己完成 ${own}/${l.steps} 步`, `${own}/${l.steps} steps done`)}${t('，', ', ')}${skippedNote}`
+          : t(`已完成 ${l.passed}/${l.steps} 步`, `${l.passed}/${l.steps} steps done`);
     return html`<li>
       <a href="#/lesson/${encodeURIComponent(l.id)}" data-lesson=${l.id}>
         <span class="n">${l.chapter}</span>
@@ -126,7 +147,9 @@ export class DlLessonList extends LitElement {
             ${t(`约 ${l.minutes} 分钟`, `about ${l.minutes} min`)}${l.hosts > 1 ? t(` · ${l.hosts} 台机器`, ` · ${l.hosts} machines`) : ''}
             · ${state}
           </div>
-          <div class="bar" aria-hidden="true"><span style="width:${pct}%"></span></div>
+          <div class="bar" aria-hidden="true">
+            <span style="width:${pct(own)}%"></span><span class="skip" style="width:${pct(skipped)}%"></span>
+          </div>
         </span>
       </a>
     </li>`;

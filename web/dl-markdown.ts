@@ -51,6 +51,12 @@ export class DlMarkdown extends LitElement {
         background: none;
         padding: 0;
       }
+      /* A comment is there to be read: a long one wraps inside the block (a scrollbar is easy to
+         miss, and headless and overlay ones are hidden). Commands keep their lines and scroll. */
+      .code pre .hljs-comment {
+        white-space: pre-wrap;
+        overflow-wrap: anywhere;
+      }
       /* A bar of its own above the code: floated buttons would narrow the code and cut long lines. */
       .actions {
         display: flex;
