@@ -111,6 +111,10 @@ export function lintParsed(parsed: Parsed, catalog: CheckCatalog, options: LintO
       continue;
     }
     if (!f.name || languages.has(f.name.toLowerCase())) continue;
+    if (f.name !== 'topology' && nearest(f.name, ['topology'])) {
+      add(f.line, `unknown fence name \`\`\`${f.name} — did you mean \`\`\`topology?`, 'write ```topology: as it is, the block is shown to learners as code instead of a live diagram');
+      continue;
+    }
     const role = nearest(f.name, roles);
     if (!role) continue;
     add(f.line, `unknown fence name \`\`\`${f.name} — did you mean \`\`\`${role}?`, `write \`\`\`${role}: as it is, the block is shown to learners as code`);

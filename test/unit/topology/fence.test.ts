@@ -5,6 +5,8 @@
 import { describe, expect, it } from 'vitest';
 import { parseTopologyFence } from '../../../engine/topology/fence.ts';
 import { parseLesson } from '../../../engine/lessons/parse.ts';
+import { lintSource } from '../../../engine/lessons/lint.ts';
+import { checkCatalog } from '../../../engine/lessons/catalog.ts';
 import { focusGraph } from '../../../engine/topology/focus.ts';
 import { labGraph } from '../../../engine/topology/graph.ts';
 import { recorded } from './states.ts';
@@ -96,6 +98,17 @@ ip netns add ns1
         fix: expect.stringContaining('`bridge: docker0`'),
       },
     ]);
+  });
+
+  it('lint: a misspelt ```topolgy is named where it is (it would show as code)', async () => {
+    const src = lesson('netns: ns1').replace('```topology', '```topolgy');
+    const { problems } = lintSource(src, 'lessons/99-x.md', await checkCatalog());
+    expect(problems).toContainEqual(
+      expect.objectContaining({
+        line: 16,
+        what: 'unknown fence name ```topolgy — did you mean ```topology?',
+      }),
+    );
   });
 
   it('a host the lesson does not have is reported; one it has is fine', () => {
