@@ -38,8 +38,14 @@ function exec(script: string, options: ExecOptions = {}): Promise<ExecResult> {
       timedOut = true;
       process.kill(-child.pid!, 'SIGKILL');
     }, options.timeoutMs ?? 60_000);
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+      options.onOutput?.('stdout', d);
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      options.onOutput?.('stderr', d);
+    });
     child.stdin.on('error', () => {}); // EPIPE when the script does not read its stdin
     child.stdin.end(options.stdin ?? '');
     child.on('close', (code, signal) => {
