@@ -320,6 +320,7 @@ export class Workspace {
       await this.end(null, false, true);
     }
     let replay = false;
+    let resumed = false;
     if (!this.lab) {
       if (!this.seated) {
         await this.o.seats.take(this);
@@ -330,6 +331,7 @@ export class Workspace {
         this.adopt(saved?.lab ?? (await this.startWithRetry(lesson)), lesson.hosts);
         this.lessonId = saved?.note ?? null;
         replay = !saved;
+        resumed = !!saved;
       } catch (e) {
         this.giveSeat();
         const msg = (e as Error).message;
@@ -357,6 +359,12 @@ export class Workspace {
     }
     if (lab !== this.lab || this.failure) throw new Error('the lab failed while it was being prepared');
     this.lessonId = lesson.id;
+    // A lab resumed as the learner left it may be half-way through the step: its state now is no
+    // step start, so "从头做这一步" has nothing to go back to until the next step begins.
+    if (resumed) {
+      const step = this.o.course.currentStep(this.learnerId, lesson.id);
+      this.stepCheckpoint = { labId: lab.id, lessonId: lesson.id, step, taken: Promise.resolve(false) };
+    }
     this.stepBegins(lesson.id, lab);
     const notice = joinNotices(this.notice?.after ?? null, problem);
     this.notice = null;
