@@ -328,16 +328,16 @@ export class DlStepCard extends LitElement {
 }
 
 /**
- * Conditions with the text of an earlier one left out: two conditions that fail for one reason (two
- * files in a container that does not exist) say it once.
+ * Each message once: a message an earlier condition already said is left out, and a condition with
+ * nothing new is not shown. A step that checks a container and something in it says "没有名为 box
+ * 的容器" once (the kinds word a missing container or netns alike for this).
  */
 function once<C extends { messages: Text[] }>(conditions: readonly C[]): C[] {
   const seen = new Set<string>();
-  return conditions.filter((c) => {
-    const key = c.messages.map((m) => m.zh).join('\n');
-    if (seen.has(key)) return false;
-    seen.add(key);
-    return true;
+  return conditions.flatMap((c) => {
+    const fresh = c.messages.filter((m) => !seen.has(m.zh));
+    for (const m of fresh) seen.add(m.zh);
+    return fresh.length ? [{ ...c, messages: fresh }] : [];
   });
 }
 

@@ -3,6 +3,7 @@ import type { Container, HostState } from '../../inspect/types.ts';
 import { containerOfImage, linkPairs, parseBytes, twice } from '../docker.ts';
 import { inSubnet } from '../ip.ts';
 import { defineKind, fail, ok, stateOf } from '../kind.ts';
+import { placeMessages } from '../place.ts';
 import { list, t } from '../render.ts';
 import type { CheckContext, Report } from '../types.ts';
 
@@ -98,6 +99,9 @@ export default defineKind(
         '{what} still exists ({found}); it should have been removed',
       ),
       missing: t('没有找到{what}（现有的容器：{found}）', 'found no {what} (containers: {found})'),
+      // Word for word what a kind looking inside the container says when it is missing, so a step
+      // that checks the container and something in it says that once (the page drops repeats).
+      noContainer: placeMessages.noContainer,
       renamed: t('{what}只是改名成了 {name}，并没有删除', '{what} was only renamed to {name}, not removed'),
       dockerDown: t(
         'dockerd 没有在运行，看不到任何容器（{error}）',
@@ -187,7 +191,15 @@ export default defineKind(
     }
     if (picked.length === 0)
       return [
-        fail('missing', { what, found: list(state.docker.containers.map((c) => `${c.name} (${c.image})`)) }),
+        p.name
+          ? fail('noContainer', {
+              container: p.name,
+              found: list(state.docker.containers.map((c) => c.name)),
+            })
+          : fail('missing', {
+              what,
+              found: list(state.docker.containers.map((c) => `${c.name} (${c.image})`)),
+            }),
       ];
     // Any one matching container will do; if none does, explain the newest one.
     const tried = picked

@@ -27,9 +27,11 @@ export default defineKind(
     messages: {
       ok: t('命名空间 {name} 已经建好了', 'netns {name} exists'),
       gone: t('命名空间 {name} 已经删除了', 'netns {name} is gone'),
+      // Word for word placeMessages.noNetns: a step that checks a netns and something in it says
+      // a missing netns once (the page drops repeats).
       missing: t(
-        '应该有命名空间 {name}，但 `ip netns list` 里只有：{found}',
-        'netns {name} should exist, but `ip netns list` shows only: {found}',
+        '没有命名空间 {name}（`ip netns list` 里有：{found}）',
+        'there is no netns {name} (`ip netns list` shows: {found})',
       ),
       present: t(
         '命名空间 {name} 还在，应该用 `ip netns del {name}` 删掉',

@@ -115,7 +115,12 @@ tableTest('container', {
       messageId: 'missing',
       message: /镜像 hello-world 的容器/,
     },
-    { state: 'docker', params: { name: 'mydebian' }, messageId: 'missing', message: /v3 \(busybox\)/ },
+    {
+      state: 'docker',
+      params: { name: 'mydebian' },
+      messageId: 'noContainer',
+      message: /没有名为 mydebian 的容器（现有的容器：v3, v2/,
+    },
     {
       state: 'docker',
       params: { name: 'web', image: 'redis' },

@@ -19,8 +19,8 @@ describe('evaluateStates', () => {
       { exec: noExec, defaultHost: 'host1' },
     );
     expect(r.map((c) => c.ok)).toEqual([true, false]);
-    expect(r[1]!.messages[0]!.zh).toMatch(/应该有命名空间 ns9/);
-    expect(r[1]!.messages[0]!.en).toMatch(/netns ns9 should exist/);
+    expect(r[1]!.messages[0]!.zh).toMatch(/没有命名空间 ns9（`ip netns list` 里有：ns1, ns2）/);
+    expect(r[1]!.messages[0]!.en).toMatch(/there is no netns ns9/);
   });
   it('turns bad parameters into a message with the line', async () => {
     const [r] = await evaluateStates([{ kind: 'veth', params: { end: [] }, line: 12 }], states(), {

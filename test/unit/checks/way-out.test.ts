@@ -197,6 +197,23 @@ describe('a way out of each near miss', () => {
       expect(text.zh).not.toMatch(/退出码是/);
     });
 
+  it('a missing container is worded alike by the container kind and by a kind looking inside it (said once on the page)', async () => {
+    // Lesson 16 step 1 before anything is done: `container: box` and `bridge: docker0, ports: [box]`.
+    const a = await run('container', { state: 'bare', params: { name: 'box', running: true } });
+    const b = await run('bridge', {
+      state: 'bare',
+      params: { name: 'docker0', ports: [{ container: 'box' }] },
+    });
+    expect(a.texts[0]!.zh).toMatch(/^没有名为 box 的容器/);
+    expect(b.texts.map((x) => x.zh)).toContain(a.texts[0]!.zh);
+    const n = await run('netns', { state: 'bare', params: { name: 'manual' } });
+    const v = await run('addr', {
+      state: 'bare',
+      params: { dev: 'veth-m', netns: 'manual', addr: '172.17.0.200/16' },
+    });
+    expect(v.texts.map((x) => x.zh)).toContain(n.texts[0]!.zh);
+  });
+
   it('a long shell script is shown on one line, cut at 120 characters', async () => {
     const script = `${'true && '.repeat(30)}\n  test -e /root/absent.txt`;
     const kind = kinds.shell!;
