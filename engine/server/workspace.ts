@@ -412,9 +412,11 @@ export class Workspace {
   }
 
   private startWithRetry(lesson: Lesson): Promise<Lab> {
+    // Said the same for a first lab and a replacement (after a failure, a reset, another lesson):
+    // "the first time" was wrong for all but one of them.
     const detail = {
-      zh: '正在启动你的实验机器…（第一次大约需要 10–60 秒）',
-      en: 'Starting your lab machine… (about 10–60 s the first time)',
+      zh: '正在启动你的实验机器…（大约需要 10–60 秒）',
+      en: 'Starting your lab machine… (about 10–60 s)',
     };
     return this.withRoom(detail, () => this.o.provider.start(this.labOptions(lesson)));
   }
