@@ -363,16 +363,23 @@ export function diffStates(host: string, before: HostState, after: HostState): C
     ...lB.filter((b) => mA.has(key(b))).map((b): [LinkAt, LinkAt] => [mA.get(key(b))!, b]),
     ...moved,
   ];
+  // A name more than one namespace has (lo, a container's eth0) says where it is.
+  const count = new Map<string, number>();
+  for (const x of lB) count.set(x.l.name, (count.get(x.l.name) ?? 0) + 1);
+  const said = (x: LinkAt): { zh: string; en: string } =>
+    (count.get(x.l.name) ?? 0) > 1 && x.at.key !== 'host'
+      ? { zh: `${x.at.zh}里的 ${x.l.name}`, en: `${x.l.name} in ${x.at.en}` }
+      : { zh: x.l.name, en: x.l.name };
   for (const [a, b] of stayed) {
     if (b.at.container && newContainers.has(b.at.container)) continue;
-    const n = b.l.name;
+    const { zh: n, en: nEn } = said(b);
     const sa = linkState(a.l);
     const sb = linkState(b.l);
     if (sa !== sb)
       add(
         'link',
         'changed',
-        { zh: `${n} 的状态从 ${sa} 变成了 ${sb}`, en: `${n} went from ${sa} to ${sb}` },
+        { zh: `${n} 的状态从 ${sa} 变成了 ${sb}`, en: `${nEn} went from ${sa} to ${sb}` },
         [b.id],
       );
     if (a.l.master !== b.l.master) {
@@ -380,14 +387,14 @@ export function diffStates(host: string, before: HostState, after: HostState): C
         add(
           'bridge-port',
           'added',
-          { zh: `${n} 接到了网桥 ${b.l.master} 上`, en: `${n} was attached to bridge ${b.l.master}` },
+          { zh: `${n} 接到了网桥 ${b.l.master} 上`, en: `${nEn} was attached to bridge ${b.l.master}` },
           [b.id],
         );
       else
         add(
           'bridge-port',
           'removed',
-          { zh: `${n} 从网桥 ${a.l.master} 上拔下来了`, en: `${n} was detached from bridge ${a.l.master}` },
+          { zh: `${n} 从网桥 ${a.l.master} 上拔下来了`, en: `${nEn} was detached from bridge ${a.l.master}` },
           [b.id],
         );
     }
@@ -397,24 +404,31 @@ export function diffStates(host: string, before: HostState, after: HostState): C
         'changed',
         {
           zh: `${n} 的 MTU 从 ${a.l.mtu} 改成了 ${b.l.mtu}`,
-          en: `${n}'s MTU went from ${a.l.mtu} to ${b.l.mtu}`,
+          en: `${nEn}'s MTU went from ${a.l.mtu} to ${b.l.mtu}`,
         },
         [b.id],
       );
     for (const ip of addrs(b.l))
       if (!addrs(a.l).includes(ip))
-        add('address', 'added', { zh: `${n} 有了地址 ${ip}`, en: `${n} got address ${ip}` }, [b.id]);
+        add('address', 'added', { zh: `${n} 有了地址 ${ip}`, en: `${nEn} got address ${ip}` }, [b.id]);
     for (const ip of addrs(a.l))
       if (!addrs(b.l).includes(ip))
-        add('address', 'removed', { zh: `${n} 的地址 ${ip} 没了`, en: `${n} lost address ${ip}` }, [b.id]);
+        add('address', 'removed', { zh: `${n} 的地址 ${ip} 没了`, en: `${nEn} lost address ${ip}` }, [b.id]);
   }
-  // Addresses on links born in this step (ip link add + ip addr add in one go).
-  for (const x of added)
-    if (!bornWith(x, keysA, newContainers))
-      for (const ip of addrs(x.l))
-        add('address', 'added', { zh: `${x.l.name} 有了地址 ${ip}`, en: `${x.l.name} got address ${ip}` }, [
-          x.id,
-        ]);
+  // Addresses and bridges of links born in this step (ip link add, then addr add or master).
+  for (const x of added) {
+    if (bornWith(x, keysA, newContainers)) continue;
+    const { zh: n, en: nEn } = said(x);
+    for (const ip of addrs(x.l))
+      add('address', 'added', { zh: `${n} 有了地址 ${ip}`, en: `${nEn} got address ${ip}` }, [x.id]);
+    if (x.l.master && x.l.master !== 'ovs-system')
+      add(
+        'bridge-port',
+        'added',
+        { zh: `${n} 接到了网桥 ${x.l.master} 上`, en: `${nEn} was attached to bridge ${x.l.master}` },
+        [x.id],
+      );
+  }
 
   // Routes, per namespace, the kernel's own (from an address) left out.
   for (const [k, nb] of keysB) {
