@@ -105,6 +105,25 @@ describe('the learner’s loop', () => {
     t.ws.close();
   });
 
+  it('starts each lesson on a lab of its own, and says so while it starts', async () => {
+    const { c, t } = await learner();
+    const first = t.events.flatMap((e) =>
+      e.type === 'lab' && e.status.state === 'ready' ? [e.status.labId] : [],
+    );
+    expect(first).toHaveLength(1);
+    t.ws.close();
+    const { learnerId } = await c.session();
+    const next = TermClient.open(app, c, learnerId, { lesson: '02-loop-next' });
+    await next.until(() => /local[#$] /.test(next.output), 20_000, 'the prompt of the next lesson');
+    const statuses = next.events.flatMap((e) => (e.type === 'lab' ? [e.status] : []));
+    const starting = statuses.find((s) => s.state === 'starting' && s.notice);
+    expect(starting?.state === 'starting' && starting.notice?.zh).toContain('干净的机器');
+    const ready = statuses.at(-1);
+    expect(ready?.state).toBe('ready');
+    expect(ready?.state === 'ready' && ready.labId).not.toBe(first[0]);
+    next.ws.close();
+  });
+
   it('refuses 从头做这一步 with a way out where the lab keeps no checkpoint, or for another step', async () => {
     const { c, t } = await learner();
     const other = await c.json<ApiError>('POST', `/api/lessons/${lessonId}/steps/2/restart`);
