@@ -55,37 +55,40 @@ export default defineKind(
       ),
       running: t('dockerd 还在运行，应该已经停止', 'dockerd is still running; it should be stopped'),
       label: t(
-        '`docker info` 的 Labels 里没有 {want}（现在有：{found}）',
-        '`docker info` Labels lack {want} (they are: {found})',
+        '`docker info` 的 Labels 里没有 {want}（现在有：{found}）。dockerd 只在启动时读配置：改好 /etc/docker/daemon.json 后要 `systemctl restart docker`',
+        '`docker info` Labels lack {want} (they are: {found}). dockerd reads its configuration when it starts: after editing /etc/docker/daemon.json, `systemctl restart docker`',
       ),
       debug: t(
-        '`docker info` 显示 Debug Mode 是 {found}，应该是 {want}',
-        '`docker info` shows Debug Mode {found}, expected {want}',
+        '`docker info` 显示 Debug Mode 是 {found}，应该是 {want}。dockerd 只在启动时读配置：改好 /etc/docker/daemon.json 后要 `systemctl restart docker`',
+        '`docker info` shows Debug Mode {found}, expected {want}. dockerd reads its configuration when it starts: after editing /etc/docker/daemon.json, `systemctl restart docker`',
       ),
       listen: t(
-        'dockerd 没有监听 {want}（它在监听的 TCP 端口：{found}）',
-        'dockerd does not listen on {want} (its TCP ports: {found})',
+        'dockerd 没有监听 {want}（它在监听的 TCP 端口：{found}）。dockerd 只在启动时读配置（daemon.json 的 hosts，或启动参数 -H）：改好后要 `systemctl restart docker`',
+        'dockerd does not listen on {want} (its TCP ports: {found}). dockerd reads its configuration (hosts in daemon.json, or -H) when it starts: `systemctl restart docker` after editing it',
       ),
       icc: t(
-        '默认网桥的 icc 是 {found}，应该是 {want}',
-        'icc on the default bridge is {found}, expected {want}',
+        '默认网桥的 icc 是 {found}，应该是 {want}。dockerd 只在启动时读配置：改好 /etc/docker/daemon.json 后要 `systemctl restart docker`',
+        'icc on the default bridge is {found}, expected {want}. dockerd reads its configuration when it starts: after editing /etc/docker/daemon.json, `systemctl restart docker`',
       ),
-      bip: t('docker0 的地址是 {found}，应该是 {want}', "docker0's address is {found}, expected {want}"),
+      bip: t(
+        'docker0 的地址是 {found}，应该是 {want}。dockerd 只在启动时读配置：改好 /etc/docker/daemon.json 后要 `systemctl restart docker`',
+        "docker0's address is {found}, expected {want}. dockerd reads its configuration when it starts: after editing /etc/docker/daemon.json, `systemctl restart docker`",
+      ),
       mirror: t(
-        '`docker info` 的 Registry Mirrors 里没有 {want}（现在有：{found}）',
-        '`docker info` Registry Mirrors lack {want} (they are: {found})',
+        '`docker info` 的 Registry Mirrors 里没有 {want}（现在有：{found}）。dockerd 只在启动时读配置：改好 /etc/docker/daemon.json 后要 `systemctl restart docker`',
+        '`docker info` Registry Mirrors lack {want} (they are: {found}). dockerd reads its configuration when it starts: after editing /etc/docker/daemon.json, `systemctl restart docker`',
       ),
       bridge: t(
-        '默认网络用的网桥是 {found}，应该是 {want}',
-        'the default network uses bridge {found}, expected {want}',
+        '默认网络用的网桥是 {found}，应该是 {want}。dockerd 只在启动时读配置：改好 /etc/docker/daemon.json 后要 `systemctl restart docker`',
+        'the default network uses bridge {found}, expected {want}. dockerd reads its configuration when it starts: after editing /etc/docker/daemon.json, `systemctl restart docker`',
       ),
       fixedCidr: t(
-        '默认网络分配地址的范围（fixed-cidr）是 {found}，应该是 {want}',
-        'the default network hands out addresses from {found} (fixed-cidr), expected {want}',
+        '默认网络分配地址的范围（fixed-cidr）是 {found}，应该是 {want}。dockerd 只在启动时读配置：改好 /etc/docker/daemon.json 后要 `systemctl restart docker`',
+        'the default network hands out addresses from {found} (fixed-cidr), expected {want}. dockerd reads its configuration when it starts: after editing /etc/docker/daemon.json, `systemctl restart docker`',
       ),
       swarm: t(
-        '这台主机的 Swarm 状态是 {found}，应该是 {want}',
-        "this host's swarm state is {found}, expected {want}",
+        '这台主机的 Swarm 状态是 {found}，应该是 {want}（加入用 `docker swarm join`；已经在另一个 swarm 里，先 `docker swarm leave --force`）',
+        "this host's swarm state is {found}, expected {want} (join with `docker swarm join`; in another swarm already? `docker swarm leave --force` first)",
       ),
       swarmManager: t(
         '这台主机{found}是 Swarm 管理节点，应该{want}',

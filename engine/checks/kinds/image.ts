@@ -75,9 +75,10 @@ export default defineKind(
         '{name} 和 {other} 不是同一个镜像（ID {a} 和 {b} 不同）',
         '{name} and {other} are not the same image (ids {a} and {b} differ)',
       ),
+      // An image does not change: the way out is to build it again.
       field: t(
-        '镜像 {name} 的 {field} 是 {found}，应该是 {want}',
-        "image {name}'s {field} is {found}, expected {want}",
+        '镜像 {name} 的 {field} 是 {found}，应该是 {want}。镜像建好就不会变：改好 Dockerfile，再用 `docker build -t {name} .` 重新构建',
+        "image {name}'s {field} is {found}, expected {want}. An image does not change once built: fix the Dockerfile and `docker build -t {name} .` again",
       ),
       history: t(
         '镜像 {name} 的历史只有 {found} 层，应该至少 {want} 层',
