@@ -8,6 +8,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { kinds } from '../../../engine/checks/index.ts';
+import { loadLessons } from '../../../engine/lessons/load.ts';
 import { render } from '../../../engine/checks/render.ts';
 import { run, zhSpacing, type Case } from './tester.ts';
 
@@ -230,6 +231,18 @@ describe('a way out of each near miss', () => {
       params: { dev: 'veth-m', netns: 'manual', addr: '172.17.0.200/16' },
     });
     expect(v.texts.map((x) => x.zh)).toContain(n.texts[0]!.zh);
+  });
+
+  it('every shell check in the course says in words what it looked for (explain)', async () => {
+    const lessons = await loadLessons('lessons');
+    const bare = lessons.flatMap((l) =>
+      l.steps.flatMap((s) =>
+        s.check
+          .filter((c) => c.kind === 'shell' && !(c.params as { explain?: unknown }).explain)
+          .map((c) => `${l.file}:${c.line}`),
+      ),
+    );
+    expect(bare).toEqual([]);
   });
 
   it('a long shell script is shown on one line, cut at 120 characters', async () => {
