@@ -7,7 +7,7 @@
  * from an address), and what a new container or namespace brings with it (its `lo`, its eth0, the
  * host end of its veth): "新建了容器 web" already says it.
  */
-import type { Container, HostState, Link, NetNamespace } from '../inspect/types.ts';
+import type { Container, HostState, IptablesRule, Link, NetNamespace } from '../inspect/types.ts';
 import type { Text } from '../protocol.ts';
 import type { Change, ChangeCategory } from './types.ts';
 import { linkState } from './graph.ts';
@@ -73,6 +73,10 @@ function namespaces(host: string, s: HostState): Map<number, NsInfo> {
 function links(nss: Map<number, NsInfo>): LinkAt[] {
   return [...nss.values()].flatMap((at) => at.ns.links.map((l) => ({ l, at, id: `${at.id}/if:${l.name}` })));
 }
+
+/** More iptables rules than this in one table and one direction are said in one sentence. */
+const maxRulesNamed = 3;
+const natTargets = new Set(['DNAT', 'SNAT', 'MASQUERADE']);
 
 const kernelDevices =
   /^(gre0|gretap0|erspan0|ip6gre0|ip6tnl0|sit0|tunl0|ip_vti0|ip6_vti0|ovs-system|gre_sys)$/;
@@ -461,25 +465,53 @@ export function diffStates(host: string, before: HostState, after: HostState): C
           );
   }
 
-  // iptables rules, by table and full text.
+  // iptables rules, by table and full text: a few named one by one; more in one table (dockerd
+  // moving to another bridge rewrites eight rules per bridge) in one sentence naming the
+  // interfaces they are about.
   const rA = new Set(before.iptables.rules.map((r) => `${r.table}\0${r.raw}`));
   const rB = new Set(after.iptables.rules.map((r) => `${r.table}\0${r.raw}`));
-  for (const r of after.iptables.rules)
-    if (!rA.has(`${r.table}\0${r.raw}`))
+  const rules = (op: 'added' | 'removed', rs: IptablesRule[]): void => {
+    for (const table of [...new Set(rs.map((r) => r.table))]) {
+      const inTable = rs.filter((r) => r.table === table);
+      const verb = op === 'added' ? { zh: '加了', en: 'added' } : { zh: '删了', en: 'removed' };
+      // Only the plumbing of a bridge is grouped (rules that name an interface): address
+      // translation (a -p, a network's MASQUERADE), which the diagram shows too, and rules like a
+      // learner's DOCKER-USER DROP are always named.
+      const plumbing = (r: IptablesRule) => !natTargets.has(r.target ?? '') && /-[io] \S/.test(r.raw);
+      const group = inTable.filter(plumbing);
+      const one = group.length <= maxRulesNamed ? inTable : inTable.filter((r) => !plumbing(r));
+      for (const r of one)
+        add(
+          'iptables',
+          op,
+          {
+            zh: `iptables ${table} 表${verb.zh}规则：${r.raw}`,
+            en: `iptables ${table} table: ${verb.en} ${r.raw}`,
+          },
+          [],
+        );
+      if (group.length <= maxRulesNamed) continue;
+      const all = [...new Set(group.flatMap((r) => [...r.raw.matchAll(/-[io] (\S+)/g)].map((m) => m[1]!)))];
+      const about = all.length <= 2 ? all : [];
       add(
         'iptables',
-        'added',
-        { zh: `iptables ${r.table} 表加了规则：${r.raw}`, en: `iptables ${r.table} table: added ${r.raw}` },
-        [],
+        op,
+        {
+          zh: `iptables ${table} 表${verb.zh} ${group.length} 条规则${about.length ? `，都和 ${about.join('、')} 有关` : ''}（${group[0]!.raw} 等）`,
+          en: `iptables ${table} table: ${verb.en} ${group.length} rules${about.length ? `, all about ${about.join(' and ')}` : ''} (${group[0]!.raw}, …)`,
+        },
+        about.map((d) => `${host}/ns:host/if:${d}`),
       );
-  for (const r of before.iptables.rules)
-    if (!rB.has(`${r.table}\0${r.raw}`))
-      add(
-        'iptables',
-        'removed',
-        { zh: `iptables ${r.table} 表删了规则：${r.raw}`, en: `iptables ${r.table} table: removed ${r.raw}` },
-        [],
-      );
+    }
+  };
+  rules(
+    'added',
+    after.iptables.rules.filter((r) => !rA.has(`${r.table}\0${r.raw}`)),
+  );
+  rules(
+    'removed',
+    before.iptables.rules.filter((r) => !rB.has(`${r.table}\0${r.raw}`)),
+  );
   for (const p of after.iptables.policies) {
     const old = before.iptables.policies.find((q) => q.table === p.table && q.chain === p.chain);
     if (old && old.policy !== p.policy)
@@ -571,6 +603,34 @@ export function diffStates(host: string, before: HostState, after: HostState): C
   for (const n of nA)
     if (!nB.has(n))
       add('network', 'removed', { zh: `删除了 Docker 网络 ${n}`, en: `removed Docker network ${n}` });
+  // The same network with another bridge or subnet (daemon.json's bridge / fixed-cidr, lesson 23).
+  for (const old of docker ? before.docker.networks : []) {
+    const now = nB.get(old.name);
+    if (!now) continue;
+    const facts: [string, string, string, string][] = [
+      [
+        '网桥',
+        'bridge',
+        old.options['com.docker.network.bridge.name'] ?? '',
+        now.options['com.docker.network.bridge.name'] ?? '',
+      ],
+      ['网段', 'subnet', old.subnets[0]?.subnet ?? '', now.subnets[0]?.subnet ?? ''],
+      ['分配地址的范围', 'allocation range', old.subnets[0]?.ipRange ?? '', now.subnets[0]?.ipRange ?? ''],
+    ];
+    const changed = facts.filter(([, , a, b]) => a !== b);
+    if (!changed.length) continue;
+    const side = (v: string) => v || '—';
+    const bridge = now.options['com.docker.network.bridge.name'];
+    add(
+      'network',
+      'changed',
+      {
+        zh: `Docker 网络 ${old.name} 变了：${changed.map(([zh, , a, b]) => `${zh} ${side(a)} → ${side(b)}`).join('，')}`,
+        en: `Docker network ${old.name} changed: ${changed.map(([, en, a, b]) => `${en} ${side(a)} → ${side(b)}`).join(', ')}`,
+      },
+      bridge ? [`${host}/ns:host/if:${bridge}`] : [],
+    );
+  }
   if (before.docker.running !== after.docker.running)
     add(
       'docker',
