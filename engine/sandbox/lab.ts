@@ -77,6 +77,13 @@ export function listLabs(): LabRecord[] {
   });
 }
 
+/** VMs of labs that run or are starting on this machine (every user's labs folder is its own). */
+export function runningVms(): number {
+  return listLabs()
+    .filter((l) => l.state !== 'failed')
+    .reduce((n, l) => n + l.hosts.length, 0);
+}
+
 /** A failed lab's folder is kept this long after its supervisor ended, for its handles to read why. */
 const FAILED_KEEP_MS = 10 * 60_000;
 
@@ -117,9 +124,7 @@ export async function startLab(
   reapOrphans();
   const saved = options.resume ? readSaved(options.resume) : null;
   const hosts = saved?.hosts.length ?? options.hosts ?? 1;
-  const running = listLabs()
-    .filter((l) => l.state !== 'failed')
-    .reduce((n, l) => n + l.hosts.length, 0);
+  const running = runningVms();
   if (running + hosts > defaults.maxVms) {
     throw new LabCapacityError(
       `全部机器都在使用中 / all machines are in use: ${running} of ${defaults.maxVms} VMs run (DOCKERLAB_MAX_VMS)`,

@@ -11,7 +11,7 @@ import { parseArgs } from 'node:util';
 import type { Condition } from '../lessons/types.ts';
 import type { Lab } from '../sandbox/api.ts';
 import type { Evaluate, Snapshot } from './course.ts';
-import { vmProvider } from './vm-provider.ts';
+import { vmProviderWithPool } from './vm-provider.ts';
 import { startApp } from './app.ts';
 import { loadCourse } from '../lessons/load.ts';
 import { checkCatalog } from '../lessons/catalog.ts';
@@ -49,7 +49,8 @@ export async function main(args: string[]): Promise<number> {
     return 2;
   }
   const local = process.env.DOCKERLAB_LOCAL_SHELL === '1';
-  const provider = local ? (await import('./local-lab.ts')).localProvider : vmProvider;
+  // Real VMs come with a warm pool (DOCKERLAB_WARM ready labs, default 1: vm-provider.ts).
+  const provider = local ? (await import('./local-lab.ts')).localProvider : await vmProviderWithPool();
   if (!local) {
     const { pruneSaved } = await import('../sandbox/saved.ts');
     // Old ones, then least recently saved ones over the quota (DOCKERLAB_SAVED_MAX_GB) or the
