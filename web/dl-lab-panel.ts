@@ -174,6 +174,20 @@ export class DlLabPanel extends LitElement {
         opacity: 0.3;
       }
     }
+    .busy {
+      position: absolute;
+      top: 8px;
+      right: 14px;
+      z-index: 1;
+      padding: 2px 10px;
+      border-radius: 999px;
+      border: 1px solid var(--term-warn-border);
+      background: var(--term-warn-bg);
+      color: var(--term-warn-text);
+      font-size: 12.5px;
+      opacity: 0.92;
+      pointer-events: none;
+    }
     .waiting {
       margin: 12px 0 0;
       font-size: 14px;
@@ -713,8 +727,13 @@ export class DlLabPanel extends LitElement {
           role="status"
           aria-live="polite"
         >
-          <span class="dot"></span
-          >${busy ?? (ready ? t('实验机器已就绪', 'Lab ready') : t('实验机器未就绪', 'Lab not ready'))}
+          <span class="dot"></span>${
+            busy
+              ? t('实验机器正忙…', 'Lab busy…')
+              : ready
+                ? t('实验机器已就绪', 'Lab ready')
+                : t('实验机器未就绪', 'Lab not ready')
+          }
         </span>
       </div>
       ${this.error ? html`<p class="error" role="alert">${this.error}</p>` : nothing}
@@ -748,6 +767,10 @@ export class DlLabPanel extends LitElement {
           ?active=${this.showTopology}
           ?hidden=${!this.showTopology}
         ></dl-topology>
+        ${
+          // The why and how long, in a corner of the terminal: it moves nothing, and takes no clicks.
+          busy ? html`<div class="busy" aria-hidden="true">${busy}</div>` : nothing
+        }
         ${this.overlay()}
       </div>
       ${this.resetConfirm()} ${this.restartConfirm()}

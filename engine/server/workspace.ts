@@ -136,6 +136,8 @@ export class Workspace {
   private readonly workedOn = new Map<string, number>();
   /** Commands started in this learner's shells so far (a settling check looks whether one began). */
   private commandsStarted = 0;
+  /** Hosts whose shell runs a command now (OSC 133 C seen, its D not yet): the state is not settled. */
+  private readonly busyShells = new Set<string>();
   /**
    * The lab's checkpoint of the current step's start (one per lab, replaced as steps begin): what
    * "从头做这一步" goes back to. `taken` is false if taking it failed.
@@ -244,15 +246,20 @@ export class Workspace {
       onMark: (m) => {
         if (m.kind === 'C') {
           commandRan = true;
+          this.busyShells.add(host);
           this.commandStarted();
         }
         if (m.kind === 'D' && commandRan) {
           commandRan = false;
+          this.busyShells.delete(host);
           if (this.lessonId) this.commandFinished(this.lessonId);
         }
       },
       onExit: (code) => {
-        if (this.terminals.get(host) === term) this.terminals.delete(host);
+        if (this.terminals.get(host) === term) {
+          this.terminals.delete(host);
+          this.busyShells.delete(host);
+        }
         // A shell of a lab that is gone (reset, replaced) ended because its lab did: not counted.
         if (lab === this.lab && !this.retired.has(term))
           this.shellExited(lab, host, code, Date.now() - started);
@@ -667,14 +674,17 @@ export class Workspace {
     const step = this.o.course.step(lessonId, index);
     this.publish({ type: 'checking', lessonId, step: index });
     const baseline = await this.baselineOf(lessonId, index, lab);
+    // Settled: no command runs in any shell, and none started since this check began (its end
+    // checks again). Typed-ahead lines start the moment the one before ends.
+    const started = this.commandsStarted;
+    const quiet = () => started === this.commandsStarted && this.busyShells.size === 0;
     let view = await checkStep(this.o.evaluate, lessonId, step, lab, baseline);
     if (how === 'auto' && !view.ok) {
-      const started = this.commandsStarted;
       const worked = this.workedOn.get(lessonId) === index;
-      if (worked) await new Promise((r) => setTimeout(r, settleMs));
-      const settled = worked && started === this.commandsStarted && lab === this.runningLab;
-      if (settled && !this.disposed) view = await checkStep(this.o.evaluate, lessonId, step, lab, baseline);
-      else view = { ...view, tentative: true };
+      if (worked && quiet()) await new Promise((r) => setTimeout(r, settleMs));
+      if (worked && quiet() && lab === this.runningLab && !this.disposed)
+        view = await checkStep(this.o.evaluate, lessonId, step, lab, baseline);
+      if (!view.ok && !(worked && quiet())) view = { ...view, tentative: true };
     }
     if (this.disposed) return view; // the store is closing: nothing to record
     this.last.set(`${lessonId}\0${index}`, view);
