@@ -15,6 +15,7 @@ import type { WebSocket } from 'ws';
 import type { Lab, LabFailure, LabOptions } from '../sandbox/api.ts';
 import type { Lesson } from '../lessons/types.ts';
 import {
+  ClientCommand,
   encodeServerFrame,
   type CheckView,
   type LabStatus,
@@ -134,6 +135,10 @@ export class Workspace {
    * of their shells, or they pressed 检查 on it). Only such a step is shown ✗ (see CheckView.tentative).
    */
   private readonly workedOn = new Map<string, number>();
+  /** Per lesson: when its current step became current (a step passed or skipped, chosen, rewound). */
+  private readonly stepSince = new Map<string, number>();
+  /** When the learner last pressed Enter in one of their terminals. */
+  private lastEnter = 0;
   /** Commands started in this learner's shells so far (a settling check looks whether one began). */
   private commandsStarted = 0;
   /** Hosts whose shell runs a command now (OSC 133 C seen, its D not yet): the state is not settled. */
@@ -202,7 +207,11 @@ export class Workspace {
   connect(ws: WebSocket, lesson: Lesson, host: string, cols: number, rows: number): void {
     this.sockets.set(ws, { lessonId: lesson.id, host, cols, rows });
     ws.send(encodeServerFrame({ type: 'event', event: { type: 'lab', status: this.statusNow } }));
-    ws.on('message', () => this.touch());
+    ws.on('message', (raw: Buffer) => {
+      this.touch();
+      // Enter typed (or a line sent by 在终端运行): what runs next was asked for from now on.
+      if (raw[0] === ClientCommand.input && raw.includes(0x0d)) this.lastEnter = Date.now();
+    });
     ws.on('close', () => {
       this.sockets.delete(ws);
       if (this.sockets.size === 0) this.o.seats.leaveQueue(this);
@@ -589,7 +598,10 @@ export class Workspace {
   private commandStarted(): void {
     this.commandsStarted++;
     const lessonId = this.lessonId;
-    if (lessonId) this.workedOn.set(lessonId, this.o.course.currentStep(this.learnerId, lessonId));
+    // A line typed ahead before the step became current (the rest of a pasted solution) is not
+    // work on it: only one entered since.
+    if (lessonId && this.lastEnter >= (this.stepSince.get(lessonId) ?? 0))
+      this.workedOn.set(lessonId, this.o.course.currentStep(this.learnerId, lessonId));
   }
 
   /**
@@ -703,6 +715,7 @@ export class Workspace {
    * background; the first check of the step waits for it.
    */
   stepBegins(lessonId: string, lab: Lab | null = this.lessonId === lessonId ? this.runningLab : null): void {
+    this.stepSince.set(lessonId, Date.now());
     if (!lab) return;
     const step = this.o.course.currentStep(this.learnerId, lessonId);
     this.checkpointStep(lessonId, step, lab);
@@ -804,6 +817,7 @@ export class Workspace {
     log.info('step restarted', { learner: this.learnerId, lessonId, step: index, ms: Date.now() - started });
     this.last.delete(`${lessonId}\0${index}`);
     this.workedOn.delete(lessonId);
+    this.stepSince.set(lessonId, Date.now());
     this.quickExits.clear();
     this.setStatus({ state: 'ready', labId: lab.id, preview: `/preview/${this.previewKey}/` });
     for (const ws of this.sockets.keys()) this.attach(ws);
