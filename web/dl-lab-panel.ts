@@ -304,7 +304,7 @@ export class DlLabPanel extends LitElement {
         animation: none;
       }
     }
-    dialog.reset {
+    dialog.confirm {
       max-width: 32em;
       border: 1px solid var(--border);
       border-radius: 8px;
@@ -312,7 +312,7 @@ export class DlLabPanel extends LitElement {
       color: var(--text);
       line-height: 1.6;
     }
-    dialog.reset h2 {
+    dialog.confirm h2 {
       font-size: 18px;
       margin: 0 0 8px;
     }
@@ -613,7 +613,7 @@ export class DlLabPanel extends LitElement {
 
   /** The confirm dialog of "重置实验机器": what is lost, what is kept. */
   private resetConfirm() {
-    return html`<dialog class="reset" aria-labelledby="reset-title">
+    return html`<dialog class="confirm reset" aria-labelledby="reset-title">
       <h2 id="reset-title">${t('重置实验机器？', 'Reset your lab machine?')}</h2>
       <p>
         ${t(
@@ -641,7 +641,7 @@ export class DlLabPanel extends LitElement {
     const step = this.step;
     if (!step) return nothing;
     const n = step.index + 1;
-    return html`<dialog class="reset restart" aria-labelledby="restart-title">
+    return html`<dialog class="confirm restart" aria-labelledby="restart-title">
       <h2 id="restart-title">${t(`从头做第 ${n} 步？`, `Start step ${n} again?`)}</h2>
       <p>
         ${t(
