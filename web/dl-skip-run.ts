@@ -97,7 +97,7 @@ export class DlSkipRun extends LitElement {
       align-items: baseline;
       font-weight: 600;
     }
-    .head span {
+    .head > span:first-child {
       flex: 1;
     }
     .time {
