@@ -17,6 +17,7 @@ import { formatStep, formatVerdict } from './report.ts';
 import { verifyLesson, type LessonVerdict, type VerifyDeps } from './verify.ts';
 import { recordVerifyAll } from '../../bench/records.ts';
 import { longestFirst, recordTimes } from './order.ts';
+import { labPool, type LabPool } from './pool.ts';
 
 const log = logger('verify');
 
@@ -198,7 +199,7 @@ export async function main(args: string[]): Promise<number> {
    * One lesson, start to verdict. With several jobs a lesson's lines are held back and printed
    * together when it ends, so two lessons' lines never interleave.
    */
-  const verifyOne = async (lesson: Lesson): Promise<LessonVerdict> => {
+  const verifyOne = async (lesson: Lesson, pool?: LabPool): Promise<LessonVerdict> => {
     const held: string[] = [];
     const out = jobs > 1 ? (line: string) => void held.push(line) : say;
     if (!values.json)
@@ -215,7 +216,7 @@ export async function main(args: string[]): Promise<number> {
         ? undefined
         : (v: Parameters<typeof formatStep>[0]) => out(formatStep(v, lesson.file)),
     };
-    let verdict = await verifyLesson(lesson, options, deps);
+    let verdict = await verifyLesson(lesson, options, pool?.deps ?? deps);
     // A VM under TCG on a loaded machine can miss a timeout: --retries gives a failed lesson a
     // fresh lab and another full run. Every retry is printed, never hidden.
     for (let attempt = 1; !verdict.ok && attempt <= retries; attempt++) {
@@ -238,11 +239,19 @@ export async function main(args: string[]): Promise<number> {
   const order = jobs > 1 ? longestFirst(lessons, cases) : lessons.map((_, i) => i);
   const verdicts: LessonVerdict[] = new Array<LessonVerdict>(lessons.length);
   let next = 0;
+  let reused = 0;
   await Promise.all(
     Array.from({ length: Math.min(jobs, lessons.length) }, async () => {
-      while (next < order.length) {
-        const i = order[next++]!;
-        verdicts[i] = await verifyOne(lessons[i]!);
+      // Each worker keeps its labs between lessons (engine/verify/pool.ts); retries take new ones.
+      const pool = step === undefined && !values.keep && lessons.length > 1 ? labPool(deps) : undefined;
+      try {
+        while (next < order.length) {
+          const i = order[next++]!;
+          verdicts[i] = await verifyOne(lessons[i]!, pool);
+        }
+      } finally {
+        reused += pool?.reused() ?? 0;
+        await pool?.close();
       }
     }),
   );
@@ -269,7 +278,8 @@ export async function main(args: string[]): Promise<number> {
     say(
       `\n${verdicts.length - bad.length} passed, ${bad.length} failed` +
         (bad.length ? `: ${bad.map((v) => v.id).join(', ')}` : '') +
-        ` in ${((Date.now() - started) / 60_000).toFixed(1)} min (${jobs} job${jobs > 1 ? 's' : ''})`,
+        ` in ${((Date.now() - started) / 60_000).toFixed(1)} min (${jobs} job${jobs > 1 ? 's' : ''}` +
+        `, ${reused} lab${reused === 1 ? '' : 's'} restored to a fresh checkpoint instead of started)`,
     );
   }
   return verdicts.every((v) => v.ok) ? 0 : 1;
