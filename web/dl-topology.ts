@@ -60,6 +60,8 @@ export class DlTopology extends LitElement {
   protected readonly settings = new SettingsController(this);
   private collapsed = new Set<string>();
   private layout: Layout | null = null;
+  /** What the picture on screen was drawn from (graph and options), to skip an identical redraw. */
+  private shown = '';
   private drawn = '';
   private drawing = 0;
   private readonly pz = new PanZoom(
@@ -254,18 +256,35 @@ export class DlTopology extends LitElement {
       // A lesson's block before what it names exists: its text says so, nothing to lay out.
       canvas.replaceChildren();
       this.layout = null;
+      this.shown = '';
       this.drawnAt = this.view?.takenAt ?? '';
       return;
     }
     const t0 = performance.now();
-    const { layoutGraph } = await import('../engine/topology/layout.ts');
-    const layout = await layoutGraph(g, {
+    const options = {
       lang: currentLang(),
       collapsed: this.collapsed,
       showLoopback: this.showLoopback,
       showMounts: this.showMounts,
-    });
+    };
+    // Most commands (ls, docker ps, a ping) change nothing drawn: the picture stays as it is.
+    const shown = JSON.stringify([
+      g,
+      options.lang,
+      [...options.collapsed],
+      options.showLoopback,
+      options.showMounts,
+    ]);
+    if (shown === this.shown && canvas.querySelector('svg')) {
+      this.paintHighlight();
+      this.lastDrawMs = performance.now() - t0;
+      this.drawnAt = this.view?.takenAt ?? '';
+      return;
+    }
+    const { layoutGraph } = await import('../engine/topology/layout.ts');
+    const layout = await layoutGraph(g, options);
     if (n !== this.drawing) return; // a newer draw started meanwhile
+    this.shown = shown;
     const svg = toDom(
       scene(layout, { title: t('实验环境的网络拓扑', "The lab's network topology"), interactive: true }),
     );

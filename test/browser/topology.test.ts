@@ -276,6 +276,24 @@ describe('when the diagram looks again', () => {
     current = d!;
     await serverEvents(page, [{ type: 'command', lessonId, step: 5 }]);
     await drawn(d!.takenAt);
+    // A command that changed nothing drawn (ls, a ping): the picture on screen stays, not redrawn.
+    const picture = () =>
+      page.evaluate(() => {
+        const svg = document.querySelector('dl-topology')!.shadowRoot!.querySelector('svg')!;
+        const w = window as unknown as { __drawn?: SVGElement };
+        const same = w.__drawn === svg;
+        w.__drawn = svg;
+        return same;
+      });
+    await picture();
+    current = { ...d!, takenAt: 'nothing-changed' };
+    await serverEvents(page, [{ type: 'command', lessonId, step: 5 }]);
+    await drawn('nothing-changed');
+    expect(await picture()).toBe(true);
+    current = { ...c!, takenAt: 'changed-again' };
+    await serverEvents(page, [{ type: 'command', lessonId, step: 5 }]);
+    await drawn('changed-again');
+    expect(await picture()).toBe(false);
   });
 });
 
