@@ -149,6 +149,8 @@ export class Workspace {
    */
   private stepCheckpoint: { labId: string; lessonId: string; step: number; taken: Promise<boolean> } | null =
     null;
+  /** Skips running now: a restore must not happen under them (their commands would be cut off). */
+  private skipping = 0;
   /** Shells ended on purpose (a step restarted): their exit is not a sign of a dead lab. */
   private readonly retired = new WeakSet<TerminalSession>();
   private lastActive = Date.now();
@@ -615,10 +617,11 @@ export class Workspace {
     const started = Date.now();
     const say = (progress: SkipProgress) => this.publish({ type: 'skip', lessonId, step: index, progress });
     say({ phase: 'start', scripts: step.solution });
+    this.skipping++;
     const problem = await solve(lab, step, {
       onStart: (host) => say({ phase: 'host', host }),
       onOutput: (host, _stream, text) => say({ phase: 'output', host, text }),
-    });
+    }).finally(() => this.skipping--);
     if (problem) {
       log.warn('skip: solution failed', { learner: this.learnerId, lessonId, ...problem.log });
       const error = {
@@ -788,6 +791,11 @@ export class Workspace {
         zh: '这台实验机器没有这一步开始时的存档（可能是机器换过或恢复过），没法只退回这一步。可以用“重置实验机器”换一台新的，已完成的步骤会重新执行。',
         en: 'This lab has no save of how it was when this step began (it may have been replaced or resumed since), so the step cannot be rewound alone. “Reset my lab” gives you a new one with your finished steps redone.',
       });
+    if (this.skipping > 0)
+      throw new HttpError(409, {
+        zh: '参考答案正在替你运行，等它运行完再从头做这一步。',
+        en: 'A reference solution is running for you: start the step again once it has finished.',
+      });
     const ready = this.statusNow;
     this.pending = this.rewind(lab, lessonId, index);
     try {
@@ -811,7 +819,9 @@ export class Workspace {
       t.dispose(null);
     }
     this.terminals.clear();
+    // Nothing may run across the restore: checks finish first, and the step's baseline is taken.
     while (this.running.has(lessonId)) await new Promise((r) => setTimeout(r, 100));
+    await this.baselines.get(lessonId)?.state;
     const started = Date.now();
     await lab.restore!(stepCheckpointName);
     log.info('step restarted', { learner: this.learnerId, lessonId, step: index, ms: Date.now() - started });
