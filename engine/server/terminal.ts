@@ -4,12 +4,11 @@
  * batched and flow-controlled (see flow.ts); OSC 133 marks are reported to the owner.
  */
 import { spawn, type IPty } from 'node-pty';
-import headless from '@xterm/headless';
-import serializeAddon from '@xterm/addon-serialize';
 import type { WebSocket } from 'ws';
 import { CloseCode, decodeClientFrame, encodeServerFrame, type ServerEvent } from '../protocol.ts';
 import { Batcher, Watermark, type FlowOptions } from './flow.ts';
 import { Osc133Scanner, type Mark } from './osc133.ts';
+import { Screen } from './screen.ts';
 import { logger } from '../log.ts';
 
 const log = logger('terminal');
@@ -33,8 +32,7 @@ export interface TerminalOptions {
 
 export class TerminalSession {
   private readonly pty: IPty;
-  private readonly screen: InstanceType<typeof headless.Terminal>;
-  private readonly serializer: InstanceType<typeof serializeAddon.SerializeAddon>;
+  private readonly screen: Screen;
   private readonly batcher: Batcher;
   private readonly watermark: Watermark;
   private readonly scanner = new Osc133Scanner();
@@ -63,14 +61,7 @@ export class TerminalSession {
       // Raw bytes: a UTF-8 character may be split across reads; the browser's decoder copes.
       encoding: null,
     });
-    this.screen = new headless.Terminal({
-      cols: options.cols,
-      rows: options.rows,
-      scrollback: options.scrollback ?? 1000,
-      allowProposedApi: true,
-    });
-    this.serializer = new serializeAddon.SerializeAddon();
-    this.screen.loadAddon(this.serializer);
+    this.screen = new Screen(options.cols, options.rows, options.scrollback ?? 1000);
     this.watermark = new Watermark(options.flow, (paused) => (paused ? this.pty.pause() : this.pty.resume()));
     this.batcher = new Batcher(options.flow, (data) => this.toViewer(data));
     this.pty.onData((d: string | Buffer) => this.onOutput(typeof d === 'string' ? Buffer.from(d) : d));
@@ -89,10 +80,8 @@ export class TerminalSession {
   private onOutput(data: Buffer): void {
     if (this.disposed) return;
     for (const mark of this.scanner.push(data)) this.options.onMark?.(mark);
-    // The headless screen is a consumer too: without counting it, `cat` of a big file would queue
-    // unbounded data in its write buffer (xterm drops data above 50 MB).
-    this.watermark.sent('screen', data.length);
-    this.screen.write(data, () => this.watermark.done('screen', data.length));
+    // The copy for reconnecting bounds what it holds itself, and never holds the shell back.
+    this.screen.write(data);
     if (this.viewer) this.batcher.push(data);
   }
 
@@ -134,11 +123,10 @@ export class TerminalSession {
     ws.on('close', () => {
       if (this.viewer === ws) this.detach();
     });
-    // The write callback runs once everything written before it is on the headless screen, so the
-    // snapshot has all output up to here and `held` has all output after it.
-    this.screen.write('', () => {
+    // The snapshot has all output written to the screen up to here, and `held` all output after it.
+    this.screen.snapshot((text) => {
       if (this.viewer !== ws || !this.held) return;
-      const snapshot = Buffer.from('\x1bc' + this.serializer.serialize(), 'utf8');
+      const snapshot = Buffer.from('\x1bc' + text, 'utf8');
       // The browser acks the snapshot like any output, so it is counted like any output.
       this.watermark.sent('viewer', snapshot.length);
       this.sendOutput(ws, snapshot);

@@ -134,8 +134,13 @@ export class TermClient {
       } else {
         this.events.push(f.event);
       }
-      for (const w of this.waiters.splice(0)) w();
+      this.wake();
     });
+  }
+
+  /** Lets `until` look again now (for a caller that handles frames itself, as the bench does). */
+  wake(): void {
+    for (const w of this.waiters.splice(0)) w();
   }
 
   /** `learnerId` is the page's (SessionView.learnerId): the server refuses a socket for another. */
