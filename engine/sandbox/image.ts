@@ -14,6 +14,7 @@ import readline from 'node:readline';
 import { cacheDir } from './paths.ts';
 import { Vm, detectAccel, giveToQemu, machineVersion, type Accel } from './vm.ts';
 import { startHub } from './hub.ts';
+import { giveIdentity, slot } from './identity.ts';
 import { logger } from '../log.ts';
 
 const log = logger('image');
@@ -239,6 +240,111 @@ export async function ensureSnapshot(image: ImagePaths, memoryMb: number, cpus: 
     }
     return { dir, disk, ram: path.join(dir, 'ram.state'), accel };
   });
+}
+
+/**
+ * Snapshots per host slot (host1, host2, …): the snapshot above, resumed once, given the slot's
+ * identity (hostname, address, MAC, machine-id, dockerd engine id: identity.ts) and saved again, in
+ * `<snapshot>-<slot>/` next to it, its disk an overlay of the snapshot's. A lab's VM restored from
+ * its slot's snapshot only needs its clock and randomness set: no dockerd restart. Identities are
+ * then the same in every lab, which cannot see each other, and differ within a lab. Such a snapshot
+ * is only used while the snapshot it was made from is the one it names (READY), so remaking that
+ * one (`sandbox snapshot`) remakes these.
+ */
+export function slotSnapshotDir(base: Snapshot, slotName: string): string {
+  return `${base.dir}-${slot(slotName).name}`;
+}
+
+function baseStamp(base: Snapshot): string {
+  return fs.readFileSync(path.join(base.dir, 'READY'), 'utf8').trim();
+}
+
+export function findSlotSnapshot(base: Snapshot, slotName: string): Snapshot | null {
+  const dir = slotSnapshotDir(base, slotName);
+  try {
+    const ready = JSON.parse(fs.readFileSync(path.join(dir, 'READY'), 'utf8')) as { base?: string };
+    if (ready.base !== baseStamp(base)) return null;
+  } catch {
+    return null;
+  }
+  return { dir, disk: path.join(dir, 'disk.qcow2'), ram: path.join(dir, 'ram.state'), accel: base.accel };
+}
+
+/** The snapshot of host slot `slotName`, made from `base` if there is none yet (about 20 s under TCG). */
+export async function ensureSlotSnapshot(
+  image: ImagePaths,
+  base: Snapshot,
+  slotName: string,
+): Promise<Snapshot> {
+  const found = findSlotSnapshot(base, slotName);
+  if (found) return found;
+  return withLock(`snapshot-${slotName}`, async () => {
+    const again = findSlotSnapshot(base, slotName);
+    if (again) return again;
+    const identity = slot(slotName);
+    const dir = slotSnapshotDir(base, slotName);
+    const started = Date.now();
+    // Only this slot's own folder, and only when it was made from another snapshot: labs running
+    // from it keep their open files.
+    fs.rmSync(dir, { recursive: true, force: true });
+    fs.mkdirSync(dir, { recursive: true });
+    const disk = path.join(dir, 'disk.qcow2');
+    createOverlay(base.disk, disk);
+    const run = path.join(dir, 'run');
+    fs.mkdirSync(run);
+    giveToQemu(run, 0o700);
+    const hub = await startHub(path.join(run, 'hub.sock'));
+    const { memoryMb, cpus } = readSnapshotSize(base);
+    let vm: Vm | null = null;
+    try {
+      vm = await Vm.start({
+        ...image,
+        dir: run,
+        name: 'slot',
+        disk,
+        memoryMb,
+        cpus,
+        mac: identity.mac,
+        accel: base.accel,
+        hub: path.join(run, 'hub.sock'),
+        incoming: base.ram,
+      });
+      await vm.attach(300_000);
+      const client = await vm.client();
+      await giveIdentity(client, identity, [identity]);
+      await vm.waitForDocker(300_000);
+      // Settle: dockerd's restart and the reload identity.sh leaves running in the background.
+      await client.exec(
+        [
+          'bash',
+          '-c',
+          'systemctl is-system-running --wait >/dev/null; while pgrep -x systemctl >/dev/null; do sleep 0.2; done; sync',
+        ],
+        { timeoutMs: 120_000 },
+      );
+      await vm.saveState(path.join(dir, 'ram.state'));
+    } finally {
+      await vm?.kill();
+      hub.close();
+    }
+    fs.rmSync(run, { recursive: true, force: true });
+    keepAsRoot(disk);
+    keepAsRoot(path.join(dir, 'ram.state'));
+    fs.writeFileSync(
+      path.join(dir, 'READY'),
+      JSON.stringify({ base: baseStamp(base), at: new Date().toISOString(), ms: Date.now() - started }) +
+        '\n',
+    );
+    log.info('slot snapshot made', { slot: slotName, ms: Date.now() - started });
+    return { dir, disk, ram: path.join(dir, 'ram.state'), accel: base.accel };
+  });
+}
+
+/** The guest memory and CPUs a snapshot was made with, from its folder's name (…-<mem>m-<cpus>c). */
+function readSnapshotSize(s: Snapshot): { memoryMb: number; cpus: number } {
+  const m = /-(\d+)m-(\d+)c$/.exec(path.basename(s.dir));
+  if (!m) throw new Error(`cannot read the memory and CPUs of snapshot ${s.dir}`);
+  return { memoryMb: Number(m[1]), cpus: Number(m[2]) };
 }
 
 export function createOverlay(backing: string, file: string): void {

@@ -11,7 +11,9 @@ import type { ExecOptions, ExecResult, Lab, LabFailure, LabOptions, SandboxHost 
 import { VmCgroup } from './cgroup.ts';
 import { checkpointLab, restoreLab } from './checkpoint.ts';
 import { GuestClient } from './client.ts';
-import { ensureImage, ensureSnapshot, isAlive, type Progress } from './image.ts';
+import { ensureImage, ensureSlotSnapshot, ensureSnapshot, isAlive, type Progress } from './image.ts';
+import { slot } from './identity.ts';
+import { logger } from '../log.ts';
 import { labsDir, repoRoot } from './paths.ts';
 import { makeSavedLabDir, moveFile, readSaved, savedLabDir } from './saved.ts';
 import { thinShell } from './thin-shell.ts';
@@ -33,6 +35,8 @@ export interface LabRecord {
   cold?: boolean;
   /** Resume a saved lab (see saved.ts), moved into `<lab>/saved`, instead of the snapshot. */
   resumed?: boolean;
+  /** Each host from its slot's snapshot (image.ts ensureSlotSnapshot), with the slot's identity. */
+  slots?: boolean;
   supervisorPid?: number;
   state: 'starting' | 'ready' | 'failed';
   error?: string;
@@ -41,16 +45,23 @@ export interface LabRecord {
   createdAt: string;
   /** How the VMs started and how long it took, for `list` and the benchmarks. */
   /** `ms` until every dockerd answered; `shellMs` until every guest agent did (a shell works). */
-  boot?: { from: 'saved' | 'snapshot' | 'cold'; ms: number; shellMs: number };
+  boot?: { from: 'saved' | 'slot' | 'snapshot' | 'cold'; ms: number; shellMs: number };
 }
 
 export class LabCapacityError extends Error {}
+
+const log = logger('lab');
 
 const cli = path.join(repoRoot, 'bin/dockerlab.js');
 export const defaults = {
   memoryMb: Number(process.env.DOCKERLAB_MEMORY_MB ?? 1024),
   cpus: Number(process.env.DOCKERLAB_CPUS ?? 2),
   maxVms: Number(process.env.DOCKERLAB_MAX_VMS ?? 4),
+  /**
+   * Start each host from a snapshot made for its slot (no dockerd restart: see image.ts
+   * ensureSlotSnapshot); DOCKERLAB_SLOT_SNAPSHOTS=0 gives every VM a fresh identity instead.
+   */
+  slotSnapshots: process.env.DOCKERLAB_SLOT_SNAPSHOTS === '1',
 };
 
 export function labDir(id: string): string {
@@ -132,7 +143,22 @@ export async function startLab(
   }
   const memoryMb = saved?.memoryMb ?? options.memoryMb ?? defaults.memoryMb;
   const cpus = saved?.cpus ?? options.cpus ?? defaults.cpus;
-  if (!saved) await ensureSnapshot(await ensureImage(progress), memoryMb, cpus);
+  let slots = false;
+  if (!saved) {
+    const image = await ensureImage(progress);
+    const base = await ensureSnapshot(image, memoryMb, cpus);
+    if (defaults.slotSnapshots && !options.cold) {
+      try {
+        for (let i = 1; i <= hosts; i++) await ensureSlotSnapshot(image, base, `host${i}`);
+        slots = true;
+      } catch (e) {
+        // Slower, not broken: the lab's VMs get their identity the old way.
+        log.warn('a host slot snapshot could not be made: starting from the snapshot', {
+          error: (e as Error).message,
+        });
+      }
+    }
+  }
 
   const id = options.id ?? 'lab-' + crypto.randomBytes(4).toString('hex');
   const dir = labDir(id);
@@ -145,16 +171,23 @@ export async function startLab(
     label: options.label,
     hosts:
       saved?.hosts ??
-      Array.from({ length: hosts }, (_, i) => ({
-        name: `host${i + 1}`,
-        address: `192.168.56.${11 + i}`,
-        mac: '52:54:00:' + [...crypto.randomBytes(3)].map((b) => b.toString(16).padStart(2, '0')).join(':'),
-      })),
+      Array.from({ length: hosts }, (_, i) =>
+        slots
+          ? slot(`host${i + 1}`)
+          : {
+              name: `host${i + 1}`,
+              address: `192.168.56.${11 + i}`,
+              mac:
+                '52:54:00:' +
+                [...crypto.randomBytes(3)].map((b) => b.toString(16).padStart(2, '0')).join(':'),
+            },
+      ),
     memoryMb,
     cpus,
     ownerPid: options.ownerPid,
     cold: options.cold,
     resumed: saved !== null,
+    slots,
     state: 'starting',
     createdAt: new Date().toISOString(),
   };

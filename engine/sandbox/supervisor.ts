@@ -10,13 +10,13 @@
  * state `failed` with the failure, for the lab's handles (lab.ts onFailure) to report. A failed
  * lab is never saved.
  */
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { LabFailure } from './api.ts';
 import { startHub } from './hub.ts';
-import { createOverlay, ensureImage, findSnapshot } from './image.ts';
+import { createOverlay, ensureImage, findSlotSnapshot, findSnapshot, type Snapshot } from './image.ts';
+import { giveIdentity, refreshIdentity } from './identity.ts';
 import { isAlive } from './image.ts';
 import { readLab, writeLab, type LabRecord } from './lab.ts';
 import type { Mux } from './mux.ts';
@@ -26,7 +26,6 @@ import { detectAccel } from './vm.ts';
 import { logger } from '../log.ts';
 
 const log = logger('supervisor');
-const identityScript = fs.readFileSync(path.join(import.meta.dirname, 'guest/identity.sh'), 'utf8');
 /** How long a VM may take to answer: a cold boot under TCG takes about a minute. */
 const BOOT_TIMEOUT_MS = 240_000;
 /**
@@ -85,21 +84,33 @@ export async function supervise(dir: string): Promise<void> {
       : null;
     const image = saved ? null : await ensureImage();
     const snapshot = image && !record.cold ? findSnapshot(image, record.memoryMb, record.cpus) : null;
+    // Each host from its slot's snapshot where the lab asked for them and they are there (see
+    // image.ts ensureSlotSnapshot), else from the snapshot (and given its identity anew).
+    const slots = new Map<string, Snapshot>();
+    for (const host of record.hosts) {
+      const s = record.slots && snapshot ? findSlotSnapshot(snapshot, host.name) : null;
+      if (s) slots.set(host.name, s);
+      else if (record.slots)
+        log.warn('no snapshot of this host slot: restarting its dockerd', { host: host.name });
+    }
+    const first = slots.get(record.hosts[0]!.name);
     origin = saved
       ? { accel: saved.accel, kernel: saved.kernel, initrd: saved.initrd, backing: saved.backing }
       : {
           accel: snapshot?.accel ?? detectAccel(image!.kernel),
           kernel: image!.kernel,
           initrd: image!.initrd,
-          backing: snapshot?.disk ?? image!.disk,
+          // A saved lab checks that its disks' backing file is still there: host1's.
+          backing: first?.disk ?? snapshot?.disk ?? image!.disk,
         };
-    const { accel, kernel, initrd, backing } = origin;
+    const { accel, kernel, initrd } = origin;
     if (saved) giveToQemu(savedDir, 0o700); // QEMU opens the disks in it
     const hubPath = path.join(dir, 'hub.sock');
     await startHub(hubPath);
     for (const host of record.hosts) {
       const disk = path.join(saved ? savedDir : dir, `${host.name}.qcow2`);
-      if (!saved) createOverlay(backing, disk);
+      const fromSlot = slots.get(host.name);
+      if (!saved) createOverlay(fromSlot?.disk ?? snapshot?.disk ?? image!.disk, disk);
       const vm = await Vm.start({
         dir,
         name: host.name,
@@ -111,7 +122,7 @@ export async function supervise(dir: string): Promise<void> {
         mac: host.mac,
         accel,
         hub: hubPath,
-        incoming: saved ? path.join(savedDir, `${host.name}.ram`) : snapshot?.ram,
+        incoming: saved ? path.join(savedDir, `${host.name}.ram`) : (fromSlot?.ram ?? snapshot?.ram),
         cgroup: `${record.id}.${host.name}`,
       });
       vms.push(vm);
@@ -120,10 +131,17 @@ export async function supervise(dir: string): Promise<void> {
         else log.error('a VM ended while the lab started', { lab: record.id, host: host.name, ...vm.end() });
       });
     }
-    const from = saved ? 'saved' : snapshot ? 'snapshot' : 'cold';
+    const from = saved
+      ? 'saved'
+      : slots.size === record.hosts.length
+        ? 'slot'
+        : snapshot
+          ? 'snapshot'
+          : 'cold';
     const shellMs = await Promise.all(
       vms.map(async (vm, i) => {
-        const { mux, shellMs } = await bringUp(vm, record, i, started, saved !== null);
+        const how = saved ? 'saved' : slots.has(record.hosts[i]!.name) ? 'slot' : 'fresh';
+        const { mux, shellMs } = await bringUp(vm, record, i, started, how);
         muxes[i] = mux;
         return shellMs;
       }),
@@ -176,37 +194,30 @@ async function heartbeat(vm: Vm, mux: Mux, host: string, fail: (f: LabFailure) =
 }
 
 /**
- * Resumes or boots one VM, gives it its identity (a saved lab's VM keeps its own and only has its
- * clock set), waits for dockerd; returns its mux and when its shell was usable.
+ * Resumes or boots one VM and makes it this lab's: a saved lab's VM keeps its identity and only
+ * has its clock set; one restored from its slot's snapshot has the slot's identity already and gets
+ * the clock, randomness and the lab's hosts; any other is given its whole identity (which restarts
+ * dockerd). Waits for dockerd; returns the VM's mux and when its shell was usable.
  */
 async function bringUp(
   vm: Vm,
   record: LabRecord,
   index: number,
   started: number,
-  saved: boolean,
+  how: 'saved' | 'slot' | 'fresh',
 ): Promise<{ mux: Mux; shellMs: number }> {
   const mux = await vm.attach(BOOT_TIMEOUT_MS);
   const shellMs = Date.now() - started;
   const host = record.hosts[index]!;
   const client = await vm.client();
-  if (saved) {
+  if (how === 'saved') {
     const r = await client.exec(['date', '-s', `@${Math.floor(Date.now() / 1000)}`]);
     if (r.code !== 0) throw new Error(`setting the clock of ${host.name} failed: ${r.stderr}`);
-    await vm.waitForDocker(BOOT_TIMEOUT_MS);
-    mux.status = { state: 'ready', host: host.name };
-    return { mux, shellMs };
+  } else if (how === 'slot') {
+    await refreshIdentity(client, host.name, record.hosts);
+  } else {
+    await giveIdentity(client, host, record.hosts);
   }
-  const args = [
-    host.name,
-    `${host.address}/24`,
-    host.mac,
-    String(Math.floor(Date.now() / 1000)),
-    crypto.randomBytes(32).toString('hex'),
-    ...record.hosts.map((h) => `${h.name}=${h.address}`),
-  ];
-  const r = await client.exec(['bash', '-s', '--', ...args], { stdin: identityScript, timeoutMs: 120_000 });
-  if (r.code !== 0) throw new Error(`setting the identity of ${host.name} failed: ${r.stderr}`);
   await vm.waitForDocker(BOOT_TIMEOUT_MS);
   mux.status = { state: 'ready', host: host.name };
   return { mux, shellMs };

@@ -2,19 +2,36 @@
 # Gives this VM its own identity after a cold boot or a snapshot restore, so VMs made from one
 # snapshot never share one. Usage: identity.sh HOSTNAME ADDR/PREFIX MAC EPOCH_SECONDS SEED_HEX HOSTS...
 # where each HOSTS entry is NAME=ADDR (this VM included). Run by the host over the agent channel.
+#
+# Or: identity.sh --restore EPOCH_SECONDS SEED_HEX HOSTS... for a VM restored from a snapshot made
+# for its host slot (image.ts ensureSlotSnapshot), which already has its hostname, address, MAC,
+# machine-id and engine id: only the clock, the random pool and /etc/hosts (the lab's hosts) change.
 set -euo pipefail
+seed_and_hosts() {
+  # Mix the host's random bytes into the pool (printf, not python: a python start costs ~0.3 s
+  # here), then have the kernel reseed its generator from the pool at once, so VMs restored from
+  # one snapshot do not draw the same numbers (RNDRESEEDCRNG; perl, as python starts slowly).
+  printf "$(sed 's/../\\x&/g' <<< "$1")" > /dev/urandom
+  perl -e 'open(my $f, ">", "/dev/urandom") or exit 0; ioctl($f, 0x5207, 0)' 2>/dev/null || true
+  shift
+  {
+    echo "127.0.0.1 localhost"
+    echo "::1 localhost ip6-localhost ip6-loopback"
+    for entry in "$@"; do echo "${entry#*=} ${entry%%=*}"; done
+  } > /etc/hosts
+}
+if [ "$1" = --restore ]; then
+  date -s "@$2" > /dev/null
+  shift 2
+  seed_and_hosts "$@"
+  exit 0
+fi
 name=$1 addr=$2 mac=$3 now=$4 seed=$5
 shift 5
 date -s "@$now" > /dev/null
-# Mix the host's random bytes into the pool (printf, not python: a python start costs ~0.3 s here).
-printf "$(sed 's/../\\x&/g' <<< "$seed")" > /dev/urandom
+seed_and_hosts "$seed" "$@"
 hostname "$name"
 echo "$name" > /etc/hostname
-{
-  echo "127.0.0.1 localhost"
-  echo "::1 localhost ip6-localhost ip6-loopback"
-  for entry in "$@"; do echo "${entry#*=} ${entry%%=*}"; done
-} > /etc/hosts
 ip link set eth0 down
 ip link set eth0 address "$mac"
 ip addr flush dev eth0
