@@ -26,5 +26,6 @@ if [ "$(id -u)" = 0 ] && ! id dockerlab > /dev/null 2>&1; then
   useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin dockerlab
 fi
 if [ "$(id -u)" = 0 ] && getent group kvm > /dev/null; then usermod -aG kvm dockerlab; fi
+if [ "$(id -u)" = 0 ]; then bash scripts/ksm.sh; fi
 echo "==> 虚拟机镜像与快照 / VM image and snapshot"
 node bin/dockerlab.js sandbox build
