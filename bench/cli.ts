@@ -72,4 +72,5 @@ const parts: Record<string, () => Promise<{ bench(lab: Lab, say: (l: string) => 
     checks: () => import('./checks.ts'),
     web: () => import('./web.ts'),
     topology: () => import('./topology.ts'),
+    page: () => import('./page.ts'),
   };
