@@ -747,9 +747,18 @@ export class Workspace {
     if (!lab.checkpoint || step >= this.o.course.lesson(lessonId).steps.length) return;
     if (had && had.labId === lab.id && had.lessonId === lessonId && had.step === step) return;
     const before = had?.labId === lab.id ? had.taken : Promise.resolve(true);
-    const taken = before.then(() =>
-      lab.checkpoint!(stepCheckpointName).then(
-        () => true,
+    const taken = before.then(() => {
+      const started = Date.now();
+      return lab.checkpoint!(stepCheckpointName).then(
+        () => {
+          log.info('step checkpoint taken', {
+            learner: this.learnerId,
+            lessonId,
+            step,
+            ms: Date.now() - started,
+          });
+          return true;
+        },
         (e: unknown) => {
           log.warn('step checkpoint not taken', {
             learner: this.learnerId,
@@ -759,8 +768,8 @@ export class Workspace {
           });
           return false;
         },
-      ),
-    );
+      );
+    });
     this.stepCheckpoint = { labId: lab.id, lessonId, step, taken };
   }
 
