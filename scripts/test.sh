@@ -11,6 +11,7 @@ echo "==> build";      npx vite build --logLevel warn
 echo "==> unit";       npx vitest run --config vitest.unit.config.ts
 echo "==> sandbox";    npx vitest run --config vitest.sandbox.config.ts
 echo "==> browser";    npx vitest run --config vitest.browser.config.ts
-# The reference solutions of every lesson, two lessons at a time. The near-miss blocks (```wrong/```ok,
-# about 400 cases) are proven by `npm run verify:cases`: about an hour more on this 2-core machine.
-echo "==> verify";     node bin/dockerlab.js verify --all --no-cases --jobs 2 --retries 1
+# Every lesson, two at a time: each step's check fails before and passes after its reference solution,
+# and rejects every ```wrong block and accepts every ```ok block, each run from a checkpoint of the
+# step's start (issue 10). Labs are kept between lessons and restored to a fresh checkpoint.
+echo "==> verify";     node bin/dockerlab.js verify --all --jobs 2 --retries 1
