@@ -7,7 +7,7 @@
 import os from 'node:os';
 import { say as sayLine } from '../engine/log.ts';
 import type { Lab } from '../engine/sandbox/api.ts';
-import { labsPer24GiB, report, type Figures } from './figures.ts';
+import { labsPer24GiB, report, targetTable, type Figures } from './figures.ts';
 import { lastVerifyAll } from './records.ts';
 import { benchSandbox } from './sandbox.ts';
 
@@ -61,6 +61,8 @@ export async function main(args: string[] = []): Promise<number> {
       `课程验证 / verify --all (last recorded run, ${verify.at}, ${verify.jobs} jobs): ${verify.minutes.toFixed(1)} min`,
     );
   }
+  say('== 目标 / targets (issue 12)');
+  say(targetTable(figures));
   if (failed.length > 0) say(`✗ 未完成 / unfinished: ${failed.join(', ')}`);
   if (json) process.stdout.write(JSON.stringify(report(figures, failed)) + '\n');
   return failed.length > 0 ? 1 : 0;

@@ -64,3 +64,87 @@ export function labsPer24GiB(pssMiB: number, cpuPct: number, cores: number): num
   const byCpu = cpuPct > 0 ? (cores * 100) / cpuPct : Infinity;
   return Math.floor(Math.min(byMemory, byCpu));
 }
+
+/** One of issue 12's targets, judged on a run's figures. */
+export interface Target {
+  what: string;
+  target: string;
+  /** The figure or ratio; undefined when a figure it needs was not measured. */
+  value(f: Figures): number | undefined;
+  met(v: number): boolean;
+}
+
+const ratio = (a: number | undefined, b: number | undefined) =>
+  a !== undefined && b !== undefined && b > 0 ? a / b : undefined;
+
+export const TARGETS: Target[] = [
+  {
+    what: 'cold boot ÷ new lab (to a ready dockerd)',
+    target: '≥ 20×',
+    value: (f) => ratio(f.coldStartMs, f.labStartMs),
+    met: (v) => v >= 20,
+  },
+  {
+    what: 'page open → ready prompt, warm pool (ms)',
+    target: '≤ 2000',
+    value: (f) => f.warmPageReadyMs,
+    met: (v) => v <= 2000,
+  },
+  { what: 'idle lab PSS (MiB)', target: '≤ 400', value: (f) => f.idleLabPssMiB, met: (v) => v <= 400 },
+  { what: 'idle lab CPU (% of a core)', target: '≤ 1', value: (f) => f.idleLabCpuPct, met: (v) => v <= 1 },
+  {
+    what: 'idle one-host labs per 24 GiB, 2 cores',
+    target: '≥ 40',
+    value: (f) => f.labsPer24GiB,
+    met: (v) => v >= 40,
+  },
+  {
+    what: 'check p95 ÷ `ip -j link` p95',
+    target: '≤ 2×',
+    value: (f) => ratio(f.checkP95Ms, f.ipLinkP95Ms),
+    met: (v) => v <= 2,
+  },
+  {
+    what: 'echo through the server ÷ direct pty (p50)',
+    target: '≤ 1.5×',
+    value: (f) => ratio(f.echoServerP50Ms, f.echoDirectP50Ms),
+    met: (v) => v <= 1.5,
+  },
+  {
+    what: 'cat 50 MB through the server ÷ direct pty',
+    target: '≥ 0.5×',
+    value: (f) => ratio(f.catServerMBps, f.catDirectMBps),
+    met: (v) => v >= 0.5,
+  },
+  {
+    what: 'cat 50 MB through the server (MB/s)',
+    target: '≥ 40',
+    value: (f) => f.catServerMBps,
+    met: (v) => v >= 40,
+  },
+  { what: 'open a shell (ms)', target: '≤ 100', value: (f) => f.shellOpenMs, met: (v) => v <= 100 },
+  {
+    what: 'RSS per terminal on the host (MiB)',
+    target: '≤ 10',
+    value: (f) => f.shellRssMiB,
+    met: (v) => v <= 10,
+  },
+  { what: '`verify --all` (min)', target: '≤ 10', value: (f) => f.verifyAllMin, met: (v) => v <= 10 },
+  {
+    what: 'image build (s)',
+    target: '≤ 417 (half of 834)',
+    value: (f) => f.imageBuildS,
+    met: (v) => v <= 417,
+  },
+];
+
+/** The targets as a Markdown table: figure, target, this run, met or not. */
+export function targetTable(f: Figures): string {
+  const rows = TARGETS.map((t) => {
+    const v = t.value(f);
+    const shown = v === undefined ? '—' : v >= 100 ? v.toFixed(0) : v.toFixed(2);
+    const verdict = v === undefined ? 'not measured' : t.met(v) ? '✓ met' : '✗ not met';
+    return `| ${t.what} | ${t.target} | ${shown} | ${verdict} |`;
+  });
+  return ['| figure | target | this run | |', '|---|---|---|---|', ...rows].join('\n');
+}

@@ -68,3 +68,14 @@ describe('bench --json report', () => {
     expect(await main(['--jsn'])).toBe(2);
   });
 });
+
+describe('targets table', () => {
+  it('judges each target on the figures, and says which were not measured', async () => {
+    const { targetTable } = await import('../../../bench/figures.ts');
+    const t = targetTable({ coldStartMs: 44_000, labStartMs: 2000, shellRssMiB: 1.4, echoServerP50Ms: 0.2 });
+    expect(t).toMatch(/cold boot ÷ new lab[^\n]*\| 22\.00 \| ✓ met \|/);
+    expect(t).toMatch(/RSS per terminal[^\n]*\| 1\.40 \| ✓ met \|/);
+    expect(t).toMatch(/echo through the server[^\n]*\| — \| not measured \|/);
+    expect(t).toMatch(/open a shell[^\n]*not measured/);
+  });
+});
