@@ -588,13 +588,15 @@ export class DlTopology extends LitElement {
   }
 
   private renderEntry(e: HistoryEntry, latest: boolean) {
+    // A lab of two VMs: each change says which one it happened on.
+    const many = this.hosts().length > 1;
     const pick = () => (this.picked = this.picked === e.seq ? null : e.seq);
     return html`<div class="entry ${this.picked === e.seq ? 'picked' : ''}" data-seq=${e.seq}>
       ${
         e.commands.length
           ? html`<div>
               ${latest ? t('最新：', 'Latest: ') : ''}<span class="cmd"
-                >${e.commands.map((c) => `$ ${c}`).join('  ')}</span
+                >${e.commands.map((c) => (/^host\d+\$ /.test(c) ? c : `$ ${c}`)).join('  ')}</span
               >
             </div>`
           : latest
@@ -616,7 +618,7 @@ export class DlTopology extends LitElement {
                 }
               }}
             >
-              ${t(c.text)}
+              ${many ? `${c.host}：` : ''}${t(c.text)}
             </li>`,
         )}
       </ul>

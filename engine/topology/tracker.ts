@@ -62,7 +62,10 @@ export class TopologyTracker {
           seq: ++seq,
           step,
           takenAt: new Date().toISOString(),
-          commands: Object.entries(states).flatMap(([host, s]) => typed(old.states[host], s)),
+          // With two VMs, each command says where it was typed: `host2$ ip link …`.
+          commands: Object.entries(states).flatMap(([host, s]) =>
+            typed(old.states[host], s).map((c) => (Object.keys(states).length > 1 ? `${host}$ ${c}` : c)),
+          ),
           changes,
         };
         history.push(entry);

@@ -137,7 +137,10 @@ export interface HistoryEntry {
   seq: number;
   step: number;
   takenAt: string;
-  /** The command(s) typed since the previous snapshot, from ~/.bash_history, when known. */
+  /**
+   * The command(s) typed since the previous snapshot, from ~/.bash_history, when known; in a lab
+   * of several VMs each starts with where it was typed (`host2$ ip link …`).
+   */
   commands: string[];
   changes: Change[];
 }

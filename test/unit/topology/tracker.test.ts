@@ -3,6 +3,8 @@ import { TopologyTracker } from '../../../engine/topology/tracker.ts';
 import type { HostState } from '../../../engine/inspect/types.ts';
 import type { Lab } from '../../../engine/sandbox/api.ts';
 import { recorded } from './states.ts';
+import { readFileSync } from 'node:fs';
+import type { LessonRecording } from '../../../scripts/record-topology.ts';
 
 /** A lab stand-in: the tracker only reads its id; the snapshots are recorded ones, in order. */
 const lab = (id: string) => ({ id }) as unknown as Lab;
@@ -53,5 +55,24 @@ describe('topology tracker', () => {
     await t.view('L', 'x', lab('a'), 0);
     later();
     expect((await t.view('L', 'x', lab('b'), 0)).history).toEqual([]);
+  });
+
+  it('two VMs (lesson 23 step 1, recorded): each command says which VM it was typed on', async () => {
+    const rec = JSON.parse(
+      readFileSync(new URL('../../fixtures/topology/23-cross-host-bridge.json', import.meta.url), 'utf8'),
+    ) as LessonRecording;
+    const queue = [rec.moments[0]!.states, rec.moments[1]!.states];
+    let clock = 0;
+    const t = new TopologyTracker(
+      async () => queue.shift()!,
+      () => clock,
+    );
+    await t.view('L', '23-cross-host-bridge', lab('a'), 0);
+    clock += 1000;
+    const [entry] = (await t.view('L', '23-cross-host-bridge', lab('a'), 0)).history;
+    expect(entry!.commands).toContain('host1$ ip link set eth0 master br0');
+    expect(entry!.commands).toContain('host2$ ip addr add 192.168.56.12/24 dev br0');
+    expect(entry!.commands.every((c) => /^host[12]\$ /.test(c))).toBe(true);
+    expect(new Set(entry!.changes.map((c) => c.host))).toEqual(new Set(['host1', 'host2']));
   });
 });
