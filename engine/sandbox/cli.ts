@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import { GuestClient } from './client.ts';
 import {
   ensureImage,
+  ensureSlotSnapshot,
   ensureSnapshot,
   findSnapshot,
   imagePaths,
@@ -68,6 +69,11 @@ export async function main(args: string[]): Promise<number> {
       }
       const snap = await ensureSnapshot(image, defaults.memoryMb, defaults.cpus);
       say(`快照已就绪 / snapshot ready: ${snap.dir}`);
+      if (defaults.slotSnapshots) {
+        // host1 and host2, which most lessons use; others are made when a lab first needs them.
+        for (const slot of ['host1', 'host2']) await ensureSlotSnapshot(image, snap, slot);
+        say('各主机位的快照已就绪 / host slot snapshots ready: host1, host2');
+      }
       return 0;
     }
     case 'up': {

@@ -61,7 +61,7 @@ export const defaults = {
    * Start each host from a snapshot made for its slot (no dockerd restart: see image.ts
    * ensureSlotSnapshot); DOCKERLAB_SLOT_SNAPSHOTS=0 gives every VM a fresh identity instead.
    */
-  slotSnapshots: process.env.DOCKERLAB_SLOT_SNAPSHOTS === '1',
+  slotSnapshots: process.env.DOCKERLAB_SLOT_SNAPSHOTS !== '0',
 };
 
 export function labDir(id: string): string {

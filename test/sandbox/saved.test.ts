@@ -132,7 +132,7 @@ describe('a saved lab', () => {
     });
     expect(() => readSaved(learner)).toThrow(NoSavedLabError);
     const lab = await w.ensure(lesson('l1'));
-    expect(readLab(labDir(lab.id)).boot?.from).toBe('snapshot');
+    expect(readLab(labDir(lab.id)).boot?.from).toMatch(/^(slot|snapshot)$/);
     expect(await prepared(lab)).toEqual(['l1', 'replay-l1']);
     expect(fs.existsSync(dir)).toBe(false);
   });
