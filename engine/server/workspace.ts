@@ -142,7 +142,7 @@ export class Workspace {
   /** Commands started in this learner's shells so far (a settling check looks whether one began). */
   private commandsStarted = 0;
   /** Hosts whose shell runs a command now (OSC 133 C seen, its D not yet): the state is not settled. */
-  private readonly busyShells = new Set<string>();
+  private readonly busyShells = new Set<TerminalSession>();
   /**
    * The lab's checkpoint of the current step's start (one per lab, replaced as steps begin): what
    * "从头做这一步" goes back to. `taken` is false if taking it failed.
@@ -257,20 +257,19 @@ export class Workspace {
       onMark: (m) => {
         if (m.kind === 'C') {
           commandRan = true;
-          this.busyShells.add(host);
+          this.busyShells.add(term);
           this.commandStarted();
         }
         if (m.kind === 'D' && commandRan) {
           commandRan = false;
-          this.busyShells.delete(host);
+          this.busyShells.delete(term);
           if (this.lessonId) this.commandFinished(this.lessonId);
         }
       },
       onExit: (code) => {
-        if (this.terminals.get(host) === term) {
-          this.terminals.delete(host);
-          this.busyShells.delete(host);
-        }
+        // A shell that ended (disposed with its lab, too) runs nothing any more.
+        this.busyShells.delete(term);
+        if (this.terminals.get(host) === term) this.terminals.delete(host);
         // A shell of a lab that is gone (reset, replaced) ended because its lab did: not counted.
         if (lab === this.lab && !this.retired.has(term))
           this.shellExited(lab, host, code, Date.now() - started);
@@ -810,7 +809,11 @@ export class Workspace {
     try {
       await this.pending;
     } catch (e) {
-      if (lab === this.lab && !this.failure) this.setStatus(ready);
+      // The restore failed: the lab goes on as it was, with new shells (the old ones are gone).
+      if (lab === this.lab && !this.failure) {
+        this.setStatus(ready);
+        for (const ws of this.sockets.keys()) this.attach(ws);
+      }
       throw e;
     } finally {
       this.pending = null;
