@@ -125,6 +125,22 @@ describe('the learner’s loop', () => {
     next.ws.close();
   });
 
+  it('still says ✗ after the lab was reset under a running command', async () => {
+    const { c, t } = await learner();
+    t.type('sleep 100\r'); // runs when the lab goes: its shell ends without a prompt
+    await new Promise((r) => setTimeout(r, 500));
+    const mark = t.output.length;
+    const reset = await c.json<{ state: string }>('POST', '/api/lab/reset', { lesson: lessonId });
+    expect(reset.body.state).toBe('ready');
+    await t.until(() => /local[#$] /.test(t.output.slice(mark)), 20_000, 'the new shell');
+    const before = checks(t.events).length;
+    t.type('ls /nonexistent-dir\r');
+    await t.until(() => checks(t.events).length > before, 20_000, 'a check');
+    expect(checks(t.events).at(-1)).toMatchObject({ step: 0, ok: false });
+    expect(checks(t.events).at(-1)!.tentative).toBeUndefined();
+    t.ws.close();
+  });
+
   it('refuses 从头做这一步 with a way out where the lab keeps no checkpoint, or for another step', async () => {
     const { c, t } = await learner();
     const other = await c.json<ApiError>('POST', `/api/lessons/${lessonId}/steps/2/restart`);
