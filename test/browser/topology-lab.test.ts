@@ -1,7 +1,10 @@
 /**
- * The topology panel on a real lab (QEMU VM) with lesson 15, in real Chromium: the learner makes
- * the veth pair, moves its ends, crosses them by mistake (the failed check marks them on the
- * diagram), fixes it, and the wire runs from ns1 to ns2. Screenshots in docs/screenshots/.
+ * The topology on real labs (QEMU VMs) in real Chromium, through the real server. Lesson 15: the
+ * learner makes the veth pair, moves its ends, crosses them by mistake (the failed check marks them
+ * on the diagram), fixes it, and the wire runs from ns1 to ns2. Lesson 16: a container's eth0 wired
+ * to its veth… port on docker0, in the lesson's own small diagram and in the panel, in the dark
+ * theme too. Lesson 24 on two VMs (its first steps run by 跳过 / skip, the server's runner): both
+ * VMs on the LAN and the GRE tunnel between them. One lab at a time; screenshots in docs/screenshots/.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -56,10 +59,32 @@ async function shot(name: string): Promise<void> {
   await page.screenshot({ path: path.join(shots, `${name}.png`) });
 }
 
+async function openLesson(id: string, hosts = 1): Promise<void> {
+  await page.goto(`${app.url}#/lesson/${id}`);
+  await until(
+    async () => (await page.locator('[data-lab="ready"]').count()) > 0,
+    600_000,
+    `lab ready for ${id}`,
+  );
+  await until(async () => (await terminalText(page)).includes('root@host1'), 120_000, 'the VM prompt');
+  if (hosts > 1) expect(await page.locator('dl-lab-panel .tab', { hasText: 'host2' }).count()).toBe(1);
+}
+
+/** 跳过 / skip through the server's API, as the step card's button does (the solution runs in the lab). */
+async function skip(id: string, step: number): Promise<void> {
+  const status = await page.evaluate(
+    async ({ id, step }) => (await fetch(`/api/lessons/${id}/steps/${step}/skip`, { method: 'POST' })).status,
+    { id, step },
+  );
+  expect(status, `skip ${id} step ${step + 1}`).toBe(200);
+}
+
 // Skipped only where the sandbox has not been built (no VM snapshot); `npm test` builds it first.
-describe.skipIf(!sandboxBuilt())('topology panel in a real lab, lesson 15', () => {
+describe.skipIf(!sandboxBuilt())('the topology in real labs', () => {
   beforeAll(async () => {
-    const files = (await lessonFiles('lessons')).filter((f) => f.includes('/15-') && !f.endsWith('.en.md'));
+    const files = (await lessonFiles('lessons')).filter(
+      (f) => /\/(15|16|24)-/.test(f) && !f.endsWith('.en.md'),
+    );
     app = await realLabApp(await Promise.all(files.map(loadLesson)));
     browser = await launch();
     page = await laptopPage(browser);
@@ -70,12 +95,10 @@ describe.skipIf(!sandboxBuilt())('topology panel in a real lab, lesson 15', () =
   });
 
   it('starts the lab for lesson 15', async () => {
-    await page.goto(`${app.url}#/lesson/${lessonId}`);
-    await until(async () => (await page.locator('[data-lab="ready"]').count()) > 0, 600_000, 'lab ready');
-    await until(async () => (await terminalText(page)).includes('root@host1'), 120_000, 'the VM prompt');
+    await openLesson(lessonId);
   });
 
-  it('create the pair, move the ends, cross them, fix it: the wire follows', async () => {
+  it('lesson 15: create the pair, move the ends, cross them, fix it: the wire follows', async () => {
     await typeInTerminal(page, 'ip netns add ns1; ip netns add ns2; ip netns exec ns1 ip link set lo up\n');
     await stepIs(0, 'passed');
     await typeInTerminal(page, 'ip link add veth-ns1 type veth peer name veth-ns2\n');
@@ -111,10 +134,10 @@ describe.skipIf(!sandboxBuilt())('topology panel in a real lab, lesson 15', () =
     );
     await topology(true);
     const marked = await page
-      .locator('dl-topology g.hl')
+      .locator('dl-lab-panel dl-topology g.hl')
       .evaluateAll((gs) => gs.map((g) => (g as SVGGElement).dataset.id));
     expect(marked.length).toBeGreaterThan(0);
-    expect(await page.locator('dl-topology .failed').textContent()).toMatch(/veth-ns2|ns2/);
+    expect(await page.locator('dl-lab-panel dl-topology .failed').textContent()).toMatch(/veth-ns2|ns2/);
     await shot('topology-lab-15-crossed');
 
     await topology(false);
@@ -130,15 +153,100 @@ describe.skipIf(!sandboxBuilt())('topology panel in a real lab, lesson 15', () =
     await topology(true);
     // Drawn: the wire's ends sit in the ns1 and ns2 boxes.
     const ends = await page
-      .locator('dl-topology path.w-veth')
+      .locator('dl-lab-panel dl-topology path.w-veth')
       .evaluate((w) => [(w as SVGPathElement).dataset.a, (w as SVGPathElement).dataset.b].sort());
     expect(ends).toEqual(['host1/ns:ns1/if:veth-ns1', 'host1/ns:ns2/if:veth-ns2']);
     await shot('topology-lab-15-done');
     const history = (await panelView())!.history.flatMap((h) => h.changes.map((c) => c.text.zh));
     expect(history).toContain('veth-ns1 移到了命名空间 ns1 里');
     expect(history).toContain('veth-ns2 移到了命名空间 ns2 里');
-    expect(await page.locator('dl-topology .changes').textContent()).toContain(
+    expect(await page.locator('dl-lab-panel dl-topology .changes').textContent()).toContain(
       'ip netns exec ns1 ip link set veth-ns2 netns ns2',
     );
+  });
+  it("lesson 16: box's eth0 wired to its veth… port on docker0, in the lesson's small diagram and the panel", async () => {
+    await openLesson('16-container-veth-bridge');
+    await typeInTerminal(page, 'docker run -dit --name box busybox\n');
+    await stepIs(0, 'passed');
+    // The step's own diagram (```topology: container box, bridge docker0), drawn from the lab.
+    const block = page.locator('dl-step-card dl-topology[show="container:box bridge:docker0"]');
+    await until(
+      async () => (await block.locator('path.w-veth[data-a="host1/ctr:box/if:eth0"]').count()) === 1,
+      60_000,
+      "box's wire in the lesson's diagram",
+    );
+    const port = await block.locator('path.w-veth[data-a="host1/ctr:box/if:eth0"]').getAttribute('data-b');
+    expect(port).toMatch(/^host1\/ns:host\/if:veth[0-9a-f]{7}$/);
+    expect(
+      await block.locator(`path.w-bridge-port[data-a="${port}"][data-b="host1/ns:host/if:docker0"]`).count(),
+    ).toBe(1);
+    await block.scrollIntoViewIfNeeded();
+    await page.waitForTimeout(1000); // the appear animations, before the picture
+    await block.screenshot({ path: path.join(shots, 'topology-lab-16-block.png') });
+    // The panel: the same wire, the container's box around its eth0.
+    await topology(true);
+    const graph = (await panelView())!.graph;
+    expect(graph.edges).toContainEqual(
+      expect.objectContaining({ kind: 'veth', a: 'host1/ctr:box/if:eth0', b: port }),
+    );
+    expect(graph.edges).toContainEqual(
+      expect.objectContaining({ kind: 'bridge-port', a: port, b: 'host1/ns:host/if:docker0' }),
+    );
+    const panel = page.locator('dl-lab-panel dl-topology');
+    expect(await panel.locator('path.w-veth[data-a="host1/ctr:box/if:eth0"]').count()).toBe(1);
+    await shot('topology-lab-16-box');
+    // The dark theme, with the page's own switch: the page goes dark, the diagram stays readable.
+    await page.locator('dl-app button', { hasText: '深色' }).click();
+    expect(await page.evaluate(() => document.documentElement.dataset.theme)).toBe('dark');
+    await shot('topology-lab-16-dark');
+    await page.locator('dl-app button', { hasText: '浅色' }).click();
+    await topology(false);
+  });
+
+  it('lesson 24 on two VMs: both on the LAN, the GRE tunnel between them', async () => {
+    await openLesson('24-cross-host-ovs-gre', 2);
+    await skip('24-cross-host-ovs-gre', 0);
+    await stepIs(0, 'skipped');
+    await skip('24-cross-host-ovs-gre', 1);
+    await stepIs(1, 'skipped');
+    await topology(true);
+    // The panel looks after each skip: wait for the lab as step 2 left it.
+    const has = (edges: TopologyView['graph']['edges'], kind: string, a: string, b: string) =>
+      edges.some((e) => e.kind === kind && e.a === a && e.b === b);
+    await until(
+      async () => {
+        const edges = (await panelView())?.graph.edges ?? [];
+        return (
+          has(edges, 'tunnel', 'host1/ns:host/if:gre0', 'host2/ns:host/if:gre0') &&
+          has(edges, 'bridge-port', 'host2/ns:host/if:obr0', 'host2/ns:host/if:br0')
+        );
+      },
+      60_000,
+      'the GRE tunnel from host1 to host2, and obr0 in br0',
+    );
+    const graph = (await panelView())!.graph;
+    expect(
+      graph.edges
+        .filter((e) => e.kind === 'lan')
+        .map((e) => e.a)
+        .sort(),
+    ).toEqual(['host1/ns:host/if:eth0', 'host2/ns:host/if:eth0']);
+    for (const h of ['host1', 'host2'])
+      expect(graph.edges).toContainEqual(
+        expect.objectContaining({ kind: 'bridge-port', a: `${h}/ns:host/if:obr0`, b: `${h}/ns:host/if:br0` }),
+      );
+    // Drawn: two wires to the LAN, one tunnel, from one VM's box to the other's.
+    const panel = page.locator('dl-lab-panel dl-topology');
+    await until(async () => (await panel.locator('path.w-tunnel').count()) === 1, 30_000, 'the tunnel drawn');
+    expect(await panel.locator('path.w-lan').count()).toBe(2);
+    await page.waitForTimeout(1000); // the appear animations, before the picture
+    await shot('topology-lab-24-two-host');
+    // What each skip changed is listed, per step.
+    const changes = await panel.locator('.changes').textContent();
+    expect(changes).toContain('obr0');
+    expect(changes).toContain('第 1 步');
+    // Two VMs: each change and each command says which one.
+    expect(changes).toContain('host2：OVS 网桥 obr0 加了端口 gre0');
+    expect(changes).toContain('host2$ ovs-vsctl add-br obr0');
   });
 });
