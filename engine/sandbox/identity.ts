@@ -44,16 +44,18 @@ export async function giveIdentity(
 
 /**
  * A VM restored from its slot's snapshot keeps the slot's identity: it only gets the clock, fresh
- * randomness and the lab's hosts in /etc/hosts. dockerd is not restarted.
+ * randomness and the lab's hosts in /etc/hosts. dockerd is not restarted; whether it answered
+ * already is returned (then there is no need to wait for it).
  */
 export async function refreshIdentity(
   client: GuestClient,
   host: string,
   lanHosts: readonly { name: string; address: string }[],
-): Promise<void> {
+): Promise<{ dockerReady: boolean }> {
   const args = ['--restore', now(), seed(), ...hostsArgs(lanHosts)];
   const r = await client.exec(['bash', '-s', '--', ...args], { stdin: identityScript, timeoutMs: 60_000 });
   if (r.code !== 0) throw new Error(`setting the clock and randomness of ${host} failed: ${r.stderr}`);
+  return { dockerReady: r.stdout.includes('docker-ready') };
 }
 
 function hostsArgs(hosts: readonly { name: string; address: string }[]): string[] {

@@ -214,7 +214,11 @@ async function bringUp(
     const r = await client.exec(['date', '-s', `@${Math.floor(Date.now() / 1000)}`]);
     if (r.code !== 0) throw new Error(`setting the clock of ${host.name} failed: ${r.stderr}`);
   } else if (how === 'slot') {
-    await refreshIdentity(client, host.name, record.hosts);
+    const { dockerReady } = await refreshIdentity(client, host.name, record.hosts);
+    if (dockerReady) {
+      mux.status = { state: 'ready', host: host.name };
+      return { mux, shellMs };
+    }
   } else {
     await giveIdentity(client, host, record.hosts);
   }
