@@ -24,17 +24,14 @@ export async function benchSandbox(say: (line: string) => void, figures: Figures
   const coldBoot = readLab(labDir(cold.id)).boot;
   await cold.down();
   say(
-    `启动到 dockerd 就绪 / start to a ready dockerd: cold boot ${ms(coldMs)}, snapshot resume ${ms(resumeMs)}, ratio ${(coldMs / resumeMs).toFixed(1)}×`,
+    `启动到 dockerd 就绪 / start to a ready dockerd: cold boot ${ms(coldMs)}, new lab (${readLab(labDir(warm.id)).boot?.from ?? '?'}) ${ms(resumeMs)}, ratio ${(coldMs / resumeMs).toFixed(1)}×`,
   );
   figures.coldStartMs = coldMs;
   figures.labStartMs = resumeMs;
   const coldShell = coldBoot?.shellMs ?? NaN;
   const warmShell = readLab(labDir(warm.id)).boot?.shellMs ?? NaN;
   say(
-    `启动到 shell 可用 / start to a usable shell (supervisor's clock): cold ${ms(coldShell)}, snapshot ${ms(warmShell)}, ratio ${(coldShell / warmShell).toFixed(1)}×`,
-  );
-  say(
-    '  (两者之差主要是重启 dockerd 以换上新的 engine id / the gap is mostly restarting dockerd for a fresh engine id)',
+    `启动到 shell 可用 / start to a usable shell (supervisor's clock): cold ${ms(coldShell)}, new lab ${ms(warmShell)}, ratio ${(coldShell / warmShell).toFixed(1)}×`,
   );
 
   const host = warm.host('host1');
@@ -99,7 +96,7 @@ export async function benchSandbox(say: (line: string) => void, figures: Figures
   const resumed = await startLab({ label: 'bench', resume: key });
   const savedMs = performance.now() - t3;
   say(
-    `保存整台实验机器 / save a lab whole: ${ms(saveMs)}, ${(ramBytes / 2 ** 20).toFixed(0)} MiB of RAM state; resume to a ready dockerd ${ms(savedMs)} (${(resumeMs / savedMs).toFixed(1)}× faster than a snapshot start, which must restart dockerd)`,
+    `保存整台实验机器 / save a lab whole: ${ms(saveMs)}, ${(ramBytes / 2 ** 20).toFixed(0)} MiB of RAM state; resume to a ready dockerd ${ms(savedMs)} (a new lab: ${ms(resumeMs)})`,
   );
 
   const ready = path.join(imagePaths().dir, 'READY');
