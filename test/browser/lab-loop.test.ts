@@ -150,6 +150,14 @@ describe.skipIf(!sandboxBuilt())('the learner’s loop on a real lab', () => {
     await shot('loop-restart-confirm');
     const t0 = Date.now();
     await page.locator('button[data-action="confirm-restart"]').click();
+    // The button says 正在恢复… until the server answers, which is once the lab is back.
+    const button = page.locator('button[data-action="restart-step"]');
+    await until(
+      async () =>
+        !(await button.isDisabled()) && ((await button.textContent()) ?? '').includes('从头做这一步'),
+      120_000,
+      'rewound',
+    );
     await until(async () => (await page.locator('[data-lab="ready"]').count()) > 0, 120_000, 'ready again');
     process.stdout.write(`restart step → ready in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
     // The old ✗ lines are gone with the state they judged.
