@@ -1,3 +1,8 @@
+// Functions handed to page.evaluate run in Chromium: their DOM names need the DOM lib. WARNING:
+// a lib reference holds for the whole tsconfig.engine.json program, as @xterm/xterm's typings did
+// until 20fbc40 moved the server's screens to a worker; a tsconfig of its own for test/browser and
+// bench would keep engine/ DOM-free (the lead's call).
+/// <reference lib="dom" />
 /**
  * <dl-topology> alone in real Chromium, served by Vite's dev server, its API answered from states
  * recorded in a real sandbox (test/fixtures/states). Used by topology.test.ts and `npm run bench`.
