@@ -3,7 +3,8 @@
  * is up ("fresh": the snapshot's state, nothing run yet); when a lesson is done with it, it is kept,
  * and the next lesson with as many hosts gets it back restored to that checkpoint: the same state a
  * new lab would have (RAM, disk, clock set to now), in about a second per VM instead of a start
- * that restarts dockerd. A lab that cannot be restored, or that failed, is replaced by a new one.
+ * that restarts dockerd. A lab that cannot be restored, or that failed, is replaced by a new one;
+ * before a new lab starts, the kept ones of another size end (they would hold the VMs it needs).
  * Resumed labs (`--step` reuse) and retries bypass the pool.
  */
 import type { Lab, LabOptions } from '../sandbox/api.ts';
@@ -50,6 +51,9 @@ export function labPool(deps: VerifyDeps): LabPool {
         i = idle.findIndex((l) => l.hosts.length === hosts);
       }
     }
+    // Kept labs of another size would only hold VMs the new lab needs (DOCKERLAB_MAX_VMS): the
+    // lessons come longest first, so two-host labs are not needed again once one-host ones start.
+    await Promise.all(idle.splice(0).map((l) => l.down().catch(() => undefined)));
     const lab = await deps.startLab(o);
     if (!lab.checkpoint || !lab.restore) return lab; // a lab that cannot: used once, as before
     try {

@@ -75,6 +75,17 @@ describe('labPool', () => {
     expect(pool.reused()).toBe(0);
   });
 
+  it('ends kept labs of another size before starting a new one (they would hold its VMs)', async () => {
+    const w = world();
+    const pool = labPool(w.deps);
+    const a = await pool.deps.startLab({ hosts: 2 });
+    await a.down();
+    const b = await pool.deps.startLab({ hosts: 1 });
+    expect(w.log.slice(2)).toEqual(['down lab1', 'start lab2 hosts=1', 'checkpoint lab2 verify-fresh']);
+    await b.down();
+    await pool.close();
+  });
+
   it('leaves resumed labs alone', async () => {
     const w = world();
     const pool = labPool(w.deps);
