@@ -11,7 +11,8 @@ echo "==> build";      npx vite build --logLevel warn
 echo "==> unit";       npx vitest run --config vitest.unit.config.ts
 echo "==> sandbox";    npx vitest run --config vitest.sandbox.config.ts
 echo "==> browser";    npx vitest run --config vitest.browser.config.ts
-# Every lesson, two at a time: each step's check fails before and passes after its reference solution,
-# and rejects every ```wrong block and accepts every ```ok block, each run from a checkpoint of the
-# step's start (issue 10). Labs are kept between lessons and restored to a fresh checkpoint.
-echo "==> verify";     node bin/dockerlab.js verify --all --jobs 2 --retries 1
+# Every lesson's reference solutions, two lessons at a time: each step's check fails before and passes
+# after its solution. Labs are kept between lessons and restored to a fresh checkpoint. The near-miss
+# blocks (```wrong/```ok, 426 cases) are proven by `npm run verify:cases`: with them the course takes
+# over an hour on this 2-core machine (measured 2026-11-28), past npm test's budget (issue 10).
+echo "==> verify";     node bin/dockerlab.js verify --all --no-cases --jobs 2 --retries 1
