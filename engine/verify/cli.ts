@@ -16,7 +16,7 @@ import { fenceRole } from '../lessons/parse.ts';
 import { formatStep, formatVerdict } from './report.ts';
 import { verifyLesson, type LessonVerdict, type VerifyDeps } from './verify.ts';
 import { recordVerifyAll } from '../../bench/records.ts';
-import { longestFirst, recordTimes } from './order.ts';
+import { longestFirst, recordTimes, recordVerdict } from './order.ts';
 import { labPool, type LabPool } from './pool.ts';
 
 const log = logger('verify');
@@ -228,6 +228,7 @@ export async function main(args: string[]): Promise<number> {
       }
       verdict = { ...(await verifyLesson(lesson, options, deps)), retried: attempt };
     }
+    recordVerdict(verdict);
     if (!values.json) out(formatVerdict(verdict, values.keep));
     if (held.length > 0) say(held.join('\n'));
     return verdict;

@@ -51,6 +51,20 @@ export function recordTimes(
   }
 }
 
+/**
+ * The whole verdict of a lesson's last run (every step and case with its time), kept as
+ * `verdicts/<lesson>.json` in the data folder: where a slow lesson's time goes, after the fact.
+ */
+export function recordVerdict(verdict: { id: string }, file = timesFile()): void {
+  const dir = path.join(path.dirname(file), 'verdicts');
+  try {
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(path.join(dir, `${verdict.id}.json`), JSON.stringify(verdict) + '\n');
+  } catch {
+    // read-only home
+  }
+}
+
 /** Indexes into `lessons`, longest expected first (ties keep the course's order). */
 export function longestFirst(lessons: Lesson[], cases: boolean, times: Times = readTimes()): number[] {
   const ms = lessons.map((l) => times[key(l, cases)] ?? estimateMs(l, cases));
