@@ -33,7 +33,9 @@ const schema = z.strictObject({
     .string()
     .min(1)
     .optional()
-    .describe('The base image it was built FROM: its layers and history must be the bottom of this one.'),
+    .describe(
+      'The base image it was built FROM: its layers and history must be the bottom of this one, with no other pulled image (nginx on debian, say) between them.',
+    ),
   instructions: z
     .array(z.string().regex(/^[A-Z]+$/, 'a Dockerfile instruction in capitals, e.g. EXPOSE'))
     .optional()
@@ -92,6 +94,10 @@ export default defineKind(
         '镜像 {name} 不是以 {base} 为基础构建的（它最底下的层和 {base} 的不一样）',
         "image {name} was not built FROM {base} (its bottom layers are not {base}'s)",
       ),
+      nearer: t(
+        '镜像 {name} 是在 {nearer} 之上构建的，不是直接 FROM {base}：{nearer} 本身就是在 {base} 上做出来的，它的层在 {name} 的最底下',
+        "image {name} was built on {nearer}, not directly FROM {base}: {nearer} is itself made on {base}, and its layers are the bottom of {name}'s",
+      ),
       inherited: t(
         '镜像 {name} 自己的层里没有 {instruction} 指令（{own}）：镜像里的设置是从基础镜像 {base} 继承来的，不是你的 Dockerfile 写的',
         "image {name}'s own layers have no {instruction} instruction ({own}): what the image has there comes from the base image {base}, not from your Dockerfile",
@@ -147,7 +153,9 @@ export default defineKind(
         out.push(fail('missing', { name: p.from, found: list(state.docker.images.flatMap((i) => i.tags)) }));
       else {
         const own = ownHistory(img, base);
+        const nearer = own && nearerBase(img, base, (ctx.baseline?.[ctx.host] ?? state).docker.images);
         if (!own) out.push(fail('notFrom', { name: p.name, base: p.from }));
+        else if (nearer) out.push(fail('nearer', { name: p.name, base: p.from, nearer }));
         else
           for (const ins of p.instructions ?? [])
             if (!own.some((h) => instructionOf(h.createdBy) === ins))
@@ -182,6 +190,26 @@ export function ownHistory(img: Image, base: Image): Image['history'] | undefine
   const tail = img.history.slice(n);
   if (!tail.every((h, i) => h.createdBy === base.history[i]!.createdBy)) return undefined;
   return img.history.slice(0, n);
+}
+
+/**
+ * A pulled image (one with a repo digest, as the offline images have) of `images` — the host's at
+ * the step's start — that stands between `base` and `img`: built on the base, and itself the bottom
+ * of `img`. The offline images share one Debian base, so `FROM nginx` also has debian's layers at
+ * its bottom: this tells it from `FROM debian`. The learner's own builds do not count: the build
+ * cache makes an earlier build with the same first lines the bottom of a later one.
+ */
+function nearerBase(img: Image, base: Image, images: readonly Image[]): string | undefined {
+  const between = images.find(
+    (i) =>
+      i.tags.length > 0 &&
+      i.digests.length > 0 &&
+      i.id !== img.id &&
+      i.id !== base.id &&
+      (ownHistory(i, base)?.length ?? 0) > 0 &&
+      ownHistory(img, i) !== undefined,
+  );
+  return between?.tags[0];
 }
 
 /**

@@ -8,13 +8,18 @@ tableTest('image', {
     { state: 'classes', params: { name: 'hello-world:latest', pulled: true } },
     {
       state: 'classes',
-      name: "EXPOSE and CMD in the image's own layers",
+      name: "EXPOSE and CMD in the image's own layers (fp-inherit, an earlier build, is its bottom: not a nearer base)",
       params: { name: 'fp-own', from: 'nginx', instructions: ['LABEL', 'RUN', 'EXPOSE', 'CMD'] },
     },
     {
       state: 'classes',
       name: 'built FROM nginx',
       params: { name: 'fp-inherit', from: 'nginx:latest', instructions: ['LABEL'] },
+    },
+    {
+      state: 'classes',
+      name: 'built FROM debian, with nginx (also made on debian) beside it',
+      params: { name: 'fp-debian', from: 'debian', instructions: ['EXPOSE', 'CMD'] },
     },
     { state: 'bare', params: { name: 'busybox:latest' } },
     { state: 'bare', params: { name: 'docker.io/library/nginx' } },
@@ -57,6 +62,13 @@ tableTest('image', {
       name: 'the same EXPOSE/CMD, but built FROM debian',
       params: { name: 'fp-debian', from: 'nginx', instructions: ['EXPOSE', 'CMD'] },
       messageId: 'notFrom',
+    },
+    {
+      state: 'classes',
+      name: 'built FROM nginx counts as FROM debian (nginx is debian plus a layer)',
+      params: { name: 'fp-inherit', from: 'debian' },
+      messageId: 'nearer',
+      message: /FROM debian.*nginx:latest/,
     },
     { state: 'bare', params: { name: 'mybox:v1' }, messageId: 'missing', message: /busybox:latest/ },
     { state: 'docker', params: { name: 'mybox:v1', sameAs: 'nginx' }, messageId: 'notSame' },
