@@ -4,12 +4,12 @@
  * runs too long becomes a named error that says which kind and line failed, never a crash.
  */
 import { inspectLab } from '../inspect/inspect.ts';
-import type { HostState, Skippable } from '../inspect/types.ts';
+import type { DockerState, HostState, Part } from '../inspect/types.ts';
 import type { Condition } from '../lessons/types.ts';
 import type { Lab } from '../sandbox/api.ts';
 import { type Parsed, parseCondition } from './index.ts';
 import { render } from './render.ts';
-import type { CheckContext, ConditionResult, StatePart, StepResult } from './types.ts';
+import type { CheckContext, ConditionResult, StepResult } from './types.ts';
 
 /** Passive kinds only read the snapshot; active ones probe (ping -W 2 twice, curl -m 8). */
 const passiveTimeoutMs = 5_000;
@@ -37,7 +37,7 @@ export async function evaluateConditions(
   opts: { baseline?: Record<string, HostState> | undefined } = {},
 ): Promise<StepResult> {
   const t0 = Date.now();
-  const states = await inspectLab(lab, { skip: skippable(conditions) });
+  const states = await inspectLab(lab, { parts: partsFor(conditions) });
   const exec: CheckContext['exec'] = (host, script, timeoutMs) =>
     lab.host(host).exec(script, { timeoutMs: timeoutMs ?? 30_000 });
   const conds = await evaluateStates(conditions, states, {
@@ -62,19 +62,83 @@ function compiled(c: Condition): Parsed {
   return p;
 }
 
-/** The slow parts of a snapshot that no condition of the step reads (each kind declares `reads`). */
-export function skippable(conditions: Condition[]): Skippable[] {
-  const reads = new Set<StatePart>();
+/**
+ * The parts of a snapshot a step's conditions read (each kind declares `reads`): all the step
+ * collects. A kind cannot read a part it did not declare (`restrict`), so none is missing.
+ */
+export function partsFor(conditions: Condition[]): Part[] {
+  const reads = new Set<Part>();
   for (const c of conditions) {
     const k = compiled(c);
     // A condition that does not validate reads nothing; lint reports it, evaluation says so.
     if (k.ok) for (const part of k.kind.meta.reads) reads.add(part);
   }
-  const skip: Skippable[] = [];
-  if (!reads.has('daemonInfo')) skip.push('info');
-  if (!reads.has('images') && !reads.has('imageHistory')) skip.push('images');
-  if (!reads.has('imageHistory')) skip.push('history');
-  return skip;
+  return [...reads].sort();
+}
+
+export class UndeclaredReadError extends Error {
+  override name = 'UndeclaredReadError';
+}
+
+/** Where each part lives in a HostState; fields named nowhere here (hostname, …) are always there. */
+const homes: { [K in keyof HostState]?: readonly Part[] } = {
+  namespaces: ['namespaces'],
+  processes: ['processes'],
+  hostNs: ['hostNs'],
+  iptables: ['iptables'],
+  sysctl: ['sysctl'],
+  sockets: ['sockets'],
+  ovs: ['ovs'],
+  commands: ['commands'],
+};
+/** Whether dockerd answered is known from any part read through its API. */
+const api: readonly Part[] = ['containers', 'images', 'imageHistory', 'daemonInfo', 'networks', 'volumes'];
+const dockerHomes: { [K in keyof DockerState]?: readonly Part[] } = {
+  running: api,
+  error: api,
+  containers: ['containers'],
+  images: ['images', 'imageHistory'],
+  info: ['daemonInfo'],
+  daemonJson: ['daemonJson'],
+  networks: ['networks'],
+  volumes: ['volumes'],
+};
+
+/**
+ * A view of a snapshot in which reading a part the kind did not declare throws, instead of
+ * quietly finding it empty (the step did not collect it). The table tests of every kind read
+ * recorded snapshots through this view, so a kind that reads more than it declares fails there.
+ */
+export function restrict(state: HostState, reads: readonly Part[], kind: string): HostState {
+  const declared = new Set(reads);
+  const guard = <T extends object>(
+    target: T,
+    where: Partial<Record<keyof T, readonly Part[]>>,
+    prefix: string,
+  ) =>
+    new Proxy(target, {
+      get(t, key, receiver) {
+        const need = where[key as keyof T];
+        if (need && !need.some((p) => declared.has(p)))
+          throw new UndeclaredReadError(
+            `the "${kind}" kind read ${prefix}${String(key)} without declaring ${need.map((p) => `"${p}"`).join(' or ')} in its reads`,
+          );
+        return Reflect.get(t, key, receiver) as unknown;
+      },
+    });
+  const docker = guard(state.docker, dockerHomes, 'docker.');
+  const view = guard(state, homes, '');
+  return new Proxy(view, {
+    get: (t, key, r) => (key === 'docker' ? docker : (Reflect.get(t, key, r) as unknown)),
+  });
+}
+
+function restrictAll(
+  states: Record<string, HostState>,
+  reads: readonly Part[],
+  kind: string,
+): Record<string, HostState> {
+  return Object.fromEntries(Object.entries(states).map(([h, s]) => [h, restrict(s, reads, kind)]));
 }
 
 /** The pure part, for unit tests: conditions over given snapshots, probes through `exec`. */
@@ -113,7 +177,13 @@ async function evaluateOne(
       messages: [{ zh: `实验环境里没有主机 ${host}`, en: `the lab has no host ${host}` }],
     };
   }
-  const ctx: CheckContext = { host, states, exec: opts.exec, baseline: opts.baseline };
+  const reads = kind.meta.reads;
+  const ctx: CheckContext = {
+    host,
+    states: restrictAll(states, reads, kind.meta.id),
+    exec: opts.exec,
+    baseline: opts.baseline && restrictAll(opts.baseline, reads, kind.meta.id),
+  };
   const limits = opts.timeoutMs ?? { passive: passiveTimeoutMs, active: activeTimeoutMs };
   const ms = kind.meta.probes?.length ? limits.active : limits.passive;
   let timer: NodeJS.Timeout | undefined;

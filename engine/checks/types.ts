@@ -4,7 +4,7 @@
  */
 import type { ZodType } from 'zod';
 import type { ExecResult } from '../sandbox/api.ts';
-import type { HostState } from '../inspect/types.ts';
+import type { HostState, Part } from '../inspect/types.ts';
 
 export interface Text {
   zh: string;
@@ -12,22 +12,7 @@ export interface Text {
 }
 
 /** Parts of a HostState (engine/inspect/types.ts) a kind may read. */
-export type StatePart =
-  | 'namespaces'
-  | 'processes'
-  | 'hostNs'
-  | 'iptables'
-  | 'sysctl'
-  | 'sockets'
-  | 'ovs'
-  | 'containers'
-  | 'images'
-  | 'imageHistory'
-  | 'daemonInfo'
-  | 'daemonJson'
-  | 'networks'
-  | 'volumes'
-  | 'commands';
+export type StatePart = Part;
 
 /** Probes an active kind runs in a guest. */
 export type ProbeKind = 'ping' | 'tcp' | 'resolve' | 'http' | 'file' | 'shell' | 'hostname' | 'sysctl';

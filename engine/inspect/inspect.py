@@ -8,16 +8,38 @@ Speed matters (QEMU TCG, every process spawn costs tens of ms), so:
 - Docker is read through its API on the unix socket with a bare HTTP/1.0 client, a few requests in
   parallel, never the docker CLI (a Go binary that takes ~0.5 s to start under TCG);
 - only cheap modules are imported, and inspect.ts runs `python3 -S` (no site): under TCG, site
-  costs ~200 ms and http.client/concurrent.futures/ctypes another ~500 ms of imports.
+  costs ~200 ms and http.client/concurrent.futures/ctypes another ~500 ms of imports;
+- only the parts asked for are read (a step asks for what its conditions read, see plan()), and
+  a resident copy (serve) keeps the containers' inspects while Docker's event log says they did
+  not change, so a check after a command re-reads only what changed there;
+- OVS is read from ovsdb-server's socket, not with ovs-vsctl.
 A failing part is recorded in `errors` and the rest still works (e.g. dockerd stopped).
 """
-import json, os, re, signal, socket, struct, subprocess, sys, threading, time
+import json, os, re, socket, struct, subprocess, sys, threading, time
 
 T0 = time.monotonic()
 ERRORS = []
-# Parts a caller may skip because its conditions do not need them: `info` (GET /info takes
-# ~0.8 s under TCG), `images` (list + inspect of each), `history` (of each image).
-SKIP = set(sys.argv[sys.argv.index("--skip") + 1].split(",")) if "--skip" in sys.argv else set()
+# The parts of a snapshot (engine/inspect/types.ts `Part`); a caller asks for the ones its
+# conditions read and the others stay empty. `imageHistory` comes with `images` (both cached per
+# image id), and `namespaces` brings the containers with it (each namespace names its containers).
+PARTS = ("namespaces", "processes", "hostNs", "iptables", "sysctl", "sockets", "ovs", "containers", "images", "imageHistory", "daemonInfo", "daemonJson", "networks", "volumes", "commands")
+DOCKER_API_PARTS = ("containers", "images", "imageHistory", "daemonInfo", "networks", "volumes")
+
+
+def plan(asked):
+    """What to collect for the parts `asked` (None: all): the set of parts, dependencies added."""
+    want = set(PARTS if asked is None else asked)
+    unknown = want - set(PARTS)
+    if unknown:
+        raise ValueError("unknown parts: %s (known: %s)" % (", ".join(sorted(unknown)), ", ".join(PARTS)))
+    if "namespaces" in want:
+        want.add("containers")
+    if "imageHistory" in want or "images" in want:
+        want.update(("images", "imageHistory"))
+    return want
+
+
+WANT = plan([x for x in sys.argv[sys.argv.index("--parts") + 1].split(",") if x] if "--parts" in sys.argv else None)
 NS_TYPES = ("net", "uts", "pid", "mnt", "ipc", "user", "cgroup")
 SYSCTLS = (
     "net.ipv4.ip_forward",
@@ -73,6 +95,37 @@ def scan_processes():
         procs.append({"pid": pid, "ppid": ppid, "comm": comm, "args": [a for a in cmd if a][:32], "ns": ns})
     procs.sort(key=lambda p: p["pid"])
     return procs
+
+
+def is_kernel_thread(pid):
+    stat = read("/proc/%d/stat" % pid)
+    if stat is None:
+        return None  # gone
+    return pid == 2 or int(stat[stat.rfind(")") + 2 :].split()[1]) == 2
+
+
+def netns_of_processes(host_ino, keep=8):
+    """(pid, net namespace inode) of every process, pid order, as scan_processes would list them,
+    for when the processes themselves were not asked for: one stat per process instead of ten
+    reads. Kernel threads all live in the host namespace, so only its first `keep` processes (the
+    most namespaces() records) need /proc/PID/stat to tell them apart."""
+    pairs = []
+    for d in os.listdir("/proc"):
+        if d.isdigit():
+            i = inode("/proc/%s/ns/net" % d)
+            if i is not None:
+                pairs.append((int(d), i))
+    pairs.sort()
+    out, host_kept = [], 0
+    for pid, i in pairs:
+        if i == host_ino:
+            if host_kept >= keep:
+                continue
+            if is_kernel_thread(pid) is not False:
+                continue
+            host_kept += 1
+        out.append((pid, i))
+    return out
 
 
 # ---------------------------------------------------------------- links and routes over netlink
@@ -235,16 +288,17 @@ def read_netns(sock):
     return links, routes
 
 
-def namespaces(procs):
+def namespaces(pairs):
+    """Every network namespace: the host's, each process's (`pairs`: (pid, inode), pid order),
+    each named one (/run/netns) and each Docker keeps (/run/docker/netns)."""
     host_ino = inode("/proc/self/ns/net")  # the agent runs us in the host namespace
     by_ino = {host_ino: {"id": host_ino, "names": [], "host": True, "pids": [], "entry": None}}
-    for p in procs:
-        i = p["ns"].get("net")
+    for pid, i in pairs:
         if i is None:
             continue
-        ns = by_ino.setdefault(i, {"id": i, "names": [], "host": False, "pids": [], "entry": "/proc/%d/ns/net" % p["pid"]})
+        ns = by_ino.setdefault(i, {"id": i, "names": [], "host": False, "pids": [], "entry": "/proc/%d/ns/net" % pid})
         if len(ns["pids"]) < 8:
-            ns["pids"].append(p["pid"])
+            ns["pids"].append(pid)
     try:
         names = sorted(os.listdir("/run/netns"))
     except OSError:
@@ -406,13 +460,46 @@ def json_docs(text):
         out.append(doc)
 
 
-def parse_ovs(text):
-    docs = json_docs(text)
-    if len(docs) != 3:
-        raise ValueError("expected 3 tables from ovs-vsctl, got %d" % len(docs))
+OVSDB = "/var/run/openvswitch/db.sock"
 
-    def rows(doc):
-        return [dict(zip(doc["headings"], r)) for r in doc["data"]]
+
+def ovs_rows():
+    """The Bridge, Port and Interface rows straight from ovsdb-server's socket (one JSON-RPC
+    `transact` of three selects): what `ovs-vsctl list` prints, without starting it (~0.2 s under
+    TCG)."""
+    cols = {"Bridge": ["name", "ports"], "Port": ["_uuid", "name", "interfaces"], "Interface": ["_uuid", "name", "type", "options"]}
+    ops = [{"op": "select", "table": t, "where": [], "columns": c} for t, c in cols.items()]
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.settimeout(3)
+    try:
+        s.connect(OVSDB)
+        s.sendall(json.dumps({"method": "transact", "params": ["Open_vSwitch"] + ops, "id": 1}).encode())
+        buf, dec = "", json.JSONDecoder()
+        while True:
+            b = s.recv(65536)
+            if not b:
+                raise ValueError("ovsdb-server closed the connection")
+            buf += b.decode("utf-8", "replace")
+            try:
+                reply, _ = dec.raw_decode(buf.lstrip())
+            except ValueError:
+                continue  # not whole yet
+            if reply.get("id") == 1:
+                break
+            buf = ""  # a notification or echo meant for someone else
+    finally:
+        s.close()
+    if reply.get("error"):
+        raise ValueError("ovsdb: %s" % reply["error"])
+    res = reply["result"]
+    bad = [r["error"] for r in res if "error" in r]
+    if bad:
+        raise ValueError("ovsdb: %s" % bad[0])
+    return ovs_tables(*(r["rows"] for r in res))
+
+
+def ovs_tables(bridges, ports, ifaces):
+    """The bridges, each with its ports and their interfaces, from rows in OVSDB's JSON notation."""
 
     def val(v):
         if isinstance(v, list) and len(v) == 2 and v[0] in ("uuid", "set", "map"):
@@ -427,7 +514,6 @@ def parse_ovs(text):
         v = val(v)
         return v if isinstance(v, list) else [v]
 
-    bridges, ports, ifaces = (rows(d) for d in docs)
     ifmap = {val(i["_uuid"]): {"name": i["name"], "type": i["type"] or "system", "options": val(i["options"])} for i in ifaces}
     portmap = {val(p["_uuid"]): {"name": p["name"], "interfaces": [ifmap[u] for u in as_list(p["interfaces"]) if u in ifmap]} for p in ports}
     return [{"name": b["name"], "ports": [portmap[u] for u in as_list(b["ports"]) if u in portmap]} for b in bridges]
@@ -435,6 +521,11 @@ def parse_ovs(text):
 
 # ---------------------------------------------------------------- docker
 def api(path):
+    """GET over /var/run/docker.sock, the answer parsed."""
+    return json.loads(api_text(path))
+
+
+def api_text(path):
     """GET over /var/run/docker.sock. HTTP/1.0, so dockerd answers without chunking and closes."""
     s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     s.settimeout(4)
@@ -453,7 +544,7 @@ def api(path):
     status = head.split(b" ", 2)[1:2]
     if status != [b"200"]:
         raise RuntimeError("GET %s -> %s %s" % (path, head[:60], body[:200]))
-    return json.loads(body)
+    return body.decode("utf-8", "replace")
 
 
 class Pool:
@@ -517,7 +608,7 @@ def kv_list(items):
     return out
 
 
-def container_of(c, pid_ns):
+def container_of(c):
     cfg, hc, st, net = c.get("Config") or {}, c.get("HostConfig") or {}, c.get("State") or {}, c.get("NetworkSettings") or {}
     ports = {}
     for p, binds in (net.get("Ports") or {}).items():
@@ -546,7 +637,7 @@ def container_of(c, pid_ns):
         "finishedAt": st.get("FinishedAt", ""),
         "restartCount": c.get("RestartCount", 0),
         "pid": pid,
-        "netns": pid_ns.get(pid) if pid else None,
+        "netns": inode("/proc/%d/ns/net" % pid) if pid else None,
         "env": kv_list(cfg.get("Env")),
         "labels": cfg.get("Labels") or {},
         "cmd": cfg.get("Cmd") or [],
@@ -614,9 +705,20 @@ def image_of(i, hist):
 IMAGE_CACHE = "/run/dockerlab/images"
 
 
+IMAGES = {}  # image id -> its details, in the resident inspector's memory
+
+
 def image_details(image_id):
     """An image's inspect and history. Both are fixed for its ID (content-addressed), so they are
-    kept under /run/dockerlab: after the first snapshot, images cost no API calls but the list."""
+    kept under /run/dockerlab and in memory: after the first snapshot, images cost no API calls
+    but the list."""
+    d = IMAGES.get(image_id)
+    if d is None:
+        d = IMAGES[image_id] = image_details_read(image_id)
+    return d
+
+
+def image_details_read(image_id):
     path = "%s/%s.json" % (IMAGE_CACHE, image_id.replace("sha256:", ""))
     cached = read(path, 1 << 24)
     if cached:
@@ -636,26 +738,105 @@ def image_details(image_id):
     return d
 
 
-def docker_state(pool, pid_ns):
-    out = {"running": False, "containers": [], "images": [], "networks": [], "volumes": [], "info": None, "skipped": sorted(SKIP)}
-    raw = read("/etc/docker/daemon.json")
-    out["daemonJson"] = {"present": raw is not None, "text": raw or ""}
-    if raw is not None:
-        try:
-            out["daemonJson"]["config"] = json.loads(raw)
-        except ValueError as e:
-            out["daemonJson"]["error"] = str(e)
+class Containers:
+    """The containers' inspects, kept from one snapshot to the next by the resident inspector and
+    brought up to date from Docker's own event log: one GET /events?since=...&until=now names
+    every container that changed meanwhile (create, start, die, update, rename, network
+    (dis)connect, ...), and only those are inspected again; the listing is fetched again after
+    any container event. Everything is dropped when dockerd restarted (its pid changed: the log
+    lives in its memory), when the log may have overflowed, or on an event it cannot place.
+    What Docker does not log (cgroup files, the namespace of a pid) is read fresh each time."""
+
+    RING = 256  # dockerd keeps its newest 256 events
+    OVERLAP_S = 2.0  # an event stamped a little before its change shows, is seen twice
+
+    def __init__(self):
+        self.clear()
+        self.daemon = None
+
+    def clear(self):
+        self.since, self.ids, self.inspects = None, None, {}
+
+    def sync(self):
+        """Drops what changed since the last call; raises when dockerd does not answer."""
+        daemon = (read("/var/run/docker.pid") or "").strip()
+        now = time.time()
+        if daemon != self.daemon:
+            self.clear()
+            self.daemon = daemon
+        if self.since is not None:
+            events = json_docs(api_text("/events?since=%.6f&until=%.6f" % (self.since, now)))
+            if len(events) >= self.RING - 1:
+                self.clear()
+            for e in events:
+                self.forget(e)
+        self.since = now - self.OVERLAP_S
+
+    def forget(self, e):
+        actor = e.get("Actor") or {}
+        kind, attrs = e.get("Type"), actor.get("Attributes") or {}
+        if kind == "container":
+            cid = actor.get("ID") or e.get("id")
+            if not cid:
+                return self.clear()
+            self.inspects.pop(cid, None)
+            self.ids = None
+        elif kind in ("network", "volume"):
+            cid = attrs.get("container")  # connect, disconnect, mount, unmount
+            if cid:
+                self.inspects.pop(cid, None)
+        elif kind == "daemon":  # a reload: settings changed
+            self.clear()
+
+    def get(self, pool):
+        """The raw inspects, newest container first (the listing's order)."""
+        if self.ids is None:
+            self.ids = [c["Id"] for c in api("/containers/json?all=1")]
+        ids = self.ids
+        futs = [(cid, pool.submit(api, "/containers/%s/json" % cid)) for cid in ids if cid not in self.inspects]
+        for cid, f in futs:
+            try:
+                self.inspects[cid] = f.result()
+            except Exception as e:  # noqa: BLE001 -- a container removed while we looked
+                err("docker container", e)
+                self.ids = None  # list again next time
+        return [self.inspects[cid] for cid in ids if cid in self.inspects]
+
+
+CONTAINERS = Containers()
+
+
+def docker_state(pool, want):
+    skipped = [s for s, part in (("history", "imageHistory"), ("images", "images"), ("info", "daemonInfo")) if part not in want]
+    out = {"running": False, "containers": [], "images": [], "networks": [], "volumes": [], "info": None, "skipped": sorted(skipped)}
+    if "daemonJson" in want:
+        raw = read("/etc/docker/daemon.json")
+        out["daemonJson"] = {"present": raw is not None, "text": raw or ""}
+        if raw is not None:
+            try:
+                out["daemonJson"]["config"] = json.loads(raw)
+            except ValueError as e:
+                out["daemonJson"]["error"] = str(e)
+    else:
+        out["daemonJson"] = {"present": False, "text": ""}
+    if not any(p in want for p in DOCKER_API_PARTS):
+        return out
     try:
         # /info first: it is the slowest answer, the rest runs beside it.
-        info_f = pool.submit(api, "/info") if "info" not in SKIP else Done(None)
-        listing = pool.submit(api, "/containers/json?all=1")
-        imgs = pool.submit(api, "/images/json") if "images" not in SKIP else None
-        nets_f, vols_f = pool.submit(api, "/networks"), pool.submit(api, "/volumes")
-        cfuts = [pool.submit(api, "/containers/%s/json" % c["Id"]) for c in listing.result()]
+        info_f = pool.submit(api, "/info") if "daemonInfo" in want else Done(None)
+        imgs = pool.submit(api, "/images/json") if "images" in want else None
+        nets_f = pool.submit(api, "/networks") if "networks" in want else Done([])
+        vols_f = pool.submit(api, "/volumes") if "volumes" in want else Done({})
+        if "containers" in want:
+            CONTAINERS.sync()
+            raw_containers = CONTAINERS.get(pool)
+        else:
+            raw_containers = []
         ilist = imgs.result() if imgs else []
         ifuts = [(pool.submit(image_details, i["Id"]), i) for i in ilist]
         info = info_f.result()
     except Exception as e:  # noqa: BLE001 -- any failure means "dockerd is not answering"
+        CONTAINERS.clear()
         out["error"] = "%s: %s" % (type(e).__name__, e)
         return out
     out["running"] = True
@@ -676,15 +857,15 @@ def docker_state(pool, pid_ns):
         "swarm": (info.get("Swarm") or {}).get("LocalNodeState", ""),
         "swarmManager": bool((info.get("Swarm") or {}).get("ControlAvailable")),
     }
-    for f in cfuts:
+    for c in raw_containers:
         try:
-            out["containers"].append(container_of(f.result(), pid_ns))
-        except Exception as e:  # noqa: BLE001 -- a container removed while we looked
+            out["containers"].append(container_of(c))
+        except Exception as e:  # noqa: BLE001
             err("docker container", e)
     for f, listed in ifuts:
         try:
             d = f.result()
-            img = image_of(d["inspect"], d["history"] if "history" not in SKIP else [])
+            img = image_of(d["inspect"], d["history"])
             # Tags move from image to image; the listing has today's.
             img["tags"] = [t for t in listed.get("RepoTags") or [] if t != "<none>:<none>"]
             img["digests"] = [t for t in listed.get("RepoDigests") or [] if t != "<none>@<none>"]
@@ -774,37 +955,44 @@ def mark(name):
 
 
 def main():
-    print(snapshot())
+    print(snapshot(WANT))
 
 
-def snapshot():
+def snapshot(want):
+    """The snapshot of the parts in `want` (see plan()); the others keep their empty shape."""
+    global T0
+    T0 = time.monotonic()
+    ERRORS.clear()
+    PHASES.clear()
     mark("start")
-    procs = scan_processes()
+    host_ino = inode("/proc/self/ns/net")
+    procs = scan_processes() if "processes" in want else []
     mark("procs")
-    nss = namespaces(procs)
     # Start the slow processes first, then read Docker (in a thread) and the namespaces while they run.
     side = {}
     # One iptables-save for all tables (each spawn costs); only filter and nat are kept.
-    for name, argv in (("iptables", ["iptables-save"]), ("ss", ["ss", "-ltnuHp"])):
-        try:
-            side[name] = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        except OSError as e:
-            err(name, e)
-    ovs_running = os.path.exists("/var/run/openvswitch/db.sock")
-    if ovs_running:
-        try:
-            argv = ["ovs-vsctl", "--timeout=3", "--format=json", "--", "list", "Bridge", "--", "list", "Port", "--", "list", "Interface"]
-            side["ovs"] = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        except OSError as e:
-            err("ovs", e)
-
+    for name, argv in (("iptables", ["iptables-save"]), ("sockets", ["ss", "-ltnuHp"])):
+        if name in want:
+            try:
+                side[name] = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+            except OSError as e:
+                err(name, e)
     mark("spawned")
-    pid_ns = {p["pid"]: p["ns"].get("net") for p in procs}
     box = {}
-    reader = threading.Thread(target=lambda: box.update(docker=docker_state(Pool(4), pid_ns)))
+    reader = threading.Thread(target=lambda: box.update(docker=docker_state(Pool(4), want)))
     reader.start()
-    read_namespaces(nss)
+    nss = []
+    if "namespaces" in want:
+        pairs = [(p["pid"], p["ns"].get("net")) for p in procs] if "processes" in want else netns_of_processes(host_ino)
+        nss = namespaces(pairs)
+        read_namespaces(nss)
     mark("netns")
+    ovs = {"running": False, "bridges": []}
+    if "ovs" in want and os.path.exists(OVSDB):
+        try:
+            ovs = {"running": True, "bridges": ovs_rows()}
+        except (OSError, ValueError, KeyError) as x:
+            err("ovs", x)
     reader.join()
     docker = box["docker"]
     mark("docker")
@@ -820,16 +1008,17 @@ def snapshot():
         "version": 1,
         "hostname": socket.gethostname(),
         "takenAt": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "parts": sorted(want),
         "namespaces": nss,
         "processes": procs,
-        "hostNs": {t: inode("/proc/self/ns/" + t) for t in NS_TYPES},
+        "hostNs": {t: inode("/proc/self/ns/" + t) for t in NS_TYPES} if "hostNs" in want else {},
         "iptables": {"available": False, "rules": [], "policies": []},
         "sockets": [],
-        "ovs": {"running": ovs_running, "bridges": []},
-        "sysctl": sysctls(),
+        "ovs": ovs,
+        "sysctl": sysctls() if "sysctl" in want else {},
         "docker": docker,
         "history": history(),
-        "commands": commands(),
+        "commands": commands() if "commands" in want else None,
     }
     p = side.get("iptables")
     if p:
@@ -839,30 +1028,24 @@ def snapshot():
             result["iptables"] = {"available": True, "rules": rules, "policies": pol}
         else:
             err("iptables", e.decode("utf-8", "replace")[:200])
-    if "ss" in side:
-        out, _ = side["ss"].communicate(timeout=10)
+    if "sockets" in side:
+        out, _ = side["sockets"].communicate(timeout=10)
         result["sockets"] = parse_ss(out.decode("utf-8", "replace"))
-    if "ovs" in side:
-        out, e = side["ovs"].communicate(timeout=10)
-        try:
-            result["ovs"]["bridges"] = parse_ovs(out.decode("utf-8", "replace"))
-        except (ValueError, KeyError) as x:
-            result["ovs"]["running"] = False
-            err("ovs", "%s %s" % (x, e.decode("utf-8", "replace")[:200]))
     mark("end")
-    result["phases"] = PHASES
-    result["errors"] = ERRORS
+    result["phases"] = dict(PHASES)
+    result["errors"] = list(ERRORS)
     result["elapsedMs"] = round((time.monotonic() - T0) * 1000)
     return json.dumps(result, separators=(",", ":"))
 
 
 def serve(path, idle_s=1800):
-    """Stays resident and answers each connection on the unix socket `path` with a snapshot taken
-    by a forked child, so python's start and imports (~0.4 s under TCG) are paid once, not per
-    check. A request is one line: the parts to skip, comma-separated. Started by inspect.ts on
-    first use, detached from the exec that started it; leaves after `idle_s` without a request."""
-    global T0
-    import ctypes  # noqa: F401 -- imported once here, for every child
+    """Stays resident and answers each connection on the unix socket `path` with a snapshot, so
+    python's start and imports (~0.4 s under TCG) are paid once, not per check, and what Docker
+    says has not changed is kept (Containers). A request is one line: the parts wanted,
+    comma-separated, or `*` for all of them; one request at a time. Started by inspect.ts on
+    first use, detached from the exec that started it; leaves after `idle_s` without a request.
+    A request it cannot answer gets no bytes (inspect.ts then takes the snapshot the slow way)."""
+    import ctypes  # noqa: F401 -- imported once here, for every request
 
     probe = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     try:
@@ -878,26 +1061,20 @@ def serve(path, idle_s=1800):
     os.rename(tmp, path)  # appears whole, or not at all
     srv.listen(16)
     srv.settimeout(idle_s)
-    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # children reap themselves
     while True:
         try:
             conn, _ = srv.accept()
         except socket.timeout:
             os.unlink(path)
             return
-        if os.fork() == 0:
-            try:
-                signal.signal(signal.SIGCHLD, signal.SIG_DFL)  # subprocess needs its exit codes
-                srv.close()
-                conn.settimeout(10)
-                T0 = time.monotonic()
-                line = conn.makefile("rb").readline().decode().strip()
-                SKIP.clear()
-                SKIP.update(x for x in line.split(",") if x)
-                conn.sendall(snapshot().encode())
-            finally:
-                os._exit(0)
-        conn.close()
+        try:
+            conn.settimeout(10)
+            line = conn.makefile("rb").readline().decode().strip()
+            conn.sendall(snapshot(plan(None if line == "*" else [x for x in line.split(",") if x])).encode())
+        except Exception as e:  # noqa: BLE001 -- this request fails, the inspector stays
+            sys.stderr.write("inspect: %s: %s\n" % (type(e).__name__, e))
+        finally:
+            conn.close()
 
 
 if __name__ == "__main__":

@@ -247,7 +247,32 @@ export interface DockerState {
   volumes: Volume[];
 }
 
-/** Slow parts of a snapshot a caller may leave out when its conditions do not look at them. */
+/**
+ * Parts of a snapshot (the same words as the check kinds' `reads`). A caller asks for the parts
+ * it reads (InspectOptions.parts); the others keep their empty shape. inspect.py adds what a part
+ * needs: `namespaces` brings `containers` (each namespace names its containers), `images` and
+ * `imageHistory` come together.
+ */
+export const parts = [
+  'namespaces',
+  'processes',
+  'hostNs',
+  'iptables',
+  'sysctl',
+  'sockets',
+  'ovs',
+  'containers',
+  'images',
+  'imageHistory',
+  'daemonInfo',
+  'daemonJson',
+  'networks',
+  'volumes',
+  'commands',
+] as const;
+export type Part = (typeof parts)[number];
+
+/** Parts named by what `docker.skipped` says is missing (`history` is the images' history). */
 export type Skippable = 'info' | 'images' | 'history';
 
 export interface ShellCommand {
@@ -267,6 +292,8 @@ export interface HostState {
   takenAt: string;
   /** Time inside the guest script. */
   elapsedMs: number;
+  /** The parts this snapshot holds (absent in recordings made before snapshots had parts: all). */
+  parts?: Part[];
   /** Parts that could not be read; the rest of the snapshot is still valid. */
   errors: string[];
   /** The host namespace first. */

@@ -1,11 +1,18 @@
 /** evaluateStates: partial progress, bad parameters, thrown errors and timeouts become named messages. */
 import { describe, expect, it } from 'vitest';
-import { evaluateStates, skippable } from '../../../engine/checks/evaluate.ts';
+import { parse as parseYaml } from 'yaml';
+import { evaluateStates, partsFor, restrict } from '../../../engine/checks/evaluate.ts';
 import { kinds } from '../../../engine/checks/index.ts';
 import type { Condition } from '../../../engine/lessons/types.ts';
 import { fixture } from './tester.ts';
 
 const states = () => ({ host1: fixture('netns-veth').state });
+/** The parameters of a kind's documented example (`kind: {…}` in YAML). */
+function exampleParams(example: string, id: string): unknown {
+  const doc = parseYaml(example) as unknown;
+  const first = (Array.isArray(doc) ? doc[0] : doc) as Record<string, unknown>;
+  return first[id];
+}
 const noExec = () => Promise.reject(new Error('guest unreachable'));
 
 describe('evaluateStates', () => {
@@ -71,13 +78,56 @@ describe('evaluateStates', () => {
 
 describe('what a step reads', () => {
   const cond = (kind: string, params: unknown): Condition => ({ kind, params, line: 1 });
-  it('leaves out of the snapshot what no condition declares it reads', () => {
-    expect(skippable([cond('netns', { name: 'ns1' })])).toEqual(['info', 'images', 'history']);
-    expect(skippable([cond('container', { name: 'web', running: true })])).toEqual(['info', 'history']);
-    expect(skippable([cond('image', { name: 'x' })])).toEqual(['info']);
-    expect(skippable([cond('daemon', { debug: true })])).toEqual(['images', 'history']);
+  it('collects only what its conditions declare they read', () => {
+    expect(partsFor([cond('netns', { name: 'ns1' })])).toEqual(['namespaces']);
+    expect(partsFor([cond('container', { name: 'web', running: true })])).toEqual(['containers', 'images']);
+    expect(partsFor([cond('shell', { run: 'true' })])).toEqual([]);
+    expect(
+      partsFor([cond('netns', { name: 'ns1' }), cond('daemon', { debug: true }), cond('netns', 'ns2')]),
+    ).toEqual(['daemonInfo', 'daemonJson', 'namespaces', 'networks', 'sockets']);
     // A condition that does not validate reads nothing (lint reports it).
-    expect(skippable([cond('daemon', { nosuchkey: 1 })])).toEqual(['info', 'images', 'history']);
+    expect(partsFor([cond('daemon', { nosuchkey: 1 })])).toEqual([]);
+  });
+  it("a kind's collection holds every part it reads, for every kind", () => {
+    for (const k of Object.values(kinds)) {
+      const parts = partsFor([cond(k.meta.id, exampleParams(k.meta.example, k.meta.id))]);
+      for (const part of k.meta.reads) expect(parts, k.meta.id).toContain(part);
+    }
+  });
+  it('a kind reading a part it did not declare is refused, not given an empty part', () => {
+    const state = fixture('docker').state;
+    const view = restrict(state, ['namespaces'], 'netns');
+    expect(view.namespaces.length).toBeGreaterThan(0);
+    expect(view.hostname).toBe(state.hostname);
+    expect(() => view.docker.containers).toThrow(
+      /"netns" kind read docker.containers without declaring "containers"/,
+    );
+    expect(() => view.iptables).toThrow(/"iptables"/);
+    expect(() => view.docker.running).toThrow(/"containers" or/);
+    const docker = restrict(state, ['imageHistory'], 'image');
+    expect(docker.docker.images.length).toBeGreaterThan(0);
+    expect(docker.docker.running).toBe(true);
+  });
+  it('a condition whose kind reads an undeclared part fails with a message naming it', async () => {
+    const sneaky = {
+      ...kinds.netns!,
+      meta: { ...kinds.netns!.meta, id: 'sneaky', reads: ['namespaces'] as const },
+      check: (
+        _p: unknown,
+        ctx: { host: string; states: Record<string, { docker: { containers: unknown[] } }> },
+      ) => (ctx.states[ctx.host]!.docker.containers.length ? [] : []),
+    };
+    kinds.sneaky = sneaky as unknown as (typeof kinds)[string];
+    try {
+      const [r] = await evaluateStates([cond('sneaky', 'ns1')], states(), {
+        exec: noExec,
+        defaultHost: 'host1',
+      });
+      expect(r!.ok).toBe(false);
+      expect(r!.messages[0]!.en).toMatch(/read docker.containers without declaring "containers"/);
+    } finally {
+      delete kinds.sneaky;
+    }
   });
   it('every kind declares what it reads, and the probes of active kinds', () => {
     for (const k of Object.values(kinds)) {

@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { restrict } from '../../../engine/checks/evaluate.ts';
 import { kinds, parseCondition } from '../../../engine/checks/index.ts';
 import { render } from '../../../engine/checks/render.ts';
 import type { CheckContext, Report } from '../../../engine/checks/types.ts';
@@ -73,8 +74,11 @@ export async function run(
   const f = fixture(c.state);
   const ctx: CheckContext = {
     host: parsed.host ?? 'host1',
-    states: { host1: f.state },
-    baseline: c.baseline ? { host1: fixture(c.baseline).state } : undefined,
+    // Through the view evaluate gives a kind: reading a part the kind does not declare throws.
+    states: { host1: restrict(f.state, parsed.kind.meta.reads, kind) },
+    baseline: c.baseline
+      ? { host1: restrict(fixture(c.baseline).state, parsed.kind.meta.reads, kind) }
+      : undefined,
     exec: (host, script) => {
       const hit = f.exec.find((e) => e.host === host && e.script === script);
       if (!hit)
