@@ -28,6 +28,9 @@ const usage = `用法 / usage: dockerlab verify [课程 lesson ...] [options]
                     / verify step N only, starting from its saved checkpoint when the steps before it are
                     unchanged (else replaying their solutions); the lab is then saved for the next run
   --no-cases        不运行 wrong/ok 块，只证明参考答案 / leave out the wrong/ok blocks: prove the solutions only
+  --rerun-cases     每个 wrong/ok 块都在实验环境里重新运行，不用上次记下的状态（并重新记下）
+                    / run every wrong/ok block in the lab again instead of judging the state it left
+                    last time (engine/verify/records.ts), and record it again
   --fresh           和 --step 一起：不用保存的检查点，从头开始 / with --step: ignore the saved checkpoints
   --solution FILE   用这个脚本代替第 N 步的参考答案 / run FILE instead of step N's reference solution;
                     host2=FILE 在 host2 上运行，可以写多次 / host2=FILE runs it on host2, give it once per host;
@@ -101,7 +104,9 @@ export async function defaultDeps(): Promise<VerifyDeps> {
   const { readSaved } = await import('../sandbox/saved.ts');
   const { evaluateConditions } = await import('../checks/evaluate.ts');
   const { inspectLab } = await import('../inspect/inspect.ts');
+  const { environmentKey, fileRecords } = await import('./records.ts');
   return {
+    records: { store: fileRecords(), environment: await environmentKey() },
     // Labs of the server or of other test runs may hold every VM for a while: wait rather than fail.
     startLab: async (o) => {
       const deadline = Date.now() + capacityWaitMs;
@@ -141,6 +146,7 @@ export async function main(args: string[]): Promise<number> {
         keep: { type: 'boolean', default: false },
         fresh: { type: 'boolean', default: false },
         'no-cases': { type: 'boolean', default: false },
+        'rerun-cases': { type: 'boolean', default: false },
         all: { type: 'boolean', default: false },
         retries: { type: 'string', default: '0' },
         jobs: { type: 'string', default: process.env.DOCKERLAB_VERIFY_JOBS ?? '1' },
@@ -212,6 +218,7 @@ export async function main(args: string[]): Promise<number> {
       keep: values.keep,
       reuse: step !== undefined,
       cases: !values['no-cases'],
+      replay: !values['rerun-cases'],
       onStep: values.json
         ? undefined
         : (v: Parameters<typeof formatStep>[0]) => out(formatStep(v, lesson.file)),
@@ -276,11 +283,16 @@ export async function main(args: string[]): Promise<number> {
   if (values.json) say(JSON.stringify(verdicts, null, 2));
   else if (verdicts.length > 1) {
     const bad = verdicts.filter((v) => !v.ok);
+    const all = verdicts.flatMap((v) => v.steps.flatMap((s) => s.cases));
+    const recorded = all.filter((c) => c.recorded).length;
     say(
       `\n${verdicts.length - bad.length} passed, ${bad.length} failed` +
         (bad.length ? `: ${bad.map((v) => v.id).join(', ')}` : '') +
         ` in ${((Date.now() - started) / 60_000).toFixed(1)} min (${jobs} job${jobs > 1 ? 's' : ''}` +
-        `, ${reused} lab${reused === 1 ? '' : 's'} restored to a fresh checkpoint instead of started)`,
+        `, ${reused} lab${reused === 1 ? '' : 's'} restored to a fresh checkpoint instead of started)` +
+        (all.length
+          ? `\n${all.length} near-miss cases: ${all.length - recorded} run in the lab, ${recorded} judged by the current checks on the states they left in an earlier run (same lesson, image, machine and engine; --rerun-cases runs them all)`
+          : ''),
     );
   }
   return verdicts.every((v) => v.ok) ? 0 : 1;

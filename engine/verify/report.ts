@@ -22,7 +22,10 @@ const secs = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
 export function formatStep(v: StepVerdict, file = ''): string {
   const wrong = v.cases.filter((c) => c.role === 'wrong').length;
   const ok = v.cases.length - wrong;
-  const counts = v.cases.length ? `, ${wrong} wrong, ${ok} ok` : '';
+  const recorded = v.cases.filter((c) => c.recorded).length;
+  const counts = v.cases.length
+    ? `, ${wrong} wrong, ${ok} ok${recorded ? `, ${recorded} judged on recorded states` : ''}`
+    : '';
   const head = `  ${v.ok ? '✓' : '✗'} step ${v.number}: ${v.title}  (${secs(v.ms)}${counts})`;
   if (v.ok) return head;
   const lines = [head, `      ${problemText[v.problem ?? 'fails-after']}`];
@@ -67,7 +70,10 @@ function indent(s: string, n: number): string[] {
 
 export function formatVerdict(v: LessonVerdict, kept: boolean): string {
   const cases = v.steps.reduce((n, s) => n + s.cases.length, 0);
-  const checkpoints = cases ? `, ${cases} near-miss cases, checkpoints ${secs(v.checkpointMs)}` : '';
+  const recorded = v.steps.reduce((n, s) => n + s.cases.filter((c) => c.recorded).length, 0);
+  const checkpoints = cases
+    ? `, ${cases} near-miss cases (${cases - recorded} run in the lab, ${recorded} on recorded states), checkpoints ${secs(v.checkpointMs)}`
+    : '';
   const from = v.startedAt ? `, from the saved start of step ${v.startedAt}` : '';
   const time = `${secs(v.totalMs)} (boot ${secs(v.bootMs)}, setup ${secs(v.setupMs)}${checkpoints}${from})`;
   const retried = v.retried ? ` after ${v.retried} retr${v.retried > 1 ? 'ies' : 'y'}` : '';

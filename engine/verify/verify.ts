@@ -4,6 +4,8 @@
  * bug) and PASS after it; and every near-miss case of the step, run from the step's start state
  * (a lab checkpoint restored before each), must be judged as written: each ```wrong case FAILS the
  * check, each ```ok case PASSES it. Scripts run through engine/lessons/run.ts, as learners' do.
+ * A case whose state an earlier run recorded, with nothing that makes that state changed since, is
+ * judged by the current check on the recorded state instead of being run again (records.ts).
  */
 import crypto from 'node:crypto';
 import type { Lab, LabOptions } from '../sandbox/api.ts';
@@ -11,6 +13,7 @@ import type { StepResult } from '../checks/types.ts';
 import type { HostState } from '../inspect/types.ts';
 import type { Case, Condition, Lesson, Step } from '../lessons/types.ts';
 import { runScripts, type RunFailure } from '../lessons/run.ts';
+import { baselineOf, caseKey, NotRecorded, recording, replaying, type CaseRecords } from './records.ts';
 
 /** `baseline`: the hosts' snapshots at the step's start (CheckContext.baseline), when deps.snapshot gives one. */
 export type Evaluate = (
@@ -27,6 +30,12 @@ export interface VerifyDeps {
   snapshot?(lab: Lab): Promise<Record<string, HostState>>;
   /** The note of the lab saved under `key`, or null when there is none that can be resumed. */
   saved?(key: string): string | null;
+  /**
+   * Where the states near-miss cases left are kept (engine/verify/records.ts), and the key of
+   * everything besides the lesson that makes them (records.environmentKey). Without both, every
+   * case runs in the lab and nothing is kept.
+   */
+  records?: { store: CaseRecords; environment: string };
 }
 
 export interface VerifyOptions {
@@ -48,6 +57,11 @@ export interface VerifyOptions {
   reuse?: boolean;
   /** false: leave out the near-miss cases (only the reference solutions are proven). */
   cases?: boolean;
+  /**
+   * false: run every case in the lab even when the state it leaves is recorded (and record it
+   * again). Default: a recorded case is judged on its recorded state by the current check.
+   */
+  replay?: boolean;
 }
 
 export type StepProblem = 'passes-before' | 'solution-failed' | 'fails-after' | 'near-miss';
@@ -66,6 +80,8 @@ export interface CaseVerdict {
   result: StepResult | null;
   /** Why an ```ok case's commands (or a timed-out ```wrong case's) did not finish. */
   run?: RunFailure;
+  /** Set when the case was judged on the state it left in an earlier run (when that run was). */
+  recorded?: string;
   ms: number;
 }
 
@@ -232,20 +248,35 @@ export async function verifyLesson(
       };
       const cases =
         (options.solution && number === options.step) || options.cases === false ? [] : step.cases;
+      // Cases whose state is recorded are judged on it first; the others run in the lab.
+      const store = deps.records;
+      const keys = cases.map((c) => (store ? caseKey(store.environment, starts[step.index]!, c) : ''));
+      const judged = new Map<number, CaseVerdict>();
+      if (store && options.replay !== false)
+        for (const [i, c] of cases.entries()) {
+          const verdict = await judgeRecorded(lab, step, c, deps, store.store, keys[i]!);
+          if (verdict) judged.set(i, verdict);
+        }
+      const live = cases.map((_, i) => i).filter((i) => !judged.has(i));
       // The step's start: the reuse checkpoint taken above, or one name replaced at every step.
       const start = reuse ? checkpointName(step.index, starts[step.index]!) : stepCheckpoint;
-      if (cases.length > 0 && !reuse) {
+      if (live.length > 0 && !reuse) {
         if (!lab.checkpoint || !lab.restore)
           throw new Error('this lab cannot take checkpoints, which near-miss cases need');
         await timed(() => lab!.checkpoint!(start));
       }
       const baseline = await deps.snapshot?.(lab);
       v.before = await deps.evaluate(step.check, lab, baseline);
-      for (const [i, c] of cases.entries()) {
-        if (i > 0) await timed(() => lab!.restore!(start));
-        v.cases.push(await verifyCase(lab, step, c, deps, settle, baseline));
+      for (const [n, i] of live.entries()) {
+        if (n > 0) await timed(() => lab!.restore!(start));
+        const c = cases[i]!;
+        const record = store
+          ? { store: store.store, key: keys[i]!, where: `${lesson.file}:${c.line}` }
+          : undefined;
+        judged.set(i, await verifyCase(lab, step, c, deps, settle, baseline, record));
       }
-      if (cases.length > 0) await timed(() => lab!.restore!(start));
+      v.cases = cases.map((_, i) => judged.get(i)!);
+      if (live.length > 0) await timed(() => lab!.restore!(start));
 
       const r = await runScripts(lab, scripts, { mode: 'strict', as: 'typed' });
       if (r.failure) {
@@ -295,9 +326,47 @@ function parseNote(text: string | null, lesson: string): ReuseNote | null {
 }
 
 /**
+ * Judges a case on the state it left in an earlier run, if that is recorded under `key`: the
+ * current check, evaluated on the recorded execs and baseline. Undefined when there is no record,
+ * or the check asks for something the record lacks (then the case runs in the lab).
+ */
+async function judgeRecorded(
+  lab: Lab,
+  step: Step,
+  c: Case,
+  deps: VerifyDeps,
+  store: CaseRecords,
+  key: string,
+): Promise<CaseVerdict | undefined> {
+  const record = store.get(key);
+  if (!record) return undefined;
+  const t = Date.now();
+  try {
+    const result = await deps.evaluate(step.check, replaying(lab, record), baselineOf(record));
+    const ok = c.role === 'ok' ? result.ok : !result.ok;
+    const verdict: CaseVerdict = {
+      role: c.role,
+      why: c.why,
+      line: c.line,
+      ok,
+      result,
+      recorded: record.at,
+      ms: Date.now() - t,
+    };
+    if (!ok) verdict.problem = c.role === 'ok' ? 'ok-fails' : 'wrong-passes';
+    return verdict;
+  } catch (e) {
+    if (e instanceof NotRecorded) return undefined;
+    throw e;
+  }
+}
+
+/**
  * Runs one near-miss case on the step's start state and judges it. A ```wrong case runs leniently
  * and is judged once, right after (it must fail then); an ```ok case runs strictly and may settle
- * like a solution.
+ * like a solution. With `record`, a case judged as written keeps the execs of the evaluation that
+ * decided under its key, unless one of them timed out (a verdict the lab's load may have made); a
+ * case judged wrongly is not kept, so it runs in the lab again next time.
  */
 async function verifyCase(
   lab: Lab,
@@ -306,6 +375,7 @@ async function verifyCase(
   deps: VerifyDeps,
   settle: { tries: number; delayMs: number },
   baseline?: Record<string, HostState>,
+  record?: { store: CaseRecords; key: string; where: string },
 ): Promise<CaseVerdict> {
   const t = Date.now();
   const base = { role: c.role, why: c.why, line: c.line };
@@ -318,11 +388,17 @@ async function verifyCase(
     const problem: CaseProblem = r.failure.timedOut ? 'timed-out' : 'ok-failed';
     return { ...base, ok: false, problem, result: null, run: r.failure, ms: Date.now() - t };
   }
-  const result =
-    c.role === 'ok'
-      ? await settled(() => deps.evaluate(step.check, lab, baseline), settle)
-      : await deps.evaluate(step.check, lab, baseline);
+  const rec = recording(lab);
+  const evaluate = () => {
+    rec.take(); // only the last evaluation's execs are the state's
+    return deps.evaluate(step.check, rec.lab, baseline);
+  };
+  const at = new Date().toISOString();
+  const result = c.role === 'ok' ? await settled(evaluate, settle) : await evaluate();
+  const execs = rec.take();
   const ok = c.role === 'ok' ? result.ok : !result.ok;
+  if (record && ok && !execs.some((e) => e.result.timedOut))
+    record.store.put(record.key, { at, where: record.where, baseline, execs });
   const verdict: CaseVerdict = { ...base, ok, result, ms: Date.now() - t };
   if (!ok) verdict.problem = c.role === 'ok' ? 'ok-fails' : 'wrong-passes';
   return verdict;

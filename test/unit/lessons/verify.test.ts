@@ -5,6 +5,7 @@ import type { Lab, SandboxHost } from '../../../engine/sandbox/api.ts';
 import type { Condition, Lesson, Step } from '../../../engine/lessons/types.ts';
 import { verifyLesson, type VerifyDeps } from '../../../engine/verify/verify.ts';
 import { formatStep } from '../../../engine/verify/report.ts';
+import type { CaseRecord } from '../../../engine/verify/records.ts';
 
 /** Saved labs of the fake world: state, checkpoints and note, by key. */
 type Disk = Map<string, { state: Set<string>; saved: Map<string, Set<string>>; note: string }>;
@@ -17,6 +18,9 @@ function fakeLab(state: Set<string>, log: string[], saved = new Map<string, Set<
     // The runner sends typed blocks on stdin to an interactive bash, and scripts as `bash -c`;
     // either way its first line is its own preamble.
     async exec(command, options = {}) {
+      // What a check reads (recordedDeps' evaluate): the state's words, not a command of the lesson.
+      if (command === 'cat state') return { stdout: [...state].sort().join(' '), stderr: '', code: 0, timedOut: false };
+      if (command === 'cat extra') return { stdout: 'extra', stderr: '', code: 0, timedOut: false };
       const script = (typeof options.stdin === 'string' ? options.stdin : command).split('\n').slice(1).join('\n').trim();
       const strict = command.includes('set -eE') || String(options.stdin ?? '').includes('set -eE');
       log.push(`${name}: ${script}`);
@@ -68,6 +72,29 @@ function deps(state: Set<string>, log: string[], disk: Disk = new Map()): Verify
       const conditions = conds.map((c) => ({ kind: c.kind, params: c.params, ok: state.has(String(c.params)), messages: [] }));
       return { ok: conditions.every((c) => c.ok), conditions, elapsedMs: 0 };
     },
+  };
+}
+
+/**
+ * Deps whose check reads the state through the lab (`cat state` on host1, and `cat extra` when a
+ * condition is `{ kind: 'extra' }`), so it can be recorded and replayed; cases are kept in `store`.
+ */
+function recordedDeps(state: Set<string>, log: string[], store: Map<string, CaseRecord>, environment = 'env-1'): VerifyDeps {
+  return {
+    ...deps(state, log),
+    evaluate: async (conds: Condition[], lab) => {
+      const words = new Set((await lab.host('host1').exec('cat state')).stdout.split(' '));
+      const conditions = await Promise.all(
+        conds.map(async (c) => ({
+          kind: c.kind,
+          params: c.params,
+          ok: c.kind === 'extra' ? (await lab.host('host1').exec('cat extra')).stdout === 'extra' : words.has(String(c.params)),
+          messages: [],
+        })),
+      );
+      return { ok: conditions.every((c) => c.ok), conditions, elapsedMs: 0 };
+    },
+    records: { store: { get: (k) => store.get(k) ?? null, put: (k, r) => void store.set(k, r) }, environment },
   };
 }
 
@@ -210,5 +237,83 @@ describe('verifyLesson', () => {
     expect(text).toContain('condition has "a": passes');
     expect(text).toContain('✗ lessons/99-test.md:49 ```ok (broken): 这个 ok 块的命令执行失败 / the ok block’s commands failed');
     expect(text).toContain('host1 exit 3:');
+  });
+
+  describe('near-miss cases judged on the states they left in an earlier run', () => {
+    const cases = () => [wrong('half done', { host1: 'add x' }), ok('another way', { host1: 'add a\nadd y' })];
+    const twoSteps = (check2 = 'b') => lesson([{ ...step(0, 'a', { host1: 'add a' }), cases: cases() }, step(1, check2, { host1: 'add b' })]);
+
+    it('records each case judged as written, then judges it again by the current check without running it', async () => {
+      const store = new Map<string, CaseRecord>();
+      const first: string[] = [];
+      expect((await verifyLesson(twoSteps(), fast, recordedDeps(new Set(), first, store))).ok).toBe(true);
+      expect(first).toContain('host1: add x');
+      expect(store.size).toBe(2);
+
+      const again: string[] = [];
+      const v = await verifyLesson(twoSteps(), fast, recordedDeps(new Set(), again, store));
+      expect(v.ok).toBe(true);
+      // No case's commands, no checkpoint or restore: only the solutions ran in the lab.
+      expect(again).toEqual(['host1: add a', 'host1: add b', 'down']);
+      expect(v.steps[0]!.cases.map((c) => [c.role, c.ok, typeof c.recorded])).toEqual([
+        ['wrong', true, 'string'],
+        ['ok', true, 'string'],
+      ]);
+      expect(formatStep(v.steps[0]!)).toContain('1 wrong, 1 ok, 2 judged on recorded states');
+    });
+
+    it('judges a changed check on the recorded states at once: a wrong case it now accepts fails the step', async () => {
+      const store = new Map<string, CaseRecord>();
+      await verifyLesson(twoSteps(), fast, recordedDeps(new Set(), [], store));
+      // Step 1's check weakened to `x`: the recorded state of "half done" (only x) now passes it.
+      const weak = lesson([{ ...step(0, 'x', { host1: 'add a\nadd x' }), cases: cases() }]);
+      const log: string[] = [];
+      const v = await verifyLesson(weak, fast, recordedDeps(new Set(), log, store));
+      expect(v.steps[0]!.cases[0]).toMatchObject({ role: 'wrong', ok: false, problem: 'wrong-passes' });
+      expect(v.steps[0]!.cases[0]!.recorded).toBeDefined();
+      expect(log).not.toContain('host1: add x');
+    });
+
+    it('runs a case in the lab again when its commands, the steps before it, or the environment changed', async () => {
+      const store = new Map<string, CaseRecord>();
+      await verifyLesson(twoSteps(), fast, recordedDeps(new Set(), [], store));
+      const edited = lesson([{ ...step(0, 'a', { host1: 'add a' }), cases: [wrong('half done', { host1: 'add x\nadd z' }), cases()[1]!] }, step(1, 'b', { host1: 'add b' })]);
+      const log1: string[] = [];
+      await verifyLesson(edited, fast, recordedDeps(new Set(), log1, store));
+      expect(log1).toContain('host1: add x\nadd z');
+      expect(log1).not.toContain('host1: add a\nadd y'); // the unchanged ok case is still recorded
+
+      const log2: string[] = [];
+      await verifyLesson(twoSteps(), fast, recordedDeps(new Set(), log2, store, 'env-2'));
+      expect(log2).toContain('host1: add x');
+      expect(log2).toContain('host1: add a\nadd y');
+
+      const withSetup = lesson(twoSteps().steps, { host1: 'echo other setup' });
+      const log3: string[] = [];
+      await verifyLesson(withSetup, fast, recordedDeps(new Set(), log3, store));
+      expect(log3).toContain('host1: add x');
+    });
+
+    it('runs a case again when the check asks for something its record lacks, or with replay off', async () => {
+      const store = new Map<string, CaseRecord>();
+      await verifyLesson(twoSteps(), fast, recordedDeps(new Set(), [], store));
+      const probing = lesson([{ ...step(0, 'a', { host1: 'add a' }), check: [{ kind: 'has', params: 'a', line: 1 }, { kind: 'extra', params: {}, line: 2 }], cases: cases() }]);
+      const log: string[] = [];
+      const v = await verifyLesson(probing, fast, recordedDeps(new Set(), log, store));
+      expect(log).toContain('host1: add x');
+      expect(v.steps[0]!.cases.every((c) => c.recorded === undefined)).toBe(true);
+
+      const rerun: string[] = [];
+      await verifyLesson(twoSteps(), { ...fast, replay: false }, recordedDeps(new Set(), rerun, store));
+      expect(rerun).toContain('host1: add x');
+      expect(rerun).toContain('host1: add a\nadd y');
+    });
+
+    it('does not record a case judged wrongly: it runs in the lab next time', async () => {
+      const store = new Map<string, CaseRecord>();
+      const bad = lesson([{ ...step(0, 'a', { host1: 'add a' }), cases: [wrong('looks right', { host1: 'add a' })] }]);
+      expect((await verifyLesson(bad, fast, recordedDeps(new Set(), [], store))).ok).toBe(false);
+      expect(store.size).toBe(0);
+    });
   });
 });
