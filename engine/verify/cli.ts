@@ -14,7 +14,8 @@ import type { Lesson } from '../lessons/types.ts';
 import { Lexer, type Tokens } from 'marked';
 import { fenceRole } from '../lessons/parse.ts';
 import { formatStep, formatVerdict } from './report.ts';
-import { verifyLesson, type LessonVerdict, type VerifyDeps } from './verify.ts';
+import { stepStarts, verifyLesson, type LessonVerdict, type VerifyDeps } from './verify.ts';
+import { caseKey } from './records.ts';
 import { recordVerifyAll } from '../../bench/records.ts';
 import { longestFirst, recordTimes, recordVerdict } from './order.ts';
 import { labPool, type LabPool } from './pool.ts';
@@ -28,6 +29,9 @@ const usage = `用法 / usage: dockerlab verify [课程 lesson ...] [options]
                     / verify step N only, starting from its saved checkpoint when the steps before it are
                     unchanged (else replaying their solutions); the lab is then saved for the next run
   --no-cases        不运行 wrong/ok 块，只证明参考答案 / leave out the wrong/ok blocks: prove the solutions only
+  --plan            不启动实验环境，只列出每课有多少个 wrong/ok 块有记下的状态、多少个要在实验环境里运行
+                    / start no lab: list per lesson how many wrong/ok blocks have a recorded state
+                    and how many would run in the lab
   --rerun-cases     每个 wrong/ok 块都在实验环境里重新运行，不用上次记下的状态（并重新记下）
                     / run every wrong/ok block in the lab again instead of judging the state it left
                     last time (engine/verify/records.ts), and record it again
@@ -132,6 +136,25 @@ export async function defaultDeps(): Promise<VerifyDeps> {
   };
 }
 
+/** `--plan`: per lesson, how many near-miss cases have a recorded state for today's key. */
+function plan(lessons: Lesson[], deps: VerifyDeps): number {
+  const { store, environment } = deps.records!;
+  let live = 0;
+  let all = 0;
+  for (const lesson of lessons) {
+    const starts = stepStarts(lesson);
+    const cases = lesson.steps.flatMap((s) => s.cases.map((c) => caseKey(environment, starts[s.index]!, c)));
+    const missing = cases.filter((k) => !store.get(k)).length;
+    live += missing;
+    all += cases.length;
+    say(`${lesson.id}: ${cases.length - missing} recorded, ${missing} to run in the lab`);
+  }
+  say(
+    `${all} near-miss cases: ${all - live} recorded, ${live} to run in the lab (environment ${environment.slice(0, 12)})`,
+  );
+  return 0;
+}
+
 export async function main(args: string[]): Promise<number> {
   let parsed;
   try {
@@ -147,6 +170,7 @@ export async function main(args: string[]): Promise<number> {
         fresh: { type: 'boolean', default: false },
         'no-cases': { type: 'boolean', default: false },
         'rerun-cases': { type: 'boolean', default: false },
+        plan: { type: 'boolean', default: false },
         all: { type: 'boolean', default: false },
         retries: { type: 'string', default: '0' },
         jobs: { type: 'string', default: process.env.DOCKERLAB_VERIFY_JOBS ?? '1' },
@@ -200,6 +224,7 @@ export async function main(args: string[]): Promise<number> {
     return 2;
   }
   const deps = await defaultDeps();
+  if (values.plan) return plan(lessons, deps);
   const started = Date.now();
   /**
    * One lesson, start to verdict. With several jobs a lesson's lines are held back and printed
