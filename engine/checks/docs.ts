@@ -45,6 +45,8 @@ export function kindMarkdown(k: CheckKind): string {
   lines.push('| `host` | string |  | first host | 在哪台主机上检查 / which lab host (e.g. `host2`) |', '');
   if (shorthands.length)
     lines.push(`简写 / shorthand: ${shorthands.map((s) => `\`${typeOf(s)}\``).join(', ')}`, '');
+  const reads = m.reads.length ? m.reads.map((r) => `\`${r}\``).join(', ') : '（无 / none）';
+  lines.push(`读取快照的部分 / snapshot parts read: ${reads}`, '');
   lines.push(
     '示例 / example:',
     '',
@@ -69,9 +71,11 @@ export function checksMarkdown(): string {
     '',
     '每一步的 ```check 块是一个条件列表，每个条件写成 `- 种类: { 参数 }`。所有条件都可以加 `host: host2`，在另一台主机上检查。',
     '被动检查只读一次性采集的状态快照；主动检查（reach、http、file、shell）会在沙箱里实际执行探测。',
+    '每种检查都声明它读快照的哪些部分（下面的“读取快照的部分”），一步只采集它的条件要读的部分，所以检查很快；检查读了没声明的部分会直接报错。',
     '',
     "A step's ```check block is a list of conditions, each `- kind: { params }`. Every condition takes `host: host2` to check another lab host.",
     'Passive kinds read the snapshot taken once per evaluation; active kinds (reach, http, file, shell) run a probe in the sandbox.',
+    'Each kind declares the parts of the snapshot it reads ("snapshot parts read" below); a step collects only the parts its conditions read, which keeps checks fast, and a kind reading a part it did not declare is an error.',
     '',
     names.map((n) => `[${n}](#${n})`).join(' · '),
     '',
