@@ -100,7 +100,8 @@ def layer(top, members, whiteouts):
             info.mtime = EPOCH
             tar.addfile(info)
     data = raw.getvalue()
-    packed = gzip.compress(data, compresslevel=6, mtime=0)
+    # Level 1: half the time of level 6 here and ~8% larger; unpacking (in the VM) costs the same.
+    packed = gzip.compress(data, compresslevel=1, mtime=0)
     return "sha256:" + hashlib.sha256(data).hexdigest(), packed
 
 
@@ -167,7 +168,7 @@ def image_config(spec, diff_ids, history):
 
 def main():
     p = argparse.ArgumentParser()
-    for opt in ("--mirror", "--suite", "--work", "--registry", "--apt-url"):
+    for opt in ("--mirror", "--suite", "--work", "--registry", "--apt-url", "--busybox"):
         p.add_argument(opt, required=True)
     args = p.parse_args()
     specs = json.load(open(os.path.join(HERE, "images.json")))
@@ -195,7 +196,7 @@ def main():
         if spec.get("files"):
             copy_files(os.path.join(HERE, "files", spec["files"]), top)
         if name == "busybox":
-            make_busybox(top)
+            make_busybox(top, args.busybox)
         if name == "hello-world":
             subprocess.run(["gcc", "-static", "-Os", "-s", "-o", os.path.join(top, "hello"), os.path.join(HERE, "files/hello.c")], check=True)
         if spec["from"] == "debian":
@@ -212,12 +213,13 @@ def main():
     shutil.rmtree(base)
 
 
-def make_busybox(top):
+def make_busybox(top, busybox):
+    """A static busybox (build.sh fetches Debian 13's: bookworm's crashes on `wget -T`) and its applets."""
     os.makedirs(os.path.join(top, "bin"))
     for d in ("etc", "tmp", "root", "var", "home"):
         os.makedirs(os.path.join(top, d), exist_ok=True)
-    shutil.copy2("/bin/busybox", os.path.join(top, "bin/busybox"))
-    applets = subprocess.run(["/bin/busybox", "--list"], capture_output=True, text=True, check=True).stdout.split()
+    shutil.copy2(busybox, os.path.join(top, "bin/busybox"))
+    applets = subprocess.run([busybox, "--list"], capture_output=True, text=True, check=True).stdout.split()
     for applet in applets:
         if applet != "busybox":
             os.symlink("busybox", os.path.join(top, "bin", applet))
