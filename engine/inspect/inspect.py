@@ -761,8 +761,8 @@ class Containers:
         """Drops what changed since the last call; raises when dockerd does not answer."""
         daemon = (read("/var/run/docker.pid") or "").strip()
         now = time.time()
-        if daemon != self.daemon:
-            self.clear()
+        if daemon != self.daemon or (self.since is not None and self.since >= now):
+            self.clear()  # another dockerd, or the clock went back (the log's times cannot be trusted)
             self.daemon = daemon
         if self.since is not None:
             events = json_docs(api_text("/events?since=%.6f&until=%.6f" % (self.since, now)))

@@ -94,6 +94,16 @@ print(json.dumps({"ids": c.ids, "kept": sorted(c.inspects), "since": c.since}))`
         kept: ['a', 'b', 'c'],
         since: 1,
       });
+      // The guest's clock went back (the log's times mean nothing now): nothing is kept, and
+      // the log is not asked (a `since` after `until` would read as "dockerd is not answering").
+      expect(
+        py(`import time
+c = I.Containers(); c.daemon = (I.read("/var/run/docker.pid") or "").strip(); c.since = time.time() + 100
+c.ids = ["a"]; c.inspects = {"a": {}}
+I.api_text = None  # any call to dockerd would fail here
+c.sync()
+print(json.dumps({"ids": c.ids, "kept": sorted(c.inspects), "past": c.since < time.time()}))`),
+      ).toEqual({ ids: null, kept: [], past: true });
       // A container event without an id, or a daemon reload: nothing is kept.
       for (const e of ['{"Type": "container", "Action": "x"}', '{"Type": "daemon", "Action": "reload"}'])
         expect(after(`[${e}]`)).toEqual({ ids: null, kept: [], since: null });
