@@ -84,14 +84,17 @@ export function fileRecords(dir = recordsDir()): CaseRecords {
 }
 
 const repo = path.resolve(import.meta.dirname, '../..');
-/** The engine's files that shape what a case leaves in the lab or what the inspector reports. */
+/**
+ * The engine's files that shape what a case leaves in the lab (how its commands run, the restore
+ * before it, the guest's identity) or what the guest's inspector prints. The host side of a check
+ * (inspect.ts, the kinds) runs again on every replay, so it is not part of the key: a command it
+ * sends differently finds no recorded answer and the case runs in the lab.
+ */
 const stateMakers = [
   'engine/lessons/run.ts',
   'engine/sandbox/checkpoint.ts',
   'engine/sandbox/guest/identity.sh',
   'engine/inspect/inspect.py',
-  'engine/inspect/inspect.ts',
-  'engine/verify/records.ts',
 ];
 
 /**
