@@ -99,13 +99,22 @@ const stateMakers = [
 
 /**
  * Everything besides the lesson that makes a case's state: the VM image's inputs, the machine
- * settings (devices, kernel command line), the guest's memory and CPUs, and the engine files above.
+ * (QEMU's devices and the kernel command line; not how TCG translates — `-accel`'s tuning and the
+ * `-cpu` model change the emulator's speed, not what the guest's commands leave), the guest's
+ * memory and CPUs, and the engine files above.
  */
 export async function environmentKey(): Promise<string> {
   const { inputsHash } = await import('../sandbox/image.ts');
-  const { machineVersion } = await import('../sandbox/vm.ts');
+  const { qemuArgs } = await import('../sandbox/vm.ts');
+  const spec = {
+    ...{ dir: '/d', name: 'n', kernel: '/k', initrd: '/i', disk: '/d', memoryMb: 1, cpus: 1 },
+    ...{ mac: '52:54:00:00:00:00', accel: 'tcg' as const, hub: '/h' },
+  };
+  const machine = qemuArgs(spec).map((a, i, all) =>
+    all[i - 1] === '-accel' || all[i - 1] === '-cpu' ? '*' : a,
+  );
   const h = crypto.createHash('sha256');
-  h.update(`image=${inputsHash()}\0machine=${machineVersion()}\0`);
+  h.update(`image=${inputsHash()}\0machine=${machine.join(' ')}\0`);
   h.update(`memory=${process.env.DOCKERLAB_MEMORY_MB ?? ''}\0cpus=${process.env.DOCKERLAB_CPUS ?? ''}\0`);
   for (const f of stateMakers)
     h.update(f)
