@@ -137,7 +137,7 @@ NLMSG_ERROR, NLMSG_DONE = 2, 3
 RTM_GETLINK, RTM_GETADDR, RTM_GETROUTE = 18, 22, 26
 NLM_F_REQUEST, NLM_F_DUMP = 1, 0x300
 CLONE_NEWNET = 0x40000000
-IFF_UP, IFF_LOWER_UP = 1, 1 << 16
+IFF_UP, IFF_PROMISC, IFF_LOWER_UP = 1, 0x100, 1 << 16
 OPERSTATES = ("UNKNOWN", "NOTPRESENT", "DOWN", "LOWERLAYERDOWN", "TESTING", "DORMANT", "UP")
 LINK_TYPES = {1: "ether", 772: "loopback", 65534: "none", 768: "ipip", 776: "sit", 778: "gre", 823: "ip6gre"}
 PROTOCOLS = {0: "unspec", 1: "redirect", 2: "kernel", 3: "boot", 4: "static", 16: "dhcp", 186: "bgp", 188: "ospf"}
@@ -150,6 +150,7 @@ def _be16(b): return struct.unpack(">H", b[:2])[0]
 def _u32(b): return struct.unpack("=I", b[:4])[0]
 def _ip4(b): return socket.inet_ntop(socket.AF_INET, b[:4])
 def _ip6(b): return socket.inet_ntop(socket.AF_INET6, b[:16])
+MACVLAN_MODES = {1: "private", 2: "vepa", 4: "bridge", 8: "passthru", 16: "source"}
 # IFLA_INFO_DATA attributes worth keeping, per link kind: number -> (name, decoder)
 INFO_DATA = {
     "vxlan": {1: ("id", _u32), 2: ("remote", _ip4), 3: ("link", _u32), 4: ("local", _ip4), 5: ("ttl", _u8), 15: ("dstport", _be16), 16: ("remote", _ip6), 17: ("local", _ip6)},
@@ -157,6 +158,7 @@ INFO_DATA = {
     "gretap": {1: ("link", _u32), 6: ("local", _ip4), 7: ("remote", _ip4), 8: ("ttl", _u8)},
     "ipip": {1: ("link", _u32), 2: ("local", _ip4), 3: ("remote", _ip4), 4: ("ttl", _u8)},
     "bridge": {5: ("stp_state", _u32), 7: ("vlan_filtering", _u8)},
+    "macvlan": {1: ("mode", lambda b: MACVLAN_MODES.get(_u32(b), str(_u32(b))))},
     "vlan": {1: ("id", _u16), 5: ("protocol", lambda b: {0x8100: "802.1Q", 0x88A8: "802.1ad"}.get(_be16(b), hex(_be16(b))))},
 }
 
@@ -225,6 +227,7 @@ def read_netns(sock):
             "kind": kind,
             "up": bool(flags & IFF_UP),
             "lowerUp": bool(flags & IFF_LOWER_UP),
+            "promisc": bool(flags & IFF_PROMISC),
             "operstate": OPERSTATES[a[16][0]] if 16 in a and a[16][0] < len(OPERSTATES) else "UNKNOWN",
             "mtu": _u32(a[4]) if 4 in a else 0,
             "mac": (_ip4(mac) if len(mac) == 4 else ":".join("%02x" % x for x in mac)),

@@ -25,6 +25,8 @@ export interface Link {
   up: boolean;
   /** Carrier present (for a veth: both ends up). */
   lowerUp: boolean;
+  /** Promiscuous mode (`ip link set X promisc on`), which a macvlan's parent needs. */
+  promisc?: boolean;
   operstate: string;
   mtu: number;
   mac: string;
@@ -34,7 +36,7 @@ export interface Link {
   master?: string;
   slaveKind?: string;
   peer?: Peer;
-  /** Tunnel/bridge details: vxlan id/remote/local/dstport, gre remote/local, stp_state. */
+  /** Tunnel/bridge details: vxlan id/remote/local/dstport, gre remote/local, stp_state, vlan id, macvlan mode. */
   data?: Record<string, string | number>;
 }
 

@@ -11,6 +11,27 @@ tableTest('link', {
     { state: 'docker', params: { name: 'eth0', container: 'web', up: true, type: 'veth' } },
     { state: 'bridge-ovs', params: { name: 'veth-m-br', master: 'docker0', up: true } },
     { state: 'veth-half', params: { name: 'veth-ns1', exists: false } },
+    { state: 'macvlan', params: { name: 'eth0', promisc: true } },
+    { state: 'macvlan', params: { name: 'eth0.10', type: 'vlan', vlanId: 10, parent: 'eth0', up: true } },
+    {
+      state: 'macvlan',
+      name: 'the VLAN sub-interface Docker made for -o parent=eth0.20',
+      params: { name: 'eth0.20', type: 'vlan', vlanId: 20, parent: 'eth0' },
+    },
+    { state: 'macvlan', params: { name: 'mvp', type: 'macvlan', mode: 'private', parent: 'eth0' } },
+    {
+      state: 'macvlan',
+      name: "a container's macvlan sits on the host's eth0",
+      params: {
+        container: 'm1',
+        name: 'eth0',
+        type: 'macvlan',
+        mode: 'bridge',
+        parent: 'eth0',
+        addr: '192.168.56.101/24',
+      },
+    },
+    { state: 'bare', params: { name: 'eth0', promisc: false } },
   ],
   invalid: [
     {
@@ -59,5 +80,40 @@ tableTest('link', {
       message: /v3, v2/,
     },
     { state: 'veth-host', params: { name: 'veth-ns1', exists: false }, messageId: 'present' },
+    {
+      state: 'bare',
+      name: 'the parent of a macvlan network left out of promiscuous mode',
+      params: { name: 'eth0', promisc: true },
+      messageId: 'promisc',
+      message: /promisc on/,
+    },
+    { state: 'macvlan', params: { name: 'eth0', promisc: false }, messageId: 'notPromisc' },
+    {
+      state: 'macvlan',
+      name: 'a sub-interface of another VLAN',
+      params: { name: 'eth0.10', vlanId: 20 },
+      messageId: 'vlanId',
+      message: /VLAN id 是 10，应该是 20/,
+    },
+    {
+      state: 'macvlan',
+      name: 'a macvlan is not a VLAN, whatever its id',
+      params: { name: 'mvp', vlanId: 10 },
+      messageId: 'vlanId',
+    },
+    { state: 'macvlan', params: { name: 'mvp', mode: 'bridge' }, messageId: 'mode', message: /private/ },
+    {
+      state: 'macvlan',
+      name: "a container's macvlan on eth0, not on the VLAN sub-interface",
+      params: { container: 'm1', name: 'eth0', parent: 'eth0.10' },
+      messageId: 'parent',
+      message: /eth0.10.*eth0/,
+    },
+    {
+      state: 'netns-veth',
+      name: 'a veth has no lower device',
+      params: { name: 'veth-ns1', netns: 'ns1', parent: 'eth0' },
+      messageId: 'parent',
+    },
   ],
 });
