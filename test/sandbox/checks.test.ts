@@ -142,6 +142,38 @@ describe('docker and reachability', () => {
     expect(shape(slow)).toEqual(shape(fast));
   });
 
+  it('sees every change to a container, though the resident inspector keeps them between snapshots', async () => {
+    const host = lab.host('host1');
+    const find = async (id: string) => {
+      const s = await inspectHost(host, { parts: ['containers'] });
+      expect(s.parts).toEqual(['containers']);
+      expect(s.errors).toEqual([]);
+      return s.docker.containers.find((c) => c.id === id);
+    };
+    await sh('docker run -d --name kept busybox sleep 100000 >/dev/null');
+    const first = (await inspectHost(host, { parts: ['containers'] })).docker.containers.find(
+      (c) => c.name === 'kept',
+    )!;
+    expect(first).toMatchObject({ running: true, memory: 0 });
+    expect(await find(first.id)).toEqual(first); // kept, and the same
+    await sh('docker update --memory 64m --memory-swap 128m kept >/dev/null');
+    expect((await find(first.id))!.memory).toBe(64 * 1024 * 1024);
+    await sh('docker rename kept kept2');
+    expect((await find(first.id))!.name).toBe('kept2');
+    await sh('docker network create kn >/dev/null; docker network connect kn kept2');
+    expect(Object.keys((await find(first.id))!.networks)).toContain('kn');
+    // No docker command: its process dies, and dockerd notices.
+    await sh(`kill -9 ${first.pid}; docker wait kept2 >/dev/null`);
+    expect(await find(first.id)).toMatchObject({ running: false, exitCode: 137 });
+    await sh('docker start kept2 >/dev/null');
+    expect(await find(first.id)).toMatchObject({ running: true });
+    // A restarted dockerd has a new event log: nothing kept from before it counts.
+    await sh('systemctl restart docker');
+    expect(await find(first.id)).toMatchObject({ running: false });
+    await sh('docker rm -f kept2 >/dev/null; docker network rm kn >/dev/null');
+    expect(await find(first.id)).toBeUndefined();
+  });
+
   it('still inspects everything else when dockerd is stopped', async () => {
     await sh('ip netns add ns1; systemctl stop docker.socket docker');
     const state = await inspectHost(lab.host('host1'));
