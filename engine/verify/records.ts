@@ -1,8 +1,8 @@
 /**
  * The states near-miss cases produced in a real lab, kept so the next `verify` judges them again
  * without running them again. A case's state depends only on what made it: the VM image, the
- * machine settings, the guest identity, the lesson's hosts, setup and solutions up to the step,
- * the case's own commands, the runner and the inspector. All of that is the record's key; the
+ * kernel's command line, the lesson's hosts, setup and solutions up to the step, the case's own
+ * commands, the runner and the inspector. All of that is the record's key; the
  * check is not: every run evaluates the current check on the recorded state, so a change to a
  * kind or a ```check block is judged at once, and a change to anything that makes the state sends
  * the case back to the VM. A record holds every exec the check made (the inspector's snapshot, its
@@ -86,35 +86,25 @@ export function fileRecords(dir = recordsDir()): CaseRecords {
 const repo = path.resolve(import.meta.dirname, '../..');
 /**
  * The engine's files that shape what a case leaves in the lab (how its commands run, the restore
- * before it, the guest's identity) or what the guest's inspector prints. The host side of a check
- * (inspect.ts, the kinds) runs again on every replay, so it is not part of the key: a command it
- * sends differently finds no recorded answer and the case runs in the lab.
+ * before it) or what the guest's inspector prints. The host side of a check (inspect.ts, the kinds)
+ * runs again on every replay, so it is not part of the key: a command it sends differently finds
+ * no recorded answer and the case runs in the lab. Nor is guest/identity.sh: a host's identity is
+ * its slot's (identity.ts: host1 is 192.168.56.11 in every lab), made once into the slot's snapshot.
  */
-const stateMakers = [
-  'engine/lessons/run.ts',
-  'engine/sandbox/checkpoint.ts',
-  'engine/sandbox/guest/identity.sh',
-  'engine/inspect/inspect.py',
-];
+const stateMakers = ['engine/lessons/run.ts', 'engine/sandbox/checkpoint.ts', 'engine/inspect/inspect.py'];
 
 /**
- * Everything besides the lesson that makes a case's state: the VM image's inputs, the machine
- * (QEMU's devices and the kernel command line; not how TCG translates — `-accel`'s tuning and the
- * `-cpu` model change the emulator's speed, not what the guest's commands leave), the guest's
- * memory and CPUs, and the engine files above.
+ * Everything besides the lesson that makes a case's state: the VM image's inputs, the kernel's
+ * command line (root disk, interface names, mitigations, AppArmor), the guest's memory and CPUs,
+ * and the engine files above. Not QEMU's devices or how it runs TCG (the CPU model, the translation
+ * cache, the TCG-only clock and idle options, the balloon): they change the emulator's speed and
+ * the guest's idle work, not what a lesson's commands leave.
  */
 export async function environmentKey(): Promise<string> {
   const { inputsHash } = await import('../sandbox/image.ts');
-  const { qemuArgs } = await import('../sandbox/vm.ts');
-  const spec = {
-    ...{ dir: '/d', name: 'n', kernel: '/k', initrd: '/i', disk: '/d', memoryMb: 1, cpus: 1 },
-    ...{ mac: '52:54:00:00:00:00', accel: 'tcg' as const, hub: '/h' },
-  };
-  const machine = qemuArgs(spec).map((a, i, all) =>
-    all[i - 1] === '-accel' || all[i - 1] === '-cpu' ? '*' : a,
-  );
+  const { KERNEL_CMDLINE } = await import('../sandbox/vm.ts');
   const h = crypto.createHash('sha256');
-  h.update(`image=${inputsHash()}\0machine=${machine.join(' ')}\0`);
+  h.update(`image=${inputsHash()}\0kernel=${KERNEL_CMDLINE}\0`);
   h.update(`memory=${process.env.DOCKERLAB_MEMORY_MB ?? ''}\0cpus=${process.env.DOCKERLAB_CPUS ?? ''}\0`);
   for (const f of stateMakers)
     h.update(f)
