@@ -40,20 +40,11 @@ ip addr flush dev eth0
 ip addr add "$addr" dev eth0
 ip link set eth0 up
 # A new machine-id, and a new engine id for dockerd (it keeps it in key.json on 20.10 and in
-# engine-id on newer releases), which means restarting it.
+# engine-id on newer releases), which means restarting it. (dockerd's StartLimitIntervalSec=0 and
+# the agent's TasksMax=infinity, once set here, are in the image: guest/docker-service.conf and
+# dockerlab-agent.service.)
 tr -d - < /proc/sys/kernel/random/uuid > /etc/machine-id
-# Learners restart dockerd often (daemon.json lessons); systemd's default limit of 3 starts a minute
-# would leave them with "start request repeated too quickly".
-# The reload (~1-2 s under TCG) runs after dockerd is back, off the lab's start-up path.
-mkdir -p /etc/systemd/system/docker.service.d
-printf '[Unit]\nStartLimitIntervalSec=0\n' > /etc/systemd/system/docker.service.d/dockerlab.conf
 # Unconditionally: right after a resume dockerd may still be settling ("activating"), and a VM
 # must never keep the snapshot's engine id.
 rm -f /etc/docker/key.json /var/lib/docker/engine-id
 systemctl restart docker
-# Learner shells have their own task limit inside the agent's cgroup (agent.py, Limits: 2000);
-# the service's default TasksMax (15% of threads-max, ~1100 in 1 GiB) is lower and would let a fork
-# bomb in a shell stop the agent forking the host's commands. (Runtime-only here, so no image rebuild;
-# belongs in dockerlab-agent.service at the next rebuild.)
-setsid sh -c 'systemctl set-property --runtime dockerlab-agent.service TasksMax=infinity; systemctl daemon-reload' \
-  < /dev/null > /dev/null 2>&1 &
