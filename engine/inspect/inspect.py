@@ -104,11 +104,19 @@ def is_kernel_thread(pid):
     return pid == 2 or int(stat[stat.rfind(")") + 2 :].split()[1]) == 2
 
 
+def kernel_threads():
+    """The kernel threads' pids: kthreadd (2) and its children, from one file (the kernel's
+    CONFIG_PROC_CHILDREN); None where that file is missing."""
+    text = read("/proc/2/task/2/children")
+    return None if text is None else {2} | {int(x) for x in text.split()}
+
+
 def netns_of_processes(host_ino, keep=8):
     """(pid, net namespace inode) of every process, pid order, as scan_processes would list them,
     for when the processes themselves were not asked for: one stat per process instead of ten
     reads. Kernel threads all live in the host namespace, so only its first `keep` processes (the
-    most namespaces() records) need /proc/PID/stat to tell them apart."""
+    most namespaces() records) need telling apart from them."""
+    kthreads = kernel_threads()
     pairs = []
     for d in os.listdir("/proc"):
         if d.isdigit():
@@ -121,7 +129,7 @@ def netns_of_processes(host_ino, keep=8):
         if i == host_ino:
             if host_kept >= keep:
                 continue
-            if is_kernel_thread(pid) is not False:
+            if (pid in kthreads) if kthreads is not None else (is_kernel_thread(pid) is not False):
                 continue
             host_kept += 1
         out.append((pid, i))

@@ -53,6 +53,22 @@ describe('the parts a snapshot is made of', () => {
       expect(plan('None')).toEqual([...parts].sort());
       expect(() => plan('["namespace"]')).toThrow(/unknown parts: namespace/);
     });
+    it("finds the same namespaces with one stat per process as with the whole process scan (this machine's /proc)", () => {
+      const r = py(`host = I.inode("/proc/self/ns/net")
+full = [(p["pid"], p["ns"].get("net")) for p in I.scan_processes()]
+light = I.netns_of_processes(host)
+both = set(p for p, _ in full) & set(p for p, _ in light)
+print(json.dumps({
+  "kthreads": I.kernel_threads() is not None,
+  "full": [[p, i] for p, i in full if p in both and i != host],
+  "light": [[p, i] for p, i in light if p in both and i != host],
+  "fullHost": [p for p, i in full if p in both and i == host][:8],
+  "lightHost": [p for p, i in light if p in both and i == host],
+}))`) as Record<string, unknown>;
+      expect(r.light).toEqual(r.full);
+      expect(r.lightHost).toEqual(r.fullHost);
+      expect((r.lightHost as number[]).length).toBeGreaterThan(0);
+    });
     it('reads OVS rows in OVSDB notation into bridges, ports and interfaces', () => {
       const bridges = py(`print(json.dumps(I.ovs_tables(
         [{"name": "obr0", "ports": ["set", [["uuid", "p1"], ["uuid", "p2"]]]}],
