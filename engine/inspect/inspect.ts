@@ -14,8 +14,12 @@ const module = `inspect_${createHash('sha256').update(script).digest('hex').slic
 const dir = '/run/dockerlab';
 /** Exit status meaning "module not installed yet" (python's own errors exit 1). */
 const missing = 86;
-/** Generous: a full snapshot takes ~1 s under TCG; a stuck `ip` or dockerd must not hang a check. */
-const timeoutMs = 20_000;
+/**
+ * Generous: a snapshot takes ~1-3 s under TCG, but a lab's first one (python's cold start and the
+ * resident inspector's, on every host at once) took 11 s on a machine at load 10 and passed 20 s
+ * at load 15; a stuck `ip` or dockerd must still not hang a check forever.
+ */
+const timeoutMs = 60_000;
 
 export class InspectError extends Error {
   override name = 'InspectError';
