@@ -194,6 +194,7 @@ async function runVariant(name: string, opts: Options, barrier: Barrier): Promis
     (await client!.exec(['bash', '-c', script], { timeoutMs })).stdout.trim();
   let client: GuestClient | null = null;
   let mux: Mux | null = null;
+  let failed = true;
   try {
     let agent: net.Socket | null = null;
     while (!agent) {
@@ -271,6 +272,9 @@ async function runVariant(name: string, opts: Options, barrier: Barrier): Promis
       out.wakes = grown(wakes0, await wakes(), 3);
       if (opts.trace) out.trace = await exec(TRACE);
     }
+    failed = false;
+  } catch (e) {
+    throw new Error(`${(e as Error).message} (QEMU's log and console kept in ${dir})`, { cause: e });
   } finally {
     barrier.leave();
     client?.close();
@@ -280,7 +284,7 @@ async function runVariant(name: string, opts: Options, barrier: Barrier): Promis
     children.delete(child);
     ring.close();
     fs.closeSync(log);
-    fs.rmSync(dir, { recursive: true, force: true });
+    if (!failed) fs.rmSync(dir, { recursive: true, force: true });
   }
   return out;
 }
