@@ -343,18 +343,7 @@ async function judgeRecorded(
   const t = Date.now();
   try {
     const result = await deps.evaluate(step.check, replaying(lab, record), baselineOf(record));
-    const ok = c.role === 'ok' ? result.ok : !result.ok;
-    const verdict: CaseVerdict = {
-      role: c.role,
-      why: c.why,
-      line: c.line,
-      ok,
-      result,
-      recorded: record.at,
-      ms: Date.now() - t,
-    };
-    if (!ok) verdict.problem = c.role === 'ok' ? 'ok-fails' : 'wrong-passes';
-    return verdict;
+    return { ...judged(c, result), recorded: record.at, ms: Date.now() - t };
   } catch (e) {
     if (e instanceof NotRecorded) return undefined;
     throw e;
@@ -396,10 +385,16 @@ async function verifyCase(
   const at = new Date().toISOString();
   const result = c.role === 'ok' ? await settled(evaluate, settle) : await evaluate();
   const execs = rec.take();
-  const ok = c.role === 'ok' ? result.ok : !result.ok;
-  if (record && ok && !execs.some((e) => e.result.timedOut))
+  const verdict: CaseVerdict = { ...judged(c, result), ms: Date.now() - t };
+  if (record && verdict.ok && !execs.some((e) => e.result.timedOut))
     record.store.put(record.key, { at, where: record.where, baseline, execs });
-  const verdict: CaseVerdict = { ...base, ok, result, ms: Date.now() - t };
+  return verdict;
+}
+
+/** A case judged by the check's result: a ```wrong case must fail it, an ```ok case pass it. */
+function judged(c: Case, result: StepResult): Omit<CaseVerdict, 'ms'> {
+  const ok = c.role === 'ok' ? result.ok : !result.ok;
+  const verdict: Omit<CaseVerdict, 'ms'> = { role: c.role, why: c.why, line: c.line, ok, result };
   if (!ok) verdict.problem = c.role === 'ok' ? 'ok-fails' : 'wrong-passes';
   return verdict;
 }
