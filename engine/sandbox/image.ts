@@ -255,8 +255,9 @@ export async function ensureSnapshot(image: ImagePaths, memoryMb: number, cpus: 
     keepAsRoot(disk);
     keepAsRoot(path.join(dir, 'ram.state'));
     fs.writeFileSync(path.join(dir, 'READY'), new Date().toISOString() + '\n');
-    // Snapshots of another machine (an older vm.ts) or image can no longer be resumed.
-    const prefix = `${path.basename(image.dir)}-${machineVersion()}-`;
+    // Snapshots of another image can no longer be resumed. Those of another machine (vm.ts) stay
+    // until the image changes: a process started before vm.ts changed may still be using them.
+    const prefix = `${path.basename(image.dir)}-`;
     for (const old of fs.readdirSync(path.join(cacheDir, 'snapshots'))) {
       if (!old.startsWith(prefix))
         fs.rmSync(path.join(cacheDir, 'snapshots', old), { recursive: true, force: true });
@@ -341,7 +342,9 @@ export async function ensureSlotSnapshot(
         [
           'bash',
           '-c',
-          'systemctl is-system-running --wait >/dev/null; while pgrep -x systemctl >/dev/null; do sleep 0.2; done; sync',
+          // Then drop the caches and give the freed pages 3 s to be reported (virtio-balloon):
+          // the RAM state keeps what the guest uses, and a restored lab starts smaller.
+          'systemctl is-system-running --wait >/dev/null; while pgrep -x systemctl >/dev/null; do sleep 0.2; done; sync; echo 3 > /proc/sys/vm/drop_caches; sleep 3',
         ],
         { timeoutMs: 120_000 },
       );

@@ -50,7 +50,10 @@ export interface VmSpec {
  * pvpanic device QEMU learns of the panic first and exits with status 1 (-action panic=exit-failure).
  */
 export const KERNEL_CMDLINE =
-  'root=/dev/vda rw console=ttyS0 net.ifnames=0 quiet mitigations=off apparmor=0 panic=-1 oops=panic';
+  'root=/dev/vda rw console=ttyS0 net.ifnames=0 quiet mitigations=off apparmor=0 panic=-1 oops=panic ' +
+  // Less periodic work in an idle guest (docs/bench.md, "QEMU settings under TCG"): no pressure
+  // stall accounting, no soft-lockup watchdog, vmstat every 10 s, no proactive compaction.
+  'psi=0 nowatchdog sysctl.vm.stat_interval=10 sysctl.vm.compaction_proactiveness=0';
 /** No exec (so no `exec:` migration), no setuid, no scheduler or resource changes, no old syscalls. */
 const SECCOMP = 'on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny';
 /**
@@ -90,6 +93,9 @@ export function qemuArgs(spec: VmSpec): string[] {
     ],
     ...['-device', 'virtserialport,chardev=agent,name=org.dockerlab.agent'],
     ...['-object', 'rng-random,id=rng,filename=/dev/urandom', '-device', 'virtio-rng-pci,rng=rng'],
+    // The guest reports pages it freed and QEMU gives them back to the host: an idle lab holds what
+    // its guest uses, not every page it ever touched.
+    ...['-device', 'virtio-balloon-pci,free-page-reporting=on'],
     ...['-qmp', `unix:${sock('qmp')},server=on,wait=off`],
   ];
   if (spec.hub) {

@@ -95,10 +95,10 @@ const stateMakers = ['engine/lessons/run.ts', 'engine/sandbox/checkpoint.ts', 'e
 
 /**
  * Everything besides the lesson that makes a case's state: the VM image's inputs, the kernel's
- * command line (root disk, interface names, mitigations, AppArmor), the guest's memory and CPUs,
- * and the engine files above. Not QEMU's devices or how it runs TCG (the CPU model, the translation
- * cache, the TCG-only clock and idle options, the balloon): they change the emulator's speed and
- * the guest's idle work, not what a lesson's commands leave.
+ * command line (root disk, interface names, mitigations, AppArmor, the idle options), the guest's
+ * memory and CPUs, and the engine files above. Not QEMU's devices or how it runs TCG (the CPU model,
+ * the translation cache, the balloon): they change the emulator's speed and the host's memory, not
+ * what a lesson's commands leave.
  */
 export async function environmentKey(): Promise<string> {
   const { inputsHash } = await import('../sandbox/image.ts');

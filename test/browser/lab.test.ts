@@ -171,7 +171,10 @@ describe.skipIf(!sandboxReady)('lesson 15 in a real lab', () => {
         .then((r) => r.json())
         .then((s: { learnerId: string }) => s.learnerId),
     );
-    await typeInTerminal(page, 'echo still-here > /root/note\n');
+    // Wait for the shell to have run it: keys still on their way when the lab stops are not work
+    // the learner did (an idle learner has none), and the guest under TCG may be slow to take them.
+    await typeInTerminal(page, 'echo still-here > /root/note && echo "note-$((6 * 7))"\n');
+    await until(async () => /^note-42$/m.test(await terminalText(page)), 60_000, 'the note written');
     // What the idle timer does after DOCKERLAB_IDLE_MINUTES, called at once.
     const stopped = app.workspaces.get(learner).stop({ zh: '测试：停机。', en: 'Test: stopped.' }, true);
     await until(

@@ -40,8 +40,8 @@ ip addr flush dev eth0
 ip addr add "$addr" dev eth0
 ip link set eth0 up
 # A new machine-id, and a new engine id for dockerd (it keeps it in key.json on 20.10 and in
-# engine-id on newer releases), which means restarting it. (dockerd's StartLimitIntervalSec=0 and
-# the agent's TasksMax=infinity, once set here, are in the image: guest/docker-service.conf and
+# engine-id on newer releases), which means restarting it. (dockerd's start limit and the agent's
+# TasksMax=infinity, once set here, are in the image: guest/docker-service.conf and
 # dockerlab-agent.service.)
 tr -d - < /proc/sys/kernel/random/uuid > /etc/machine-id
 # Unconditionally: right after a resume dockerd may still be settling ("activating"), and a VM
