@@ -103,9 +103,14 @@ const stateMakers = ['engine/lessons/run.ts', 'engine/sandbox/checkpoint.ts', 'e
 export async function environmentKey(): Promise<string> {
   const { inputsHash } = await import('../sandbox/image.ts');
   const { KERNEL_CMDLINE } = await import('../sandbox/vm.ts');
+  const { defaults } = await import('../sandbox/lab.ts');
   const h = crypto.createHash('sha256');
   h.update(`image=${inputsHash()}\0kernel=${KERNEL_CMDLINE}\0`);
-  h.update(`memory=${process.env.DOCKERLAB_MEMORY_MB ?? ''}\0cpus=${process.env.DOCKERLAB_CPUS ?? ''}\0`);
+  // The guest's size labs really get (set by the environment or lab.ts's defaults). 1024 MiB and
+  // 2 CPUs hash as '' (as when only the environment was read), so the records made with them stay.
+  const memory = defaults.memoryMb === 1024 ? '' : defaults.memoryMb;
+  const cpus = defaults.cpus === 2 ? '' : defaults.cpus;
+  h.update(`memory=${memory}\0cpus=${cpus}\0`);
   for (const f of stateMakers)
     h.update(f)
       .update('\0')

@@ -5,7 +5,8 @@ import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
-import { caseKey, fileRecords, type CaseRecord } from '../../../engine/verify/records.ts';
+import { defaults } from '../../../engine/sandbox/lab.ts';
+import { caseKey, environmentKey, fileRecords, type CaseRecord } from '../../../engine/verify/records.ts';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dockerlab-records-'));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -42,5 +43,24 @@ describe('case records on disk', () => {
     expect(caseKey('env', 'start2', c)).not.toBe(k);
     expect(caseKey('env', 'start', { ...c, role: 'ok' })).not.toBe(k);
     expect(caseKey('env', 'start', { ...c, scripts: { host2: c.scripts.host1 } })).not.toBe(k);
+  });
+});
+
+describe('the environment in the key', () => {
+  it('follows the guest size labs really get, whether from the environment or from lab.ts', async () => {
+    const was = { ...defaults };
+    try {
+      const base = await environmentKey();
+      defaults.cpus = 1;
+      const oneCpu = await environmentKey();
+      defaults.cpus = was.cpus;
+      defaults.memoryMb = 768;
+      const smaller = await environmentKey();
+      expect(new Set([base, oneCpu, smaller]).size).toBe(3);
+      defaults.memoryMb = was.memoryMb;
+      expect(await environmentKey()).toBe(base);
+    } finally {
+      Object.assign(defaults, was);
+    }
   });
 });
