@@ -53,7 +53,12 @@ export async function main(args: string[] = []): Promise<number> {
     await lab?.down();
   }
   if (figures.idleLabPssMiB !== undefined && figures.idleLabCpuPct !== undefined)
-    figures.labsPer24GiB = labsPer24GiB(figures.idleLabPssMiB, figures.idleLabCpuPct, os.cpus().length);
+    figures.labsPer24GiB = labsPer24GiB(
+      figures.idleLabPssMiB,
+      figures.idleLabCpuPct,
+      os.cpus().length,
+      figures.ksmdCpuPct ?? 0,
+    );
   const verify = lastVerifyAll();
   if (verify) {
     figures.verifyAllMin = verify.minutes;

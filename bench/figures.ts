@@ -12,6 +12,7 @@ export const FIGURE_KEYS = [
   'idleLabPssMiB',
   'idleLabCpuPct',
   'labsPer24GiB',
+  'ksmdCpuPct',
   'checkP95Ms',
   'ipLinkP95Ms',
   'echoServerP50Ms',
@@ -57,11 +58,12 @@ function round(v: number): number {
 
 /**
  * How many idle one-host labs fit 24 GiB and this machine's cores: the smaller of what memory
- * (PSS per lab) and CPU (percent of one core per lab, all cores counted) allow.
+ * (PSS per lab) and CPU (percent of one core per lab, all cores counted, less what the machine
+ * spends however many labs there are: ksmd's scanning) allow.
  */
-export function labsPer24GiB(pssMiB: number, cpuPct: number, cores: number): number {
+export function labsPer24GiB(pssMiB: number, cpuPct: number, cores: number, fixedCpuPct = 0): number {
   const byMemory = (24 * 1024) / pssMiB;
-  const byCpu = cpuPct > 0 ? (cores * 100) / cpuPct : Infinity;
+  const byCpu = cpuPct > 0 ? (cores * 100 - fixedCpuPct) / cpuPct : Infinity;
   return Math.floor(Math.min(byMemory, byCpu));
 }
 

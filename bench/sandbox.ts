@@ -1,6 +1,6 @@
 /**
  * Sandbox figures, side by side in one run: cold boot vs snapshot resume vs a saved lab's resume,
- * exec round trips, `docker run`, RSS of an idle VM, and the image build time recorded when it was
+ * exec round trips, `docker run`, idle labs (idle.ts), and the image build time recorded when it was
  * built.
  */
 import fs from 'node:fs';
@@ -10,7 +10,8 @@ import { imagePaths } from '../engine/sandbox/image.ts';
 import { labDir, readLab, startLab } from '../engine/sandbox/lab.ts';
 import { savedLabDir } from '../engine/sandbox/saved.ts';
 import type { Figures } from './figures.ts';
-import { idleCost, qemuPids, shellOpen } from './shell.ts';
+import { benchIdleLabs } from './idle.ts';
+import { shellOpen } from './shell.ts';
 import { ms, percentile, timeIt } from './stats.ts';
 
 /** Starts the bench's lab and measures the sandbox on it; `figures` gets what was measured. */
@@ -58,20 +59,7 @@ export async function benchSandbox(say: (line: string) => void, figures: Figures
     `打开终端 / open a shell (${path.basename(shells.program)} in node-pty → guest prompt, 5 runs): p50 ${ms(figures.shellOpenMs)}, max ${ms(Math.max(...shells.times))}; RSS on the host ≤ ${figures.shellRssMiB.toFixed(1)} MiB`,
   );
 
-  // An idle lab: let it settle, then its QEMU's memory (PSS) and CPU over 20 s of quiet.
-  await new Promise((r) => setTimeout(r, 10_000));
-  const [pid] = qemuPids(warm.id);
-  if (pid) {
-    const idle = await idleCost([pid], 20);
-    const rss = /VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
-    figures.idleLabPssMiB = idle.pssMiB[0]!;
-    figures.idleLabCpuPct = idle.cpuPct[0]!;
-    say(
-      `空闲虚拟机 / an idle VM (1 lab, 20 s): RSS ${(Number(rss) / 1024).toFixed(0)} MiB, PSS ${idle.pssMiB[0]!.toFixed(0)} MiB (guest memory ${readLab(labDir(warm.id)).memoryMb} MiB); CPU ${idle.cpuPct[0]!.toFixed(2)} % of a core`,
-    );
-  } else {
-    say('空闲虚拟机 / an idle VM: its QEMU process was not found: not measured');
-  }
+  await benchIdleLabs(say, figures);
 
   // Lab checkpoints (verify's per-step start state): save; change things and restore, three times.
   // A restore includes setting the guest clock.

@@ -109,7 +109,7 @@ export function qemuPids(labId: string): number[] {
 }
 
 /** CPU time a process used so far, in seconds (user + system, its threads included). */
-function cpuSeconds(pid: number): number {
+export function cpuSeconds(pid: number): number {
   try {
     const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');

@@ -42,6 +42,8 @@ describe('bench --json report', () => {
     expect(labsPer24GiB(400, 1, 2)).toBe(61); // memory: 24576 / 400
     expect(labsPer24GiB(400, 5, 2)).toBe(40); // CPU: 200 % / 5 %
     expect(labsPer24GiB(1368, 0, 2)).toBe(17); // an idle lab that used no CPU at all
+    // ksmd's 10 % of a core comes off the machine's 200 % first: 190 / 5
+    expect(labsPer24GiB(400, 5, 2, 10)).toBe(38);
   });
 
   it('reads the last verify --all record, and no figure from a bad one', () => {
