@@ -1,5 +1,5 @@
 /**
- * What makes each VM its own (guest/identity.sh, sent at run time): a host slot's fixed identity
+ * What makes each VM its own (guest/identity.sh and guest/restore.pl, sent at run time): a host slot's fixed identity
  * (name, address, MAC), which is only unique within a lab, since labs cannot see each other; and
  * what must differ in every VM even when restored from one snapshot (the clock, the random pool).
  */
@@ -9,6 +9,7 @@ import path from 'node:path';
 import type { GuestClient } from './client.ts';
 
 export const identityScript = fs.readFileSync(path.join(import.meta.dirname, 'guest/identity.sh'), 'utf8');
+const restoreScript = fs.readFileSync(path.join(import.meta.dirname, 'guest/restore.pl'), 'utf8');
 
 export interface Slot {
   /** host1, host2, …: the VM's hostname and name in the lab. */
@@ -52,8 +53,8 @@ export async function refreshIdentity(
   host: string,
   lanHosts: readonly { name: string; address: string }[],
 ): Promise<{ dockerReady: boolean }> {
-  const args = ['--restore', now(), seed(), ...hostsArgs(lanHosts)];
-  const r = await client.exec(['bash', '-s', '--', ...args], { stdin: identityScript, timeoutMs: 60_000 });
+  const args = [now(), seed(), ...hostsArgs(lanHosts)];
+  const r = await client.exec(['perl', '-e', restoreScript, '--', ...args], { timeoutMs: 60_000 });
   if (r.code !== 0) throw new Error(`setting the clock and randomness of ${host} failed: ${r.stderr}`);
   return { dockerReady: r.stdout.includes('docker-ready') };
 }

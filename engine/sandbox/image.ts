@@ -20,7 +20,7 @@ import { logger } from '../log.ts';
 const log = logger('image');
 const here = import.meta.dirname;
 /** Guest files that are sent at run time rather than baked in, so changing them needs no rebuild. */
-const RUNTIME_ONLY = new Set(['identity.sh']);
+const RUNTIME_ONLY = new Set(['identity.sh', 'restore.pl']);
 /** The images pulled into dockerd while provisioning (the registry mirror serves them all). */
 const PRELOADED = ['busybox', 'debian', 'nginx', 'redis', 'mariadb', 'python', 'hello-world', 'registry'];
 

@@ -209,7 +209,8 @@ export async function startLab(
 async function waitReady(id: string, pid: number): Promise<Lab> {
   const dir = labDir(id);
   for (;;) {
-    await sleep(200);
+    // Often: the file is small, and every poll's wait is added to the lab's start.
+    await sleep(25);
     let record: LabRecord | null = null;
     try {
       record = readLab(dir);

@@ -88,7 +88,7 @@ const repo = path.resolve(import.meta.dirname, '../..');
  * The engine's files that shape what a case leaves in the lab (how its commands run, the restore
  * before it) or what the guest's inspector prints. The host side of a check (inspect.ts, the kinds)
  * runs again on every replay, so it is not part of the key: a command it sends differently finds
- * no recorded answer and the case runs in the lab. Nor is guest/identity.sh: a host's identity is
+ * no recorded answer and the case runs in the lab. Nor are guest/identity.sh and restore.pl: a host's identity is
  * its slot's (identity.ts: host1 is 192.168.56.11 in every lab), made once into the slot's snapshot.
  */
 const stateMakers = ['engine/lessons/run.ts', 'engine/sandbox/checkpoint.ts', 'engine/inspect/inspect.py'];

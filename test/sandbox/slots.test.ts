@@ -39,6 +39,9 @@ describe('labs from host slot snapshots', () => {
     expect(await out(a, 'host1', 'getent hosts host2')).toMatch(/^192\.168\.56\.12\s+host2$/);
     // A one-host lab lists only its own host.
     expect((await b.host('host1').exec('getent hosts host2')).code).not.toBe(0);
+    // The clock is now, not the snapshot's (restore.pl set it).
+    const guest = Number(await out(b, 'host1', 'date +%s'));
+    expect(Math.abs(guest - Date.now() / 1000)).toBeLessThan(10);
   });
 
   it('differ within a lab: hostname, MAC, machine-id, dockerd engine id', async () => {
