@@ -40,6 +40,12 @@ export interface PoolOptions {
   room: () => boolean;
   /** Called when a warm lab could not start; the pool tries again after `retryMs`. */
   retryMs?: number;
+  /**
+   * After a hand-over, the next warm lab starts this much later (default 0: at once). A lab's start
+   * takes the CPU for a second or two; right after a hand-over that is the learner's: their lesson's
+   * setup, the step's checkpoint and the first shell are what their page is waiting for.
+   */
+  refillDelayMs?: number;
 }
 
 /**
@@ -51,6 +57,8 @@ export class WarmPool {
   private starting = 0;
   private closed = false;
   private retry: NodeJS.Timeout | null = null;
+  /** Set while the pool waits after a hand-over (refillDelayMs): nothing starts meanwhile. */
+  private quiet: NodeJS.Timeout | null = null;
   private readonly unwatch = new Map<Lab, () => void>();
   /** Handed-over or dropped labs whose start was still under way: delivered to whoever waits. */
   private readonly waiters: ((lab: Lab | null) => void)[] = [];
@@ -69,7 +77,7 @@ export class WarmPool {
 
   /** Starts labs until `size` are ready or starting, while the machine has room. */
   fill(): void {
-    while (!this.closed && this.ready.length + this.starting < this.o.size && this.o.room()) {
+    while (!this.closed && !this.quiet && this.ready.length + this.starting < this.o.size && this.o.room()) {
       this.starting++;
       void this.o.start().then(
         (lab) => this.arrived(lab),
@@ -119,6 +127,10 @@ export class WarmPool {
     if (lab) {
       this.unwatch.get(lab)?.();
       this.unwatch.delete(lab);
+      if (this.o.refillDelayMs && !this.quiet) {
+        this.quiet = setTimeout(() => ((this.quiet = null), this.fill()), this.o.refillDelayMs);
+        this.quiet.unref?.();
+      }
       this.fill();
     }
     return lab;
@@ -147,6 +159,7 @@ export class WarmPool {
   async close(): Promise<void> {
     this.closed = true;
     if (this.retry) clearTimeout(this.retry);
+    if (this.quiet) clearTimeout(this.quiet);
     for (const w of this.waiters.splice(0)) w(null);
     const labs = this.ready.splice(0);
     for (const off of this.unwatch.values()) off();
@@ -215,6 +228,7 @@ export async function vmProviderWithPool(
     size,
     start: () => startLab({ hosts: 1, ownerPid: process.pid, label: 'warm' }),
     room: () => runningVms() + 1 <= defaults.maxVms,
+    refillDelayMs: 5000,
   });
   pool.fill();
   // Room comes back when a learner's lab ends (or a CLI lab): look again now and then.

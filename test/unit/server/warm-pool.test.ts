@@ -73,6 +73,23 @@ describe('warm pool', () => {
     expect(m.running.size).toBe(2);
   });
 
+  it("waits refillDelayMs after a hand-over before starting the next (the CPU is the learner's)", async () => {
+    const m = machine(4);
+    const pool = new WarmPool({ size: 1, start: () => m.start(), room: m.room, refillDelayMs: 50 });
+    pool.fill();
+    await tick();
+    expect(pool.take()).not.toBeNull();
+    pool.fill(); // the server's periodic look does not start one either
+    await tick();
+    expect(m.started).toBe(1);
+    expect(pool.size + pool.pending).toBe(0);
+    await new Promise((r) => setTimeout(r, 80));
+    await tick();
+    expect(m.started).toBe(2);
+    expect(pool.size).toBe(1);
+    await pool.close();
+  });
+
   it('does not use the pool for labs of two hosts or other sizes', async () => {
     const m = machine(4);
     const p = providerOf(m, 1);
