@@ -86,6 +86,12 @@ const capacityRetryMs = 15_000;
  * says ✗: what the command started may still be coming up (a server in a container, a daemon).
  */
 export const settleMs = 3000;
+/**
+ * A lab that just became ready shows its shell first: the step's baseline and checkpoint (the VM
+ * paused for a `savevm`) are taken at the shell's first prompt, before anyone can have typed, or
+ * after this long if no prompt came, or at once when a check comes first.
+ */
+const firstPromptWaitMs = 3000;
 
 interface Viewer {
   lessonId: string;
@@ -153,6 +159,8 @@ export class Workspace {
   private skipping = 0;
   /** Shells ended on purpose (a step restarted): their exit is not a sign of a dead lab. */
   private readonly retired = new WeakSet<TerminalSession>();
+  /** The step's beginning on a lab just made ready, waiting for the shell's first prompt. */
+  private beginning: (() => void) | null = null;
   private lastActive = Date.now();
   private disposed = false;
 
@@ -255,6 +263,7 @@ export class Workspace {
       rows,
       flow: this.o.flow,
       onMark: (m) => {
+        if (m.kind === 'A') this.beginning?.();
         if (m.kind === 'C') {
           commandRan = true;
           this.busyShells.add(term);
@@ -382,7 +391,6 @@ export class Workspace {
       const step = this.o.course.currentStep(this.learnerId, lesson.id);
       this.stepCheckpoint = { labId: lab.id, lessonId: lesson.id, step, taken: Promise.resolve(false) };
     }
-    this.stepBegins(lesson.id, lab);
     const notice = joinNotices(this.notice?.after ?? null, problem);
     this.notice = null;
     this.setStatus({
@@ -392,6 +400,7 @@ export class Workspace {
       ...(notice ? { notice } : {}),
     });
     for (const ws of this.sockets.keys()) this.attach(ws);
+    this.beginAtPrompt(lesson.id, lab);
     return lab;
   }
 
@@ -687,6 +696,7 @@ export class Workspace {
   private async run(lessonId: string, index: number, lab: Lab, how: 'asked' | 'auto'): Promise<CheckView> {
     const step = this.o.course.step(lessonId, index);
     this.publish({ type: 'checking', lessonId, step: index });
+    this.beginning?.(); // a check before the first prompt: the step begins now
     const baseline = await this.baselineOf(lessonId, index, lab);
     // Settled: no command runs in any shell, and none started since this check began (its end
     // checks again). Typed-ahead lines start the moment the one before ends.
@@ -735,6 +745,24 @@ export class Workspace {
       return undefined;
     });
     this.baselines.set(lessonId, { labId: lab.id, step, state });
+  }
+
+  /**
+   * The step begins on a lab just made ready: at its shell's first prompt when a shell is starting
+   * (firstPromptWaitMs), else now.
+   */
+  private beginAtPrompt(lessonId: string, lab: Lab): void {
+    this.beginning?.();
+    if (this.terminals.size === 0) return this.stepBegins(lessonId, lab);
+    const begin = () => {
+      if (this.beginning !== begin) return;
+      this.beginning = null;
+      clearTimeout(timer);
+      if (lab === this.lab && this.lessonId === lessonId) this.stepBegins(lessonId, lab);
+    };
+    const timer = setTimeout(begin, firstPromptWaitMs);
+    timer.unref?.();
+    this.beginning = begin;
   }
 
   /**
