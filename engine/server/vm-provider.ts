@@ -213,6 +213,19 @@ export function withWarmPool(
 }
 
 /**
+ * A warm lab, made ready for its first learner while it waits: the inspector's resident copy is
+ * started (the step's baseline is the learner's first snapshot) and a login shell has run once, so
+ * TCG has translated bash, python and the shell's profile before the page needs them. Best effort:
+ * a lab that cannot do it is still a lab.
+ */
+async function warmUp(lab: Lab): Promise<Lab> {
+  const { inspectHost } = await import('../inspect/inspect.ts');
+  const host = lab.host('host1');
+  await Promise.allSettled([inspectHost(host), host.exec('bash -l -c true')]);
+  return lab;
+}
+
+/**
  * The server's provider: vmProvider with a warm pool of DOCKERLAB_WARM one-host labs (default 1;
  * 0 turns it off), owned by this process (they die with it) and filled from now on.
  */
@@ -226,7 +239,7 @@ export async function vmProviderWithPool(
   const { startLab, LabCapacityError, runningVms, defaults } = await import('../sandbox/lab.ts');
   const pool = new WarmPool({
     size,
-    start: () => startLab({ hosts: 1, ownerPid: process.pid, label: 'warm' }),
+    start: async () => warmUp(await startLab({ hosts: 1, ownerPid: process.pid, label: 'warm' })),
     room: () => runningVms() + 1 <= defaults.maxVms,
     refillDelayMs: 5000,
   });
