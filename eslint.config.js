@@ -3,7 +3,15 @@ import tseslint from 'typescript-eslint';
 import globals from 'globals';
 
 export default tseslint.config(
-  { ignores: ['node_modules', 'dist', 'engine/sandbox/image/files', 'test-results'] },
+  {
+    ignores: [
+      'node_modules',
+      'dist',
+      'engine/sandbox/image/files',
+      'test-results',
+      'engine/sandbox/.supervisor.mjs',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ExecOptions, ExecResult, Lab, LabFailure, LabOptions, SandboxHost } from './api.ts';
+import { bundled } from './bundle.ts';
 import { VmCgroup } from './cgroup.ts';
 import { checkpointLab, restoreLab } from './checkpoint.ts';
 import { GuestClient } from './client.ts';
@@ -197,13 +198,29 @@ export async function startLab(
   };
   writeLab(dir, record);
   const logFd = fs.openSync(path.join(dir, 'supervisor.log'), 'a');
-  const child = spawn(process.execPath, [cli, 'sandbox', '_supervise', dir], {
+  const child = spawn(process.execPath, [...(await supervisorProgram()), dir], {
     detached: true,
     stdio: ['ignore', logFd, logFd],
   });
   child.unref();
   fs.closeSync(logFd);
   return waitReady(id, child.pid!);
+}
+
+/**
+ * How to run a lab's supervisor: its bundle (bundle.ts), which starts in ~0.1 s instead of tsx's
+ * ~0.4 s, or else `dockerlab sandbox _supervise` (a repository we cannot write to).
+ */
+async function supervisorProgram(): Promise<string[]> {
+  const here = import.meta.dirname;
+  try {
+    return [await bundled(path.join(here, 'supervise-main.ts'), path.join(here, '.supervisor.mjs'))];
+  } catch (e) {
+    log.warn('the supervisor runs through tsx: its bundle could not be made', {
+      error: (e as Error).message,
+    });
+    return [cli, 'sandbox', '_supervise'];
+  }
 }
 
 async function waitReady(id: string, pid: number): Promise<Lab> {
