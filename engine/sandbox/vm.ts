@@ -263,26 +263,30 @@ export class Vm {
    * loaded: wait for the load, then continue it.
    */
   private async resume(timeoutMs: number): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
+    const started = Date.now();
+    const deadline = started + timeoutMs;
     let qmp: Qmp | null = null;
+    // Short polls: each one's wait is part of a new lab's start.
     while (!qmp) {
       qmp = await Qmp.connect(this.file('qmp')).catch(() => null);
       if (!qmp) {
         if (Date.now() > deadline || this.process.exitCode !== null)
           throw new Error(`QEMU did not start; see ${this.file('qemu.log')}`);
-        await sleep(50);
+        await sleep(10);
       }
     }
     try {
+      const qmpMs = Date.now() - started;
       for (;;) {
         const { status } = (await qmp.command('query-status')) as { status: string };
         if (status === 'paused' || status === 'postmigrate' || status === 'running') break;
         if (status !== 'inmigrate')
           throw new Error(`resuming the snapshot failed: VM status ${status}; see ${this.file('qemu.log')}`);
         if (Date.now() > deadline) throw new Error('loading the snapshot took too long');
-        await sleep(50);
+        await sleep(10);
       }
       await qmp.command('cont');
+      log.info('resumed', { vm: this.spec.name, qmpMs, loadedMs: Date.now() - started });
     } finally {
       qmp.close();
     }
