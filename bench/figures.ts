@@ -17,6 +17,7 @@ export const FIGURE_KEYS = [
   'ipLinkP95Ms',
   'echoServerP50Ms',
   'echoDirectP50Ms',
+  'echoWsFloorP50Ms',
   'echoVmP50Ms',
   'echoVmP95Ms',
   'catServerMBps',

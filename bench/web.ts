@@ -12,6 +12,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { spawn } from 'node-pty';
+import { WebSocket, WebSocketServer } from 'ws';
 import type { Lab } from '../engine/sandbox/api.ts';
 import { localLab, localShell } from '../engine/server/local-lab.ts';
 import { Client, TermClient, testApp } from '../test/unit/server/harness.ts';
@@ -41,6 +42,28 @@ export async function echoDirect(n: number): Promise<number[]> {
     if (i % 50 === 49) pty.write('\x15'); // Ctrl-U: keep the line short
   }
   pty.kill();
+  return times;
+}
+
+/**
+ * One byte to a bare WebSocket server that sends it straight back, on loopback in this process:
+ * what any server that speaks WebSocket to the browser adds to an echo before it does anything.
+ */
+export async function echoWsFloor(n: number): Promise<number[]> {
+  const server = new WebSocketServer({ port: 0, host: '127.0.0.1' });
+  server.on('connection', (ws) => ws.on('message', (m: Buffer) => ws.send(m)));
+  await new Promise((r) => server.once('listening', r));
+  const { port } = server.address() as { port: number };
+  const ws = new WebSocket(`ws://127.0.0.1:${port}`);
+  await new Promise((r, j) => (ws.once('open', r), ws.once('error', j)));
+  const times: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t = performance.now();
+    await new Promise((r) => (ws.once('message', r), ws.send(Buffer.from('x'))));
+    times.push(performance.now() - t);
+  }
+  ws.close();
+  await new Promise((r) => server.close(r));
   return times;
 }
 
@@ -282,11 +305,14 @@ export async function bench(lab: Lab, say: Say): Promise<Figures> {
   const n = 200;
   const direct = await echoDirect(n);
   const served = await echoServer(n);
+  const floor = await echoWsFloor(n);
   const p50d = percentile(direct, 50);
   const p50s = percentile(served, 50);
+  const p50w = percentile(floor, 50);
   say(
     `键入回显（本机 bash）/ keystroke echo, local bash, ${n} keys: direct node-pty p50 ${ms(p50d)} p95 ${ms(percentile(direct, 95))}; ` +
-      `through the server p50 ${ms(p50s)} p95 ${ms(percentile(served, 95))}; server adds ×${(p50s / p50d).toFixed(2)} (p50)`,
+      `through the server p50 ${ms(p50s)} p95 ${ms(percentile(served, 95))}; server adds ×${(p50s / p50d).toFixed(2)} (p50); ` +
+      `a bare WebSocket echo (no pty, no server) p50 ${ms(p50w)}, so direct pty + WebSocket alone is ×${((p50d + p50w) / p50d).toFixed(2)}`,
   );
   const file = bigFile(50);
   const d = await catDirect(file);
@@ -313,6 +339,7 @@ export async function bench(lab: Lab, say: Say): Promise<Figures> {
   );
   return {
     echoDirectP50Ms: p50d,
+    echoWsFloorP50Ms: p50w,
     echoServerP50Ms: p50s,
     catDirectMBps: 50 / (d / 1000),
     catServerMBps: 50 / (s.ms / 1000),
