@@ -88,7 +88,7 @@ const capacityRetryMs = 15_000;
 export const settleMs = 3000;
 /**
  * A lab that just became ready shows its shell first: the step's baseline and checkpoint (the VM
- * paused for a `savevm`) are taken at the shell's first prompt, before anyone can have typed, or
+ * paused for a `savevm`) are taken once the shell's first prompt is out, before anyone can have typed, or
  * after this long if no prompt came, or at once when a check comes first.
  */
 const firstPromptWaitMs = 3000;
@@ -263,7 +263,9 @@ export class Workspace {
       rows,
       flow: this.o.flow,
       onMark: (m) => {
-        if (m.kind === 'A') this.beginning?.();
+        // B: the prompt has been printed (A comes before it, and a checkpoint's pause there kept
+        // the prompt itself in the guest for the 0.4 s of the `savevm`).
+        if (m.kind === 'B') this.beginning?.();
         if (m.kind === 'C') {
           commandRan = true;
           this.busyShells.add(term);
