@@ -11,8 +11,8 @@ if [ ! -e "$dir/run" ]; then
   exit 0
 fi
 if [ "$(cat "$dir/run")" = 1 ]; then exit 0; fi
-# 1000 pages (4 MB) every 50 ms: an idle lab's pages are merged within minutes, at a few percent of
-# one core while there is work, and none once everything is merged.
+# 1000 pages (4 MB) every 50 ms: six idle labs' pages are merged within 2–3 minutes; ksmd keeps
+# scanning at that rate while labs run, about 1 % of one core however many (docs/bench.md).
 if { echo 1000 > "$dir/pages_to_scan" && echo 50 > "$dir/sleep_millisecs" && echo 1 > "$dir/run"; } 2>/dev/null; then
   echo "==> KSM 已开启 / KSM on: labs share identical memory pages"
 else
