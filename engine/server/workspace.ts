@@ -89,7 +89,7 @@ export const settleMs = 3000;
 /**
  * A lab that just became ready shows its shell first: the step's baseline and checkpoint (the VM
  * paused for a `savevm`) are taken once the shell's first prompt is out, before anyone can have typed, or
- * after this long if no prompt came, or at once when a check comes first.
+ * after this long if no prompt came, or at once when a check, a skip or a restart comes first.
  */
 const firstPromptWaitMs = 3000;
 
@@ -624,6 +624,7 @@ export class Workspace {
     const lesson = this.o.course.lesson(lessonId);
     const step = this.o.course.step(lessonId, index);
     const lab = await this.ensure(lesson);
+    this.beginning?.(); // a skip before the first prompt: the step begins before its solution runs
     const started = Date.now();
     const say = (progress: SkipProgress) => this.publish({ type: 'skip', lessonId, step: index, progress });
     say({ phase: 'start', scripts: step.solution });
@@ -810,6 +811,7 @@ export class Workspace {
     const lesson = this.o.course.lesson(lessonId);
     this.o.course.step(lessonId, index);
     const lab = await this.ensure(lesson);
+    this.beginning?.(); // before the first prompt: the step's checkpoint is taken now
     const cp = this.stepCheckpoint;
     const current = this.o.course.currentStep(this.learnerId, lessonId);
     if (index !== current)

@@ -12,13 +12,18 @@ import type { HistoryEntry, TopologyView } from './types.ts';
 
 /** Enough for a long lesson; older entries are dropped first. */
 const maxHistory = 200;
-/** Asks closer together than this share one snapshot (two terminals report the same command). */
-const freshMs = 400;
+/**
+ * An ask is served by a snapshot that began at most this long before it, no older: the panel asks
+ * 150 ms after a command ended (its debounce), so such a snapshot began after the command ended
+ * too. Two tabs asking about the same command share one.
+ */
+const shareMs = 100;
 
 interface Track {
   labId: string;
   states: Record<string, HostState>;
   view: TopologyView;
+  /** When this snapshot began. */
   at: number;
   seq: number;
 }
@@ -27,7 +32,9 @@ export type Snapshot = (lab: Lab) => Promise<Record<string, HostState>>;
 
 export class TopologyTracker {
   private readonly tracks = new Map<string, Track>();
-  private readonly pending = new Map<string, Promise<TopologyView>>();
+  private readonly pending = new Map<string, { view: Promise<TopologyView>; at: number }>();
+  /** One more snapshot after the one in flight, for the asks that came too late to share it. */
+  private readonly queued = new Map<string, Promise<TopologyView>>();
 
   /** `snapshot` is the inspector (image layer history is not needed for a diagram or a diff). */
   constructor(
@@ -38,16 +45,43 @@ export class TopologyTracker {
   /** The lab's graph now and the history, taking a new snapshot unless one was just taken. */
   async view(learnerId: string, lessonId: string, lab: Lab, step: number): Promise<TopologyView> {
     const key = `${learnerId}\0${lessonId}`;
+    const now = this.now();
     const inFlight = this.pending.get(key);
-    if (inFlight) return inFlight;
+    if (inFlight) {
+      if (now - inFlight.at <= shareMs) return inFlight.view;
+      // It began before this ask's command may have ended (a check's refresh, slowed by a step's
+      // checkpoint): its answer could be older than the command. One more after it.
+      let next = this.queued.get(key);
+      if (!next) {
+        next = inFlight.view
+          .catch(() => undefined)
+          .then(() => {
+            this.queued.delete(key);
+            return this.start(key, lessonId, lab, step);
+          });
+        this.queued.set(key, next);
+      }
+      return next;
+    }
     const t = this.tracks.get(key);
-    if (t && t.labId === lab.id && this.now() - t.at < freshMs) return t.view;
-    const pending = this.take(key, lessonId, lab, step).finally(() => this.pending.delete(key));
-    this.pending.set(key, pending);
-    return pending;
+    if (t && t.labId === lab.id && now - t.at <= shareMs) return t.view;
+    return this.start(key, lessonId, lab, step);
   }
 
-  private async take(key: string, lessonId: string, lab: Lab, step: number): Promise<TopologyView> {
+  private start(key: string, lessonId: string, lab: Lab, step: number): Promise<TopologyView> {
+    const at = this.now();
+    const view = this.take(key, lessonId, lab, step, at).finally(() => this.pending.delete(key));
+    this.pending.set(key, { view, at });
+    return view;
+  }
+
+  private async take(
+    key: string,
+    lessonId: string,
+    lab: Lab,
+    step: number,
+    at: number,
+  ): Promise<TopologyView> {
     const states = await this.snapshot(lab);
     const old = this.tracks.get(key);
     const history = old?.view.history ?? [];
@@ -78,7 +112,7 @@ export class TopologyTracker {
       graph: labGraph(states),
       history,
     };
-    this.tracks.set(key, { labId: lab.id, states, view, at: this.now(), seq });
+    this.tracks.set(key, { labId: lab.id, states, view, at, seq });
     return view;
   }
 

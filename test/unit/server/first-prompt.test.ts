@@ -44,8 +44,10 @@ async function server(delay: number) {
       return lab;
     },
   };
+  const baselines: boolean[] = []; // per baseline: had step 1's file been made yet?
   const snapshot: Snapshot = async () => {
     at.baseline ??= Date.now();
+    baselines.push(fs.existsSync(path.join(dir, 'work', 'a')));
     return { host1: {} } as unknown as Baseline;
   };
   const evaluate: Evaluate = async (conditions, lab, baseline) => {
@@ -59,7 +61,7 @@ async function server(delay: number) {
   };
   const c = new Client(app.url);
   const { learnerId } = await c.session();
-  return { app, c, learnerId, at, given };
+  return { app, c, learnerId, at, given, baselines };
 }
 
 describe("a new lab's step beginning", () => {
@@ -97,6 +99,21 @@ describe("a new lab's step beginning", () => {
     expect(at.baseline).toBeDefined();
     expect(given).toEqual([true]);
     expect(t.output).not.toMatch(/local[#$] /); // no prompt yet: the check made the step begin
+    t.ws.close();
+  });
+
+  it('comes before the solution runs when the learner skips the step before any prompt', async () => {
+    const { app, c, learnerId, baselines } = await server(30);
+    const t = TermClient.open(app, c, learnerId, { lesson: lessonId });
+    await t.until(
+      () => t.events.some((e) => e.type === 'lab' && e.status.state === 'ready'),
+      15_000,
+      'the lab ready',
+    );
+    const r = await c.json('POST', `/api/lessons/${lessonId}/steps/0/skip`, {});
+    expect(r.status).toBe(200);
+    // Step 1's baseline without its file, then step 2's with it.
+    expect(baselines).toEqual([false, true]);
     t.ws.close();
   });
 });

@@ -50,6 +50,32 @@ describe('topology tracker', () => {
     expect(taken()).toBe(1);
   });
 
+  it('an ask while an older snapshot is still being taken gets a newer one, not the older answer', async () => {
+    const states = ['veth-host', 'veth-half'].map((n) => ({ host1: recorded(n) }));
+    let taken = 0;
+    let clock = 0;
+    let release: () => void = () => undefined;
+    const slow = new Promise<void>((r) => (release = r));
+    const t = new TopologyTracker(
+      async () => {
+        const i = taken++;
+        if (i === 0) await slow; // the first one, begun before the command, is slow (a checkpoint)
+        return states[i] as Record<string, HostState>;
+      },
+      () => clock,
+    );
+    const older = t.view('L', '15-netns-veth', lab('a'), 1);
+    clock += 1000; // the command ended, and the panel asks
+    const newer = t.view('L', '15-netns-veth', lab('a'), 1);
+    const same = t.view('L', '15-netns-veth', lab('a'), 1); // another tab: shares the newer one
+    release();
+    expect((await older).graph.nodes.some((n) => n.id === 'host1/ns:host/if:veth-ns1')).toBe(true);
+    const v = await newer;
+    expect(await same).toBe(v);
+    expect(taken).toBe(2);
+    expect(v.history.at(-1)!.changes.map((c) => c.text.zh)).toEqual(['veth-ns1 移到了命名空间 ns1 里']);
+  });
+
   it('a new lab is not a change the learner made', async () => {
     const { t, later } = tracker(['bare', 'docker']);
     await t.view('L', 'x', lab('a'), 0);
