@@ -64,15 +64,18 @@ async function server(delay: number) {
   return { app, c, learnerId, at, given, baselines };
 }
 
+const labReady = (t: TermClient) =>
+  t.until(
+    () => t.events.some((e) => e.type === 'lab' && e.status.state === 'ready'),
+    15_000,
+    'the lab ready',
+  );
+
 describe("a new lab's step beginning", () => {
   it('comes at the first prompt: the shell does not wait for the baseline and the checkpoint', async () => {
     const { app, c, learnerId, at } = await server(1.2);
     const t = TermClient.open(app, c, learnerId, { lesson: lessonId });
-    await t.until(
-      () => t.events.some((e) => e.type === 'lab' && e.status.state === 'ready'),
-      15_000,
-      'the lab ready',
-    );
+    await labReady(t);
     const readyAt = Date.now();
     expect(at.baseline).toBeUndefined();
     expect(at.checkpoint).toBeUndefined();
@@ -89,11 +92,7 @@ describe("a new lab's step beginning", () => {
   it('comes at once when a check comes before any prompt, and that check gets the baseline', async () => {
     const { app, c, learnerId, at, given } = await server(30);
     const t = TermClient.open(app, c, learnerId, { lesson: lessonId });
-    await t.until(
-      () => t.events.some((e) => e.type === 'lab' && e.status.state === 'ready'),
-      15_000,
-      'the lab ready',
-    );
+    await labReady(t);
     const r = await c.json<{ ok: boolean }>('POST', `/api/lessons/${lessonId}/check`, {});
     expect(r.status).toBe(200);
     expect(at.baseline).toBeDefined();
@@ -105,11 +104,7 @@ describe("a new lab's step beginning", () => {
   it('comes before the solution runs when the learner skips the step before any prompt', async () => {
     const { app, c, learnerId, baselines } = await server(30);
     const t = TermClient.open(app, c, learnerId, { lesson: lessonId });
-    await t.until(
-      () => t.events.some((e) => e.type === 'lab' && e.status.state === 'ready'),
-      15_000,
-      'the lab ready',
-    );
+    await labReady(t);
     const r = await c.json('POST', `/api/lessons/${lessonId}/steps/0/skip`, {});
     expect(r.status).toBe(200);
     // Step 1's baseline without its file, then step 2's with it.
