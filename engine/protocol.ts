@@ -351,6 +351,45 @@ export function decodeServerFrame(data: Uint8Array): ServerFrame | null {
   }
 }
 
+/**
+ * A terminal client's acks, in batches (the xterm.js flow-control guide): at least `everyBytes`
+ * rendered bytes, or whatever was rendered once `delayMs` passed without more. One ack per output
+ * frame would send a message back for every keystroke's echo. The server's low watermark (64 KiB)
+ * is above `everyBytes`, so a paused shell always gets the ack that resumes it.
+ */
+export class AckBatch {
+  private unacked = 0;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(
+    private readonly send: (bytes: number) => void,
+    private readonly everyBytes = 32 * 1024,
+    private readonly delayMs = 20,
+  ) {}
+
+  /** `bytes` more are on screen. */
+  rendered(bytes: number): void {
+    this.unacked += bytes;
+    clearTimeout(this.timer);
+    if (this.unacked >= this.everyBytes) this.flush();
+    else this.timer = setTimeout(() => this.flush(), this.delayMs);
+  }
+
+  flush(): void {
+    clearTimeout(this.timer);
+    if (this.unacked === 0) return;
+    const bytes = this.unacked;
+    this.unacked = 0;
+    this.send(bytes);
+  }
+
+  /** Forgets what was not acked yet (the socket it was owed to is gone). */
+  reset(): void {
+    clearTimeout(this.timer);
+    this.unacked = 0;
+  }
+}
+
 /** The terminal socket's path; its query is a TerminalQuery. */
 export const terminalPath = '/ws/terminal';
 

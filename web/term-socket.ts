@@ -4,6 +4,7 @@
  * closed on purpose (replaced by another window, or the lab was stopped).
  */
 import {
+  AckBatch,
   CloseCode,
   decodeServerFrame,
   encodeClientFrame,
@@ -38,14 +39,10 @@ export interface TermSocketOptions {
   onState(state: SocketState): void;
 }
 
-/** Acks are sent in batches of at least this many bytes, or after `ackDelayMs` of quiet. */
-const ackEveryBytes = 32 * 1024;
-const ackDelayMs = 20;
-
 export class TermSocket {
   private ws: WebSocket | null = null;
-  private unacked = 0;
-  private ackTimer: number | undefined;
+  /** Acks for the socket in `ws` (a new batch per socket: the server counts per socket). */
+  private acks: AckBatch | null = null;
   private retry = 0;
   private retryTimer: number | undefined;
   private disposed = false;
@@ -68,9 +65,14 @@ export class TermSocket {
     ws.binaryType = 'arraybuffer';
     this.ws = ws;
     this.o.onState(this.retry ? 'reconnecting' : 'connecting');
+    this.acks?.reset();
+    const acks = new AckBatch((bytes) => {
+      if (this.ws === ws && ws.readyState === WebSocket.OPEN)
+        ws.send(encodeClientFrame({ type: 'ack', bytes }));
+    });
+    this.acks = acks;
     ws.onopen = () => {
       this.retry = 0;
-      this.unacked = 0;
       this.o.onState('open');
     };
     ws.onmessage = (e: MessageEvent<ArrayBuffer>) => {
@@ -78,7 +80,7 @@ export class TermSocket {
       if (!frame) return;
       if (frame.type === 'output') {
         const n = frame.data.length;
-        this.o.onOutput(frame.data, () => this.ack(ws, n));
+        this.o.onOutput(frame.data, () => acks.rendered(n));
       } else {
         this.o.onEvent(frame.event);
       }
@@ -121,20 +123,6 @@ export class TermSocket {
     if (this.ws?.readyState === WebSocket.OPEN) this.ws.send(encodeClientFrame(f));
   }
 
-  private ack(ws: WebSocket, bytes: number): void {
-    if (ws !== this.ws) return;
-    this.unacked += bytes;
-    window.clearTimeout(this.ackTimer);
-    if (this.unacked >= ackEveryBytes) this.flushAck();
-    else this.ackTimer = window.setTimeout(() => this.flushAck(), ackDelayMs);
-  }
-
-  private flushAck(): void {
-    if (this.unacked === 0) return;
-    this.send({ type: 'ack', bytes: this.unacked });
-    this.unacked = 0;
-  }
-
   /** Typed or pasted text, in frames of at most 16 KiB (a big paste would exceed the server's limit). */
   input(text: string): void {
     for (const data of splitInput(new TextEncoder().encode(text))) this.send({ type: 'input', data });
@@ -147,7 +135,7 @@ export class TermSocket {
   dispose(): void {
     this.disposed = true;
     window.clearTimeout(this.retryTimer);
-    window.clearTimeout(this.ackTimer);
+    this.acks?.reset();
     this.ws?.close(1000);
     this.ws = null;
   }

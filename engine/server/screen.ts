@@ -110,6 +110,11 @@ let nextId = 1;
 
 /** Bytes given to the worker and not yet parsed, per screen. */
 export const IN_FLIGHT_BYTES = 256 * 1024;
+/**
+ * How long output waits to be joined before it goes to the worker (ms): the copy is for a browser
+ * that reconnects, which cannot come sooner than that, and a snapshot sends what waits first.
+ */
+export const JOIN_MS = 10;
 /** Output waiting for the worker that is kept, per screen: the newest. */
 export const TAIL_BYTES = 256 * 1024;
 
@@ -157,9 +162,9 @@ export class Screen {
       this.droppedBytes += cut;
       this.dropped = true;
     }
-    // Joined and sent once this turn's output is in: a pty gives a few KiB per read, and a message
-    // to the worker per read cost more than parsing them.
-    this.scheduled ||= (setImmediate(() => ((this.scheduled = false), this.pump())), true);
+    // Joined and sent JOIN_MS later: a pty gives a few KiB per read, and a message to the worker per
+    // read cost more than parsing them; nor should a keystroke's echo share its turn with one.
+    this.scheduled ||= (setTimeout(() => ((this.scheduled = false), this.pump()), JOIN_MS), true);
   }
 
   private post(data: Buffer, reset = false): void {

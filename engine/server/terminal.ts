@@ -159,7 +159,8 @@ export class TerminalSession {
       case 'input':
         if (this.exited) return;
         this.batcher.expectEcho();
-        this.pty.write(Buffer.from(frame.data).toString('utf8'));
+        // As bytes: what the shell reads is bytes, and a key split across two frames stays whole.
+        this.pty.write(Buffer.from(frame.data.buffer, frame.data.byteOffset, frame.data.byteLength));
         return;
       case 'resize':
         this.resize(frame.cols, frame.rows);

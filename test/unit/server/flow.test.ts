@@ -1,4 +1,5 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { AckBatch } from '../../../engine/protocol.ts';
 import { Batcher, Watermark, checkFlow, defaultFlow } from '../../../engine/server/flow.ts';
 
 describe('flow control', () => {
@@ -86,5 +87,33 @@ describe('flow control', () => {
   it('refuses watermarks the xterm.js guide warns against', () => {
     expect(() => checkFlow({ ...defaultFlow, highWatermarkBytes: 600 * 1024 })).toThrow('500 KB');
     expect(() => checkFlow({ ...defaultFlow, lowWatermarkBytes: defaultFlow.highWatermarkBytes })).toThrow();
+  });
+
+  it("acks a client's rendered bytes in batches: at once from everyBytes, else once after delayMs of quiet", () => {
+    vi.useFakeTimers();
+    try {
+      const acks: number[] = [];
+      const batch = new AckBatch((n) => acks.push(n), 1000, 20);
+      batch.rendered(1); // a keystroke's echo
+      batch.rendered(2);
+      vi.advanceTimersByTime(19);
+      expect(acks).toEqual([]); // each render restarts the wait
+      vi.advanceTimersByTime(1);
+      expect(acks).toEqual([3]);
+      batch.rendered(600);
+      batch.rendered(600); // over everyBytes: no waiting
+      expect(acks).toEqual([3, 1200]);
+      vi.advanceTimersByTime(100);
+      expect(acks).toEqual([3, 1200]); // nothing owed, nothing sent
+      batch.rendered(5);
+      batch.reset(); // its socket closed: the new one owes nothing of it
+      vi.advanceTimersByTime(100);
+      expect(acks).toEqual([3, 1200]);
+      // Below the server's low watermark it still arrives: a paused shell is always resumed.
+      batch.rendered(64 * 1024 - 1);
+      expect(acks).toEqual([3, 1200, 64 * 1024 - 1]);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

@@ -13,6 +13,7 @@ import type { LabProvider } from '../../../engine/server/workspace.ts';
 import type { Evaluate } from '../../../engine/server/course.ts';
 import { loadLessons } from '../../../engine/lessons/load.ts';
 import {
+  AckBatch,
   decodeServerFrame,
   encodeClientFrame,
   terminalPath,
@@ -112,7 +113,9 @@ export class TermClient {
   readonly ws: WebSocket;
   readonly opened: Promise<void>;
   readonly closed: Promise<{ code: number }>;
+  /** Ack as the browser does (AckBatch); off, acks wait for `ackAll`. */
   autoAck = true;
+  private readonly acks = new AckBatch((bytes) => this.send({ type: 'ack', bytes }));
 
   constructor(url: string, headers: Record<string, string>) {
     this.ws = new WebSocket(url, { headers });
@@ -121,7 +124,9 @@ export class TermClient {
       this.ws.once('unexpected-response', (_req, res) => reject(new Error(`HTTP ${res.statusCode}`)));
       this.ws.once('error', reject);
     });
-    this.closed = new Promise((resolve) => this.ws.once('close', (code) => resolve({ code })));
+    this.closed = new Promise((resolve) =>
+      this.ws.once('close', (code) => (this.acks.reset(), resolve({ code }))),
+    );
     this.ws.on('message', (raw: Buffer) => {
       const f = decodeServerFrame(new Uint8Array(raw));
       if (!f) return;
@@ -129,7 +134,7 @@ export class TermClient {
         // Keep only the tail: a benchmark may push megabytes through.
         this.output = (this.output + Buffer.from(f.data).toString('utf8')).slice(-100_000);
         this.received += f.data.length;
-        if (this.autoAck) this.send({ type: 'ack', bytes: f.data.length });
+        if (this.autoAck) this.acks.rendered(f.data.length);
         else this.unacked += f.data.length;
       } else {
         this.events.push(f.event);
