@@ -344,7 +344,9 @@ export async function ensureSlotSnapshot(
           '-c',
           // (Dropping the caches here was tried: 147 -> 136 MiB, since most of the cache is the
           // mapped binaries of running daemons; the RAM state stayed 438 MB.)
-          'systemctl is-system-running --wait >/dev/null; while pgrep -x systemctl >/dev/null; do sleep 0.2; done; sync',
+          'systemctl is-system-running --wait >/dev/null; while pgrep -x systemctl >/dev/null; do sleep 0.2; done; ' +
+            // The agent's spare shell (agent.py, Spare), remade under the slot's name, at its prompt.
+            'until grep -qs " $(hostname) ready" /run/dockerlab-spare; do sleep 0.1; done; sync',
         ],
         { timeoutMs: 120_000 },
       );

@@ -15,6 +15,11 @@ MEMORY_RESERVE = 320 << 20  # RAM the shells leave to the agent, dockerd and the
 HIGH_WATER = 256 * 1024  # unacknowledged output bytes per channel before we stop reading it
 CHUNK = 32 * 1024
 PORT = sys.argv[1] if len(sys.argv) > 1 else "/dev/virtio-ports/org.dockerlab.agent"
+# The terminal's shell, when an OPEN names no argv. DOCKERLAB_LOGIN_SHELL (a JSON argv) is for tests.
+LOGIN_SHELL = json.loads(os.environ.get("DOCKERLAB_LOGIN_SHELL") or '["/bin/bash", "-l"]')
+# Where the spare shell's state is written for the host's tools and tests: "PID HOSTNAME starting|ready".
+SPARE_STATUS = os.environ.get("DOCKERLAB_SPARE_STATUS") or "/run/dockerlab-spare"
+SPARE_RETRY_S = 10  # a spare that died unused is made again only after this long
 BASE_ENV = {
     "PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
     "HOME": "/root",
@@ -139,6 +144,79 @@ class Channel:
                 pipe.close()
 
 
+class Spare:
+    """A login shell started before anyone asked for one: a terminal's OPEN takes it, prompt and
+    all, instead of waiting for bash to start and read its profile (~150 ms under TCG). It is made
+    only while no terminal is open, so it read the history the last one wrote, and dropped when the
+    VM's name changed since (identity.sh: bash keeps the name it started with for its prompt)."""
+
+    def __init__(self, limits):
+        self.master, slave = pty.openpty()
+        fcntl.ioctl(self.master, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
+        self.cgroup = limits.new_shell()
+        self.hostname = os.uname().nodename
+        self.output = b""
+        self.ready = False
+        env = dict(BASE_ENV, TERM="xterm-256color")
+        try:
+            self.proc = subprocess.Popen(
+                LOGIN_SHELL, stdin=slave, stdout=slave, stderr=slave, env=env, cwd="/root" if os.path.isdir("/root") else "/",
+                start_new_session=True, preexec_fn=child_setup(self.cgroup, True),
+            )
+        except Exception:
+            os.close(self.master)
+            if self.cgroup:
+                limits.kill(self.cgroup)
+            raise
+        finally:
+            os.close(slave)
+        os.set_blocking(self.master, False)
+        self.status("starting")
+
+    def read(self):
+        """Keeps what the shell printed until a terminal takes it; False once it is gone or says too much."""
+        try:
+            data = os.read(self.master, CHUNK)
+        except BlockingIOError:
+            return True
+        except OSError:
+            data = b""
+        self.output += data
+        if not self.ready and b"\x1b]133;B" in self.output:
+            self.ready = True
+            self.status("ready")
+        return bool(data) and len(self.output) <= HIGH_WATER
+
+    def status(self, state):
+        try:
+            with open(SPARE_STATUS + ".tmp", "w") as f:
+                f.write(f"{self.proc.pid} {self.hostname} {state}\n")
+            os.replace(SPARE_STATUS + ".tmp", SPARE_STATUS)
+        except OSError:
+            pass
+
+    def usable(self):
+        return self.proc.poll() is None and self.hostname == os.uname().nodename
+
+    def discard(self, limits):
+        try:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        self.proc.wait()
+        os.close(self.master)
+        if self.cgroup:
+            limits.kill(self.cgroup)
+        forget_status()
+
+
+def forget_status():
+    try:
+        os.unlink(SPARE_STATUS)
+    except OSError:
+        pass
+
+
 class Agent:
     def __init__(self, fd):
         self.fd = fd
@@ -153,7 +231,10 @@ class Agent:
         self.wake_r = rfd
         self.sel.register(fd, selectors.EVENT_READ, ("port", None))
         self.buf = b""
+        self.spare = None
+        self.spare_after = 0.0  # no new spare before this (monotonic), after one died unused
         signal.signal(signal.SIGCHLD, lambda *_: os.write(self.wake, b"c"))
+        forget_status()
 
     def send(self, cid, kind, payload=b""):
         self.out.put(struct.pack(">IIB", len(payload) + 5, cid, kind) + payload)
@@ -172,6 +253,7 @@ class Agent:
     def run(self):
         self.send(0, HELLO, json.dumps({"version": 1, "boot": boot_id()}).encode())
         while True:
+            self.keep_spare()
             timeout = self.next_deadline()
             for key, _ in self.sel.select(timeout):
                 tag, ch = key.data
@@ -179,13 +261,55 @@ class Agent:
                     self.read_port()
                 elif tag == "wake":
                     os.read(self.wake_r, 4096)
+                elif tag == "spare":
+                    if self.spare and not self.spare.read():
+                        self.drop_spare(retry_later=True)
                 else:
                     self.read_output(ch, key.fd)
             self.reap()
 
     def next_deadline(self):
         deadlines = [c.deadline for c in self.channels.values() if c.deadline]
+        if self.spare is None and self.spare_after > time.monotonic():
+            deadlines.append(self.spare_after)
         return max(0.0, min(deadlines) - time.monotonic()) if deadlines else None
+
+    def keep_spare(self):
+        """A spare shell while no terminal is open; a new one at once when the VM's name changed."""
+        if self.spare and not self.spare.usable():
+            self.drop_spare(retry_later=self.spare.hostname == os.uname().nodename)
+        if self.spare or time.monotonic() < self.spare_after:
+            return
+        if any(ch.master is not None for ch in self.channels.values()):
+            return
+        self.spare_after = 0.0
+        try:
+            self.spare = Spare(self.limits)
+        except Exception as e:  # noqa: BLE001 -- no spare: terminals start their own shell
+            print(f"dockerlab agent: no spare shell: {e}", file=sys.stderr, flush=True)
+            self.spare_after = time.monotonic() + SPARE_RETRY_S
+            return
+        self.sel.register(self.spare.master, selectors.EVENT_READ, ("spare", None))
+
+    def drop_spare(self, retry_later=False):
+        self.sel.unregister(self.spare.master)
+        self.spare.discard(self.limits)
+        self.spare = None
+        if retry_later:
+            self.spare_after = time.monotonic() + SPARE_RETRY_S
+
+    def take_spare(self, cid, req):
+        """The spare as channel `cid`'s terminal, sized as asked, with what it printed so far."""
+        spare, self.spare = self.spare, None
+        self.sel.unregister(spare.master)
+        forget_status()
+        # Setting a new size signals SIGWINCH to the shell, which redraws for it.
+        fcntl.ioctl(spare.master, termios.TIOCSWINSZ, struct.pack("HHHH", req.get("rows", 24), req.get("cols", 80), 0, 0))
+        ch = Channel(cid, spare.proc, {spare.master: STDOUT}, spare.master, spare.master, spare.cgroup)
+        if spare.output:
+            self.send(cid, STDOUT, spare.output)
+            ch.unacked += len(spare.output)
+        return ch
 
     def read_port(self):
         try:
@@ -254,9 +378,12 @@ class Agent:
     def open(self, cid, req):
         env = dict(BASE_ENV)
         env.update(req.get("env") or {})
-        argv = req.get("argv") or ["/bin/bash", "-l"]
+        argv = req.get("argv") or LOGIN_SHELL
         cwd = req.get("cwd") or "/root"
-        if req.get("pty"):
+        plain_terminal = req.get("pty") and not (req.get("argv") or req.get("env") or req.get("cwd"))
+        if plain_terminal and self.spare and self.spare.usable():
+            ch = self.take_spare(cid, req)
+        elif req.get("pty"):
             master, slave = pty.openpty()
             fcntl.ioctl(master, termios.TIOCSWINSZ, struct.pack("HHHH", req.get("rows", 24), req.get("cols", 80), 0, 0))
             env.setdefault("TERM", "xterm-256color")

@@ -15,6 +15,13 @@ const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dockerlab-channel-'));
 // The agent runs under strace so that a descriptor closed twice shows up (see the last test).
 const trace = path.join(dir, 'agent.strace');
 const children: ChildProcess[] = [];
+const spareStatus = path.join(dir, 'spare');
+const rc = path.join(dir, 'rc');
+fs.writeFileSync(
+  rc,
+  `HISTFILE=${dir}/history\nHISTSIZE=100\nshopt -s histappend\nPROMPT_COMMAND='history -a'\nPS1='spare$ '\n`,
+);
+const loginShell = ['bash', '--rcfile', rc, '-i'];
 let mux: Mux;
 let client: GuestClient;
 
@@ -45,7 +52,16 @@ beforeAll(async () => {
         path.resolve('engine/sandbox/guest/agent.py'),
         port,
       ],
-      { stdio: 'inherit', detached: true }, // its own group: strace and the agent go together
+      {
+        stdio: 'inherit',
+        detached: true, // its own group: strace and the agent go together
+        // The terminals' login shell: a bash with history in this folder, not the machine's bash -l.
+        env: {
+          ...process.env,
+          DOCKERLAB_LOGIN_SHELL: JSON.stringify(loginShell),
+          DOCKERLAB_SPARE_STATUS: spareStatus,
+        },
+      },
     ),
   );
   const agent = net.createConnection(line);
@@ -202,3 +218,63 @@ function cmdline(pid: string): string {
     return '';
   }
 }
+
+describe('the spare shell', () => {
+  /** The agent's spare shell now: its pid, or null while there is none. */
+  const spare = () =>
+    fs.existsSync(spareStatus) ? Number(fs.readFileSync(spareStatus, 'utf8').split(' ')[0]) : null;
+  function terminal(cols = 100, rows = 30) {
+    const shell = client.open({ pty: true, cols, rows });
+    const t = { shell, screen: '' };
+    shell.on('stdout', (b) => ((t.screen += b.toString()), shell.ack(b.length)));
+    return t;
+  }
+  const exited = (t: ReturnType<typeof terminal>) => new Promise((r) => t.shell.once('exit', r));
+
+  it('is what a terminal gets, prompt and all, at the size it asked for', async () => {
+    await until(() => spare() !== null, 'a spare shell');
+    const pid = spare()!;
+    const t = terminal(100, 30); // the spare was made at 80x24
+    await until(() => t.screen.includes('spare$ '), 'the prompt');
+    t.shell.write('echo pid=$$; stty size\n');
+    await until(() => t.screen.includes('30 100'), 'the size');
+    expect(t.screen).toContain(`pid=${pid}`);
+    expect(spare()).toBe(null); // none while a terminal is open
+    const done = exited(t);
+    t.shell.write('exit\n');
+    await done;
+  });
+
+  it("is made after the last terminal closed, so it has that terminal's history", async () => {
+    await until(() => spare() !== null, 'a spare shell');
+    const a = terminal();
+    await until(() => a.screen.includes('spare$ '), 'the prompt');
+    a.shell.write('echo marker-$((6*7))\n');
+    await until(() => a.screen.includes('marker-42'), 'the command');
+    let done = exited(a);
+    a.shell.write('exit\n');
+    await done;
+    await until(() => spare() !== null, 'a new spare shell');
+    const b = terminal();
+    await until(() => b.screen.includes('spare$ '), 'the prompt');
+    // (A pattern that does not match this command line itself, which is in the history too.)
+    b.shell.write('history | grep -c "marker-[$]"\n');
+    // grep -c's answer on a line of its own (after bash turns bracketed paste off: "\r1\r\n").
+    await until(() => /\r[01]\r\n/.test(b.screen), 'an answer');
+    expect(b.screen).toMatch(/\r1\r\n/);
+    // A second terminal while one is open starts its own shell, and both work.
+    const c = terminal();
+    await until(() => c.screen.includes('spare$ '), 'the second prompt');
+    c.shell.write('echo second-$((1+1))\n');
+    await until(() => c.screen.includes('second-2'), 'the second shell');
+    // A command (argv) never takes the spare, nor does one appear while a terminal is open.
+    expect((await client.exec(['bash', '-c', 'echo ran'])).stdout).toBe('ran\n');
+    expect(spare()).toBe(null);
+    for (const t of [b, c]) {
+      done = exited(t);
+      t.shell.write('exit\n');
+      await done;
+    }
+    await until(() => spare() !== null, 'a spare shell again');
+  });
+});
