@@ -182,7 +182,9 @@ async function evaluateOne(
     host,
     states: restrictAll(states, reads, kind.meta.id),
     exec: opts.exec,
-    baseline: opts.baseline && restrictAll(opts.baseline, reads, kind.meta.id),
+    baseline: kind.meta.readsBaseline
+      ? opts.baseline && restrictAll(opts.baseline, reads, kind.meta.id)
+      : undefined,
   };
   const limits = opts.timeoutMs ?? { passive: passiveTimeoutMs, active: activeTimeoutMs };
   const ms = kind.meta.probes?.length ? limits.active : limits.passive;

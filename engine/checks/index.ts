@@ -60,6 +60,11 @@ export const kinds: Record<string, CheckKind> = Object.fromEntries(
   all.map((k) => [k.meta.id, k as unknown as CheckKind]),
 );
 
+/** Whether any of `conditions` compares with the step's start (CheckMeta.readsBaseline). */
+export function readsBaseline(conditions: readonly { kind: string }[]): boolean {
+  return conditions.some((c) => kinds[c.kind]?.meta.readsBaseline === true);
+}
+
 /** Splits the `host:` every condition may carry from the kind's own parameters. */
 export function splitHost(params: unknown): { host?: string | undefined; rest: unknown } {
   if (params && typeof params === 'object' && !Array.isArray(params) && 'host' in params) {

@@ -33,6 +33,11 @@ export interface CheckMeta<P> {
   probes?: readonly ProbeKind[];
   /** True for kinds that judge what the learner typed, not the resulting state (weaker evidence). */
   weak?: boolean;
+  /**
+   * True for kinds that compare with the hosts' snapshots at the step's start (CheckContext.baseline);
+   * only these are given it, so a verifier may skip taking one for a step whose kinds all do without.
+   */
+  readsBaseline?: boolean;
 }
 
 export interface Report {

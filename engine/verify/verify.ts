@@ -12,6 +12,7 @@ import type { Lab, LabOptions } from '../sandbox/api.ts';
 import type { StepResult } from '../checks/types.ts';
 import type { HostState } from '../inspect/types.ts';
 import type { Case, Condition, Lesson, Step } from '../lessons/types.ts';
+import { readsBaseline } from '../checks/index.ts';
 import { runScripts, type RunFailure } from '../lessons/run.ts';
 import { baselineOf, caseKey, NotRecorded, recording, replaying, type CaseRecords } from './records.ts';
 
@@ -265,7 +266,8 @@ export async function verifyLesson(
           throw new Error('this lab cannot take checkpoints, which near-miss cases need');
         await timed(() => lab!.checkpoint!(start));
       }
-      const baseline = await deps.snapshot?.(lab);
+      // The step's start, for the near-miss cases run in the lab and for kinds that compare with it.
+      const baseline = live.length > 0 || readsBaseline(step.check) ? await deps.snapshot?.(lab) : undefined;
       v.before = await deps.evaluate(step.check, lab, baseline);
       for (const [n, i] of live.entries()) {
         if (n > 0) await timed(() => lab!.restore!(start));

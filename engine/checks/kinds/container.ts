@@ -167,6 +167,7 @@ export default defineKind(
     },
     example: 'container: { image: nginx, running: true, ports: [{ container: 80, host: 8080 }] }',
     reads: ['containers', 'images'],
+    readsBaseline: true,
   },
   (p, ctx) => {
     const state = stateOf(ctx);

@@ -105,6 +105,7 @@ export default defineKind(
     },
     example: 'image: { name: "df_test1:latest", exposedPorts: ["80/tcp"], cmd: [nginx, -g, "daemon off;"] }',
     reads: ['images', 'imageHistory'],
+    readsBaseline: true,
   },
   (p, ctx) => {
     const state = stateOf(ctx);

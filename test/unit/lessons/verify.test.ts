@@ -262,6 +262,25 @@ describe('verifyLesson', () => {
       expect(formatStep(v.steps[0]!)).toContain('1 wrong, 1 ok, 2 judged on recorded states');
     });
 
+    it("takes the step-start snapshot only for cases run in the lab and for kinds that compare with it", async () => {
+      const snapshotting = (d: VerifyDeps, log: string[]): VerifyDeps => ({
+        ...d,
+        snapshot: async () => (log.push('snapshot'), {}),
+      });
+      // Step 2's check is of a kind that reads the baseline (the fake evaluate only looks at params).
+      const l = lesson([
+        { ...step(0, 'a', { host1: 'add a' }), cases: cases() },
+        { ...step(1, 'b', { host1: 'add b' }), check: [{ kind: 'container', params: 'b', line: 1 }] },
+      ]);
+      const store = new Map<string, CaseRecord>();
+      const first: string[] = [];
+      expect((await verifyLesson(l, fast, snapshotting(recordedDeps(new Set(), first, store), first))).ok).toBe(true);
+      expect(first.filter((e) => e === 'snapshot')).toHaveLength(2); // step 1 for its live cases
+      const again: string[] = [];
+      expect((await verifyLesson(l, fast, snapshotting(recordedDeps(new Set(), again, store), again))).ok).toBe(true);
+      expect(again).toEqual(['host1: add a', 'snapshot', 'host1: add b', 'down']);
+    });
+
     it('judges a changed check on the recorded states at once: a wrong case it now accepts fails the step', async () => {
       const store = new Map<string, CaseRecord>();
       await verifyLesson(twoSteps(), fast, recordedDeps(new Set(), [], store));
