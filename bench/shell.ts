@@ -53,12 +53,28 @@ export interface ShellOpen {
   program: string;
 }
 
-/** Opens `runs` shells on `host` one after the other, as the server does, and closes each. */
-export async function shellOpen(host: SandboxHost, runs: number): Promise<ShellOpen> {
+/**
+ * Waits until the guest agent's spare shell (agent.py, Spare) is at its prompt, as it is in a lab
+ * that has just started or had no terminal for a moment.
+ */
+export async function spareReady(host: SandboxHost): Promise<void> {
+  const r = await host.exec(
+    'for i in $(seq 100); do grep -qs " ready$" /run/dockerlab-spare && exit 0; sleep 0.1; done; exit 1',
+  );
+  if (r.code !== 0) throw new Error(`no spare shell ready in ${host.name} within 10 s`);
+}
+
+/**
+ * Opens `runs` shells on `host` one after the other, as the server does, and closes each. With
+ * `atRest`, each opens once the guest's spare shell is ready (a learner's new lab, or a terminal
+ * opened a while after the last one closed); without, at once after the last one closed.
+ */
+export async function shellOpen(host: SandboxHost, runs: number, atRest = true): Promise<ShellOpen> {
   const command = host.shellCommand();
   const times: number[] = [];
   const rssMiB: number[] = [];
   for (let i = 0; i < runs; i++) {
+    if (atRest) await spareReady(host);
     const t0 = performance.now();
     const pty = spawn(command.file, command.args, {
       name: 'xterm-256color',

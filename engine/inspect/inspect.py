@@ -182,11 +182,14 @@ def nl_attrs(buf, off=0):
     return out
 
 
+RECV = bytearray(1 << 17)  # one buffer for every dump: a new 1 MiB bytes per recv cost ~0.2 ms each under TCG
+
+
 def nl_dump(sock, kind, body):
     sock.send(struct.pack("=IHHII", 16 + len(body), kind, NLM_F_REQUEST | NLM_F_DUMP, kind, 0) + body)
     msgs = []
     while True:
-        data = sock.recv(1 << 20)
+        data = bytes(memoryview(RECV)[: sock.recv_into(RECV)])
         off = 0
         while off + 16 <= len(data):
             length, typ = struct.unpack_from("=IH", data, off)
@@ -221,7 +224,8 @@ def nl_socket(entry, setns, host_fd):
 def read_netns(sock):
     """(links, routes) of the namespace `sock` belongs to, named as `ip -d -j` names things."""
     links, names = [], {}
-    for m in nl_dump(sock, RTM_GETLINK, struct.pack("=BxHiII", 0, 0, 0, 0, 0)):
+    # IFLA_EXT_MASK = RTEXT_FILTER_SKIP_STATS: no counters (unused here, and most of each message).
+    for m in nl_dump(sock, RTM_GETLINK, struct.pack("=BxHiIIHHI", 0, 0, 0, 0, 0, 8, 29, 8)):
         _, ltype, index, flags = struct.unpack_from("=BxHiI", m)
         a = nl_attrs(m, 16)
         name = a.get(3, b"").rstrip(b"\0").decode("utf-8", "replace")
