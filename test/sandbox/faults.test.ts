@@ -116,18 +116,24 @@ describe('fork bombs', () => {
     const own = await echoMs(lab);
     shell.kill(); // the terminal closes: the agent kills the shell's cgroup whole
     await exited;
+    // Gone when the shells' cgroup holds one task: the agent's new spare shell (agent.py, Spare),
+    // made once no terminal is open, at its prompt.
     const left = await waitFor(
       'the bomb to be gone',
       async () => {
         const r = await lab
           .host('host1')
-          .exec('cat /sys/fs/cgroup/system.slice/dockerlab-agent.service/shells/pids.current');
-        return r.stdout.trim() === '0' ? '0' : '';
+          .exec(
+            `cat ${shells}/pids.current; cut -d' ' -f3 /run/dockerlab-spare; cat /proc/$(cut -d' ' -f1 /run/dockerlab-spare)/cgroup`,
+          );
+        return r.stdout.trim().startsWith('1\nready\n0::/system.slice/dockerlab-agent.service/shells/s')
+          ? r.stdout
+          : '';
       },
       60_000,
     );
     client.close();
-    expect(left).toBe('0');
+    expect(left).toMatch(/^1\nready\n/);
     const again = await openShell(lab);
     again.shell.write('echo fresh-$((6*7))\n');
     await waitFor('a new shell to answer', () => again.screen().includes('fresh-42'), 30_000);

@@ -4,6 +4,7 @@
  * snapshots share them but cannot see each other, and each VM's randomness is its own. Swarm, whose
  * ids are made at `swarm init`/`join`, works across the slots.
  */
+import { spawn } from 'node-pty';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Lab } from '../../engine/sandbox/api.ts';
 import { defaults, labDir, readLab, startLab } from '../../engine/sandbox/lab.ts';
@@ -17,6 +18,14 @@ const out = async (lab: Lab, host: string, script: string): Promise<string> => {
   if (r.code !== 0) throw new Error(`${host}: ${script} exited ${r.code}: ${r.stderr}`);
   return r.stdout.trim();
 };
+
+async function until(test: () => boolean, what: string, ms = 20_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!test()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
 
 beforeAll(async () => {
   defaults.slotSnapshots = true;
@@ -42,6 +51,26 @@ describe('labs from host slot snapshots', () => {
     // The clock is now, not the snapshot's (restore.pl set it).
     const guest = Number(await out(b, 'host1', 'date +%s'));
     expect(Math.abs(guest - Date.now() / 1000)).toBeLessThan(10);
+  });
+
+  it("give a terminal the guest's spare shell, already at a prompt with the slot's name", async () => {
+    // agent.py keeps a login shell ready while no terminal is open; the slot snapshot was saved
+    // once it was remade under the slot's name (identity.sh renames the VM).
+    const [pid, name, state] = (await out(a, 'host2', 'cat /run/dockerlab-spare')).split(' ');
+    expect([name, state]).toEqual(['host2', 'ready']);
+    const command = a.host('host2').shellCommand();
+    const pty = spawn(command.file, command.args, { name: 'xterm-256color', cols: 90, rows: 20 });
+    let screen = '';
+    pty.onData((d) => (screen += d));
+    try {
+      await until(() => screen.includes('\x1b]133;B'), 'the prompt');
+      expect(screen).toContain('root@host2');
+      pty.write('echo pid=$$ size=$(stty size)\r');
+      await until(() => /pid=\d+ size=/.test(screen), 'the answer');
+      expect(screen).toContain(`pid=${pid} size=20 90`);
+    } finally {
+      pty.kill();
+    }
   });
 
   it('differ within a lab: hostname, MAC, machine-id, dockerd engine id', async () => {
