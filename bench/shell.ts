@@ -8,6 +8,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import { spawn } from 'node-pty';
 import type { SandboxHost } from '../engine/sandbox/api.ts';
+import { guestSpareStatus } from '../engine/sandbox/paths.ts';
 
 /** A process and all its descendants, by walking /proc/<pid>/task/<tid>/children. */
 export function processTree(pid: number): number[] {
@@ -59,7 +60,7 @@ export interface ShellOpen {
  */
 export async function spareReady(host: SandboxHost): Promise<void> {
   const r = await host.exec(
-    'for i in $(seq 100); do grep -qs " ready$" /run/dockerlab-spare && exit 0; sleep 0.1; done; exit 1',
+    `for i in $(seq 100); do grep -qs " ready$" ${guestSpareStatus} && exit 0; sleep 0.1; done; exit 1`,
   );
   if (r.code !== 0) throw new Error(`no spare shell ready in ${host.name} within 10 s`);
 }

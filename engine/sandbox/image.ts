@@ -11,7 +11,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
-import { cacheDir } from './paths.ts';
+import { cacheDir, guestSpareStatus } from './paths.ts';
 import { Vm, detectAccel, giveToQemu, machineVersion, type Accel } from './vm.ts';
 import { startHub } from './hub.ts';
 import { giveIdentity, slot } from './identity.ts';
@@ -346,7 +346,7 @@ export async function ensureSlotSnapshot(
           // mapped binaries of running daemons; the RAM state stayed 438 MB.)
           'systemctl is-system-running --wait >/dev/null; while pgrep -x systemctl >/dev/null; do sleep 0.2; done; ' +
             // The agent's spare shell (agent.py, Spare), remade under the slot's name, at its prompt.
-            'until grep -qs " $(hostname) ready" /run/dockerlab-spare; do sleep 0.1; done; sync',
+            `until grep -qs " $(hostname) ready" ${guestSpareStatus}; do sleep 0.1; done; sync`,
         ],
         { timeoutMs: 120_000 },
       );

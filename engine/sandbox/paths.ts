@@ -15,3 +15,6 @@ export const labsDir = process.env.DOCKERLAB_LABS ?? path.join(stateDir, 'labs')
 /** Labs saved whole (RAM and disks) while their learner is away: one folder per key. */
 export const savedDir = process.env.DOCKERLAB_SAVED ?? path.join(stateDir, 'saved');
 export const repoRoot = path.resolve(import.meta.dirname, '../..');
+
+/** In the guest: the agent's spare login shell as `PID HOSTNAME starting|ready` (agent.py, SPARE_STATUS). */
+export const guestSpareStatus = '/run/dockerlab-spare';

@@ -14,6 +14,7 @@ import { VmCgroup, cgroupSupport } from '../../engine/sandbox/cgroup.ts';
 import { GuestClient, type GuestProcess } from '../../engine/sandbox/client.ts';
 import { imagePaths } from '../../engine/sandbox/image.ts';
 import { labDir, startLab } from '../../engine/sandbox/lab.ts';
+import { guestSpareStatus } from '../../engine/sandbox/paths.ts';
 import { detectAccel, vmMemoryCap } from '../../engine/sandbox/vm.ts';
 
 let lab: Lab;
@@ -124,7 +125,7 @@ describe('fork bombs', () => {
         const r = await lab
           .host('host1')
           .exec(
-            `cat ${shells}/pids.current; cut -d' ' -f3 /run/dockerlab-spare; cat /proc/$(cut -d' ' -f1 /run/dockerlab-spare)/cgroup`,
+            `cat ${shells}/pids.current; cut -d' ' -f3 ${guestSpareStatus}; cat /proc/$(cut -d' ' -f1 ${guestSpareStatus})/cgroup`,
           );
         return r.stdout.trim().startsWith('1\nready\n0::/system.slice/dockerlab-agent.service/shells/s')
           ? r.stdout

@@ -8,6 +8,7 @@ import { spawn } from 'node-pty';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Lab } from '../../engine/sandbox/api.ts';
 import { defaults, labDir, readLab, startLab } from '../../engine/sandbox/lab.ts';
+import { guestSpareStatus } from '../../engine/sandbox/paths.ts';
 
 let a: Lab;
 let b: Lab;
@@ -56,7 +57,7 @@ describe('labs from host slot snapshots', () => {
   it("give a terminal the guest's spare shell, already at a prompt with the slot's name", async () => {
     // agent.py keeps a login shell ready while no terminal is open; the slot snapshot was saved
     // once it was remade under the slot's name (identity.sh renames the VM).
-    const [pid, name, state] = (await out(a, 'host2', 'cat /run/dockerlab-spare')).split(' ');
+    const [pid, name, state] = (await out(a, 'host2', `cat ${guestSpareStatus}`)).split(' ');
     expect([name, state]).toEqual(['host2', 'ready']);
     const command = a.host('host2').shellCommand();
     const pty = spawn(command.file, command.args, { name: 'xterm-256color', cols: 90, rows: 20 });
