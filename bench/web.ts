@@ -31,69 +31,101 @@ const prompt = /local[#$] /;
  */
 const warmUpKeys = 1000;
 
-/** Echo of single keystrokes in a directly spawned pty: the floor the server adds to. */
-export async function echoDirect(n: number): Promise<number[]> {
+/** One way to type a key and see it come back; `key()` times one keystroke. */
+interface EchoPath {
+  key(): Promise<number>;
+  close(): Promise<void>;
+}
+
+/** Keystrokes in a directly spawned pty: the floor the server adds to. */
+async function directPath(): Promise<EchoPath> {
   const sh = localShell();
   const pty = spawn(sh.file, sh.args, { cols: 100, rows: 30, env: process.env as Record<string, string> });
   let out = '';
   const wake = wakeOnData();
   pty.onData((d) => ((out += d), wake.fire()));
   await wake.until(() => prompt.test(out), 10_000);
-  const times: number[] = [];
-  for (let i = 0; i < warmUpKeys + n; i++) {
-    out = '';
-    const t = performance.now();
-    pty.write('x');
-    await wake.until(() => out.includes('x'), 5000);
-    if (i >= warmUpKeys) times.push(performance.now() - t);
-    if (i % 50 === 49) pty.write('\x15'); // Ctrl-U: keep the line short
-  }
-  pty.kill();
-  return times;
+  let typed = 0;
+  return {
+    async key() {
+      out = '';
+      const t = performance.now();
+      pty.write('x');
+      await wake.until(() => out.includes('x'), 5000);
+      const elapsed = performance.now() - t;
+      if (++typed % 50 === 0) pty.write('\x15'); // Ctrl-U: keep the line short
+      return elapsed;
+    },
+    close: async () => pty.kill(),
+  };
 }
 
 /**
  * One byte to a bare WebSocket server that sends it straight back, on loopback in this process:
  * what any server that speaks WebSocket to the browser adds to an echo before it does anything.
  */
-export async function echoWsFloor(n: number): Promise<number[]> {
+async function wsFloorPath(): Promise<EchoPath> {
   const server = new WebSocketServer({ port: 0, host: '127.0.0.1' });
   server.on('connection', (ws) => ws.on('message', (m: Buffer) => ws.send(m)));
   await new Promise((r) => server.once('listening', r));
   const { port } = server.address() as { port: number };
   const ws = new WebSocket(`ws://127.0.0.1:${port}`);
   await new Promise((r, j) => (ws.once('open', r), ws.once('error', j)));
-  const times: number[] = [];
-  for (let i = 0; i < warmUpKeys + n; i++) {
-    const t = performance.now();
-    await new Promise((r) => (ws.once('message', r), ws.send(Buffer.from('x'))));
-    if (i >= warmUpKeys) times.push(performance.now() - t);
-  }
-  ws.close();
-  await new Promise((r) => server.close(r));
-  return times;
+  return {
+    async key() {
+      const t = performance.now();
+      await new Promise((r) => (ws.once('message', r), ws.send(Buffer.from('x'))));
+      return performance.now() - t;
+    },
+    async close() {
+      ws.close();
+      await new Promise((r) => server.close(r));
+    },
+  };
 }
 
 /** The same through the server: browser-like client, binary frames, acks. */
-export async function echoServer(n: number): Promise<number[]> {
+async function serverPath(): Promise<EchoPath> {
   const app = await testApp();
-  try {
-    const c = new Client(app.url);
-    const t = TermClient.open(app, c, (await c.session()).learnerId, { lesson: '01-files' });
-    await t.until(() => prompt.test(t.output), 20_000, 'the prompt');
-    const times: number[] = [];
-    for (let i = 0; i < warmUpKeys + n; i++) {
+  const c = new Client(app.url);
+  const t = TermClient.open(app, c, (await c.session()).learnerId, { lesson: '01-files' });
+  await t.until(() => prompt.test(t.output), 20_000, 'the prompt');
+  let typed = 0;
+  return {
+    async key() {
       t.output = '';
       const start = performance.now();
       t.type('x');
       await t.until(() => t.output.includes('x'), 5000, 'the echo');
-      if (i >= warmUpKeys) times.push(performance.now() - start);
-      if (i % 50 === 49) t.type('\x15');
-    }
-    t.ws.close();
-    return times;
+      const elapsed = performance.now() - start;
+      if (++typed % 50 === 0) t.type('\x15');
+      return elapsed;
+    },
+    async close() {
+      t.ws.close();
+      await app.close();
+    },
+  };
+}
+
+/**
+ * `n` keystrokes on each path, side by side: after every path's warm-up, blocks of 50 keys take
+ * turns, so a noisy moment of the machine falls on all of them alike (one after the other, a
+ * ratio of two p50s moved between 1.03× and 1.50× from run to run).
+ */
+export async function echoSideBySide(
+  n: number,
+): Promise<{ direct: number[]; served: number[]; floor: number[] }> {
+  const paths = [await directPath(), await serverPath(), await wsFloorPath()];
+  try {
+    for (const p of paths) for (let i = 0; i < warmUpKeys; i++) await p.key();
+    const times: number[][] = paths.map(() => []);
+    for (let block = 0; block < n / 50; block++)
+      for (const [i, p] of paths.entries()) for (let k = 0; k < 50; k++) times[i]!.push(await p.key());
+    const [direct, served, floor] = times as [number[], number[], number[]];
+    return { direct, served, floor };
   } finally {
-    await app.close();
+    for (const p of paths) await p.close();
   }
 }
 
@@ -310,9 +342,7 @@ function wakeOnData(): { fire(): void; until(p: () => boolean, timeoutMs: number
 
 export async function bench(lab: Lab, say: Say): Promise<Figures> {
   const n = 400;
-  const direct = await echoDirect(n);
-  const served = await echoServer(n);
-  const floor = await echoWsFloor(n);
+  const { direct, served, floor } = await echoSideBySide(n);
   const p50d = percentile(direct, 50);
   const p50s = percentile(served, 50);
   const p50w = percentile(floor, 50);

@@ -36,6 +36,12 @@ export interface SandboxHost {
   readonly address: string;
   /** Runs `bash -c script` as root in the guest. */
   exec(script: string, options?: ExecOptions): Promise<ExecResult>;
+  /**
+   * Sends `request` to the unix socket at `socket` in the guest and returns what it answers, until
+   * it closes its side (code 0). No process starts: a resident guest service (the inspector) is
+   * asked for the cost of the channel alone. Nothing listening: a non-zero code and why on stderr.
+   */
+  ask(socket: string, request: string, options?: Pick<ExecOptions, 'timeoutMs'>): Promise<ExecResult>;
   /** The argv that gives an interactive root shell in this VM when spawned in a pty (node-pty). */
   shellCommand(): { file: string; args: string[] };
 }

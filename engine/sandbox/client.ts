@@ -130,8 +130,21 @@ export class GuestClient {
    */
   exec(argv: string[], options: ExecOptions = {}): Promise<ExecResult> {
     const timeoutMs = options.timeoutMs ?? 60_000;
+    return this.collect(this.open({ argv, timeoutMs, env: options.env }), argv.join(' '), options);
+  }
+
+  /** Sends `request` to a guest unix socket and collects the answer (SandboxHost.ask). */
+  ask(socket: string, request: string, options: ExecOptions = {}): Promise<ExecResult> {
+    const timeoutMs = options.timeoutMs ?? 60_000;
+    return this.collect(this.open({ socket, timeoutMs }), `a request to ${socket}`, {
+      ...options,
+      stdin: request,
+    });
+  }
+
+  private collect(proc: GuestProcess, what: string, options: ExecOptions): Promise<ExecResult> {
+    const timeoutMs = options.timeoutMs ?? 60_000;
     const cap = options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES;
-    const proc = this.open({ argv, timeoutMs, env: options.env });
     const kept = { stdout: [] as Buffer[], stderr: [] as Buffer[] };
     const size = { stdout: 0, stderr: 0 };
     let truncated: 'stdout' | 'stderr' | null = null;
@@ -155,9 +168,7 @@ export class GuestClient {
       // The guest enforces timeoutMs; this guard only catches a guest that stopped answering.
       const guard = setTimeout(() => {
         proc.kill();
-        reject(
-          new Error(`no answer from the sandbox within ${timeoutMs + 10_000} ms running ${argv.join(' ')}`),
-        );
+        reject(new Error(`no answer from the sandbox within ${timeoutMs + 10_000} ms running ${what}`));
       }, timeoutMs + 10_000);
       proc.once('exit', (status) => {
         clearTimeout(guard);

@@ -365,10 +365,18 @@ class Host implements SandboxHost {
     this.address = record.address;
   }
 
-  async exec(script: string, options: ExecOptions = {}): Promise<ExecResult> {
+  exec(script: string, options: ExecOptions = {}): Promise<ExecResult> {
+    return this.withClient((c) => c.exec(['bash', '-c', script], options));
+  }
+
+  ask(socket: string, request: string, options: ExecOptions = {}): Promise<ExecResult> {
+    return this.withClient((c) => c.ask(socket, request, options));
+  }
+
+  private async withClient(run: (client: GuestClient) => Promise<ExecResult>): Promise<ExecResult> {
     this.client ??= GuestClient.connect(this.socket);
     try {
-      return await (await this.client).exec(['bash', '-c', script], options);
+      return await run(await this.client);
     } catch (e) {
       this.client = null; // reconnect next time (the lab may have been reset)
       throw e;

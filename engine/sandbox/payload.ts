@@ -35,6 +35,8 @@ export const ResizePayload = z.object({ cols: z.int().min(1).max(10_000), rows: 
 export const SignalPayload = z.object({ signal: z.int().min(1).max(64) });
 export const OpenPayload = z.object({
   argv: z.array(z.string()).min(1).optional(),
+  /** A guest unix socket to connect to instead of running argv (SandboxHost.ask). */
+  socket: z.string().min(1).max(4096).optional(),
   pty: z.boolean().optional(),
   cols: z.int().min(1).max(10_000).optional(),
   rows: z.int().min(1).max(10_000).optional(),

@@ -5,6 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
+import net from 'node:net';
 import type { ExecOptions, ExecResult, Lab, LabOptions, SandboxHost } from '../sandbox/api.ts';
 import type { LabProvider } from './workspace.ts';
 import type { ShellCommand } from './terminal.ts';
@@ -55,6 +56,29 @@ function exec(script: string, options: ExecOptions = {}): Promise<ExecResult> {
   });
 }
 
+/** SandboxHost.ask on this machine: the request to a unix socket, its answer until it closes. */
+function ask(socket: string, request: string, options: ExecOptions = {}): Promise<ExecResult> {
+  return new Promise((resolve) => {
+    const conn = net.createConnection(socket);
+    const chunks: Buffer[] = [];
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      conn.destroy();
+    }, options.timeoutMs ?? 60_000);
+    const done = (code: number, stderr = '') => {
+      clearTimeout(timer);
+      resolve({ stdout: Buffer.concat(chunks).toString('utf8'), stderr, code, timedOut });
+    };
+    conn.on('data', (d) => chunks.push(d));
+    conn.on('error', (e) => done(1, `cannot reach ${socket}: ${e.message}\n`));
+    conn.on('close', (hadError) => {
+      if (!hadError) done(timedOut ? 137 : 0);
+    });
+    conn.end(request);
+  });
+}
+
 function signalNumber(signal: NodeJS.Signals): number {
   return signal === 'SIGKILL' ? 9 : signal === 'SIGTERM' ? 15 : 1;
 }
@@ -64,6 +88,7 @@ export function localLab(options: LabOptions = {}, shell: () => ShellCommand = l
     name: `host${i + 1}`,
     address: `127.0.0.${11 + i}`,
     exec,
+    ask,
     shellCommand: () => {
       const s = shell();
       return { file: s.file, args: s.args };

@@ -5,8 +5,8 @@
  * commands, the runner and the inspector. All of that is the record's key; the
  * check is not: every run evaluates the current check on the recorded state, so a change to a
  * kind or a ```check block is judged at once, and a change to anything that makes the state sends
- * the case back to the VM. A record holds every exec the check made (the inspector's snapshot, its
- * probes) with its result, and the step's baseline; replaying answers the same execs the same way.
+ * the case back to the VM. A record holds every exec and ask the check made (the inspector's
+ * snapshot, its probes) with its result, and the step's baseline; replaying answers them the same way.
  * A check that asks for an exec the record lacks (a new probe) cannot be replayed: the case runs
  * in the VM.
  */
@@ -21,7 +21,9 @@ import type { HostState } from '../inspect/types.ts';
 
 const ExecRecord = z.object({
   host: z.string(),
+  /** A bash script (SandboxHost.exec), or with `ask` the guest socket that `stdin` was sent to. */
   command: z.string(),
+  ask: z.literal(true).optional(),
   stdin: z.string().optional(),
   result: z.object({
     stdout: z.string(),
@@ -139,14 +141,21 @@ export function caseKey(
 const stdinText = (s: ExecOptions['stdin']): string | undefined =>
   s === undefined ? undefined : typeof s === 'string' ? s : Buffer.from(s).toString('base64');
 
-/** `lab` with every host's exec replaced by `exec` (host name, command, options). */
-function withExec(
-  lab: Lab,
-  exec: (host: string, command: string, options?: ExecOptions) => Promise<ExecResult>,
-): Lab {
+/** One call a check makes of a host: SandboxHost.exec, or SandboxHost.ask (`ask` set). */
+interface Call {
+  host: string;
+  command: string;
+  ask?: true;
+  options?: ExecOptions;
+}
+
+/** `lab` with every host's exec and ask made through `call`. */
+function withCalls(lab: Lab, call: (c: Call) => Promise<ExecResult>): Lab {
   const hosts = lab.hosts.map((h): SandboxHost => ({
     ...h,
-    exec: (command, options) => exec(h.name, command, options),
+    exec: (command, options) => call({ host: h.name, command, options }),
+    ask: (socket, request, options) =>
+      call({ host: h.name, command: socket, ask: true, options: { ...options, stdin: request } }),
   }));
   return {
     ...lab,
@@ -162,12 +171,16 @@ function withExec(
 /** The lab, recording every exec made through it; `take()` returns them and starts a new list. */
 export function recording(lab: Lab): { lab: Lab; take(): ExecRecord[] } {
   let execs: ExecRecord[] = [];
-  const wrapped = withExec(lab, async (host, command, options) => {
-    const result = await lab.host(host).exec(command, options);
+  const wrapped = withCalls(lab, async ({ host, command, ask, options }) => {
+    const h = lab.host(host);
+    const result = ask
+      ? await h.ask(command, String(options?.stdin ?? ''), options)
+      : await h.exec(command, options);
     const { stdout, stderr, code, timedOut, truncated } = result;
     execs.push({
       host,
       command,
+      ...(ask ? { ask } : {}),
       stdin: stdinText(options?.stdin),
       result: { stdout, stderr, code, timedOut, ...(truncated ? { truncated } : {}) },
     });
@@ -184,20 +197,20 @@ export function recording(lab: Lab): { lab: Lab; take(): ExecRecord[] } {
 }
 
 /**
- * A lab whose execs are answered from `record`, in the order they were made for each
- * (host, command, stdin); the last answer repeats. Nothing reaches the real VMs.
+ * A lab whose execs and asks are answered from `record`, in the order they were made for each
+ * (host, command, ask, stdin); the last answer repeats. Nothing reaches the real VMs.
  */
 export function replaying(lab: Lab, record: CaseRecord): Lab {
   const queues = new Map<string, ExecResult[]>();
-  const id = (host: string, command: string, stdin?: string) =>
-    JSON.stringify([host, command, stdin ?? null]);
+  const id = (host: string, command: string, ask: boolean, stdin?: string) =>
+    JSON.stringify([host, command, ask, stdin ?? null]);
   for (const e of record.execs) {
-    const k = id(e.host, e.command, e.stdin);
+    const k = id(e.host, e.command, e.ask ?? false, e.stdin);
     queues.set(k, [...(queues.get(k) ?? []), e.result]);
   }
   const used = new Map<string, number>();
-  return withExec(lab, async (host, command, options) => {
-    const k = id(host, command, stdinText(options?.stdin));
+  return withCalls(lab, async ({ host, command, ask, options }) => {
+    const k = id(host, command, ask ?? false, stdinText(options?.stdin));
     const answers = queues.get(k);
     if (!answers) throw new NotRecorded(`no recorded answer on ${host} for: ${command.slice(0, 120)}`);
     const i = used.get(k) ?? 0;

@@ -15,6 +15,7 @@ function fakeLab(state: Set<string>, log: string[], saved = new Map<string, Set<
     name,
     address: '',
     shellCommand: () => ({ file: 'true', args: [] }),
+    ask: () => Promise.reject(new Error('the fake lab answers no guest socket')),
     // The runner sends typed blocks on stdin to an interactive bash, and scripts as `bash -c`;
     // either way its first line is its own preamble.
     async exec(command, options = {}) {

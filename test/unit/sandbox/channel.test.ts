@@ -2,19 +2,18 @@
  * The guest channel end to end without a VM: the real agent (guest/agent.py) on a pty that socat
  * links to a unix socket, as QEMU's virtio-serial chardev would, the real Mux, the real client.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GuestClient } from '../../../engine/sandbox/client.ts';
-import { CHANNEL_WINDOW_BYTES, Mux } from '../../../engine/sandbox/mux.ts';
+import { CHANNEL_WINDOW_BYTES } from '../../../engine/sandbox/mux.ts';
+import { startAgent, until, type RunningAgent } from './agent-harness.ts';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dockerlab-channel-'));
 // The agent runs under strace so that a descriptor closed twice shows up (see the last test).
 const trace = path.join(dir, 'agent.strace');
-const children: ChildProcess[] = [];
 const spareStatus = path.join(dir, 'spare');
 const rc = path.join(dir, 'rc');
 fs.writeFileSync(
@@ -22,66 +21,21 @@ fs.writeFileSync(
   `HISTFILE=${dir}/history\nHISTSIZE=100\nshopt -s histappend\nPROMPT_COMMAND='history -a'\nPS1='spare$ '\n`,
 );
 const loginShell = ['bash', '--rcfile', rc, '-i'];
-let mux: Mux;
+let agent: RunningAgent;
 let client: GuestClient;
 
-async function until(test: () => boolean, what: string, ms = 5000) {
-  const deadline = Date.now() + ms;
-  while (!test()) {
-    if (Date.now() > deadline) throw new Error(`timed out: ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
 beforeAll(async () => {
-  const port = path.join(dir, 'port');
-  const line = path.join(dir, 'line.sock');
-  children.push(spawn('socat', [`PTY,link=${port},raw,echo=0`, `UNIX-LISTEN:${line}`], { detached: true }));
-  await until(() => fs.existsSync(port) && fs.existsSync(line), 'socat');
-  children.push(
-    spawn(
-      'strace',
-      [
-        '-f',
-        '--seccomp-bpf',
-        '-o',
-        trace,
-        '-e',
-        'trace=close',
-        'python3',
-        path.resolve('engine/sandbox/guest/agent.py'),
-        port,
-      ],
-      {
-        stdio: 'inherit',
-        detached: true, // its own group: strace and the agent go together
-        // The terminals' login shell: a bash with history in this folder, not the machine's bash -l.
-        env: {
-          ...process.env,
-          DOCKERLAB_LOGIN_SHELL: JSON.stringify(loginShell),
-          DOCKERLAB_SPARE_STATUS: spareStatus,
-        },
-      },
-    ),
-  );
-  const agent = net.createConnection(line);
-  await new Promise((r) => agent.once('connect', r));
-  mux = new Mux(agent);
-  await mux.listen(path.join(dir, 'mux.sock'));
-  await mux.waitForAgent(10_000, 200);
-  client = await GuestClient.connect(path.join(dir, 'mux.sock'));
+  agent = await startAgent(dir, {
+    wrap: ['strace', '-f', '--seccomp-bpf', '-o', trace, '-e', 'trace=close'],
+    // The terminals' login shell: a bash with history in this folder, not the machine's bash -l.
+    env: { DOCKERLAB_LOGIN_SHELL: JSON.stringify(loginShell), DOCKERLAB_SPARE_STATUS: spareStatus },
+  });
+  client = await GuestClient.connect(agent.sock);
 });
 
 afterAll(() => {
   client?.close();
-  mux?.close();
-  for (const c of children) {
-    try {
-      process.kill(-c.pid!, 'SIGKILL');
-    } catch {
-      // already gone
-    }
-  }
+  agent?.stop();
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
@@ -198,6 +152,65 @@ describe('guest channel', () => {
     await until(() => fs.readdirSync('/proc').some((p) => cmdline(p).includes(marker)), 'process started');
     other.close();
     await until(() => !fs.readdirSync('/proc').some((p) => cmdline(p).includes(marker)), 'process killed');
+  });
+
+  it('asks a guest unix socket without a process: the request in, the answer out, 0 at its close', async () => {
+    const sock = path.join(dir, 'ask.sock');
+    const requests: string[] = [];
+    const server = net.createServer((c) => {
+      let request = '';
+      c.on('data', (d) => (request += d));
+      // Answers only once the request ended: the agent closes its writing side after it.
+      c.on('end', () => {
+        requests.push(request);
+        c.end(`answer to ${request.trim()}`);
+      });
+    });
+    await new Promise<void>((r) => server.listen(sock, r));
+    try {
+      expect(await client.ask(sock, 'containers,images\n')).toEqual({
+        stdout: 'answer to containers,images',
+        stderr: '',
+        code: 0,
+        timedOut: false,
+      });
+      expect(requests).toEqual(['containers,images\n']);
+    } finally {
+      server.close();
+    }
+  });
+
+  it('ends an ask at its deadline, and one nobody answers at once, naming the socket', async () => {
+    const sock = path.join(dir, 'mute.sock');
+    let closed = false;
+    // Answers a second after the request ended (allowHalfOpen: its side stays open till then),
+    // long after the deadline: by then the agent must have closed the connection (EPIPE).
+    let late = '';
+    const server = net.createServer({ allowHalfOpen: true }, (c) => {
+      c.resume().on('end', () => setTimeout(() => c.end('too late'), 1000));
+      c.on('error', (e) => (late = e.message)).on('close', () => (closed = true));
+    });
+    await new Promise<void>((r) => server.listen(sock, r));
+    try {
+      const started = Date.now();
+      const r = await client.ask(sock, 'x\n', { timeoutMs: 300 });
+      expect(r).toMatchObject({ stdout: '', code: 137, timedOut: true });
+      expect(Date.now() - started).toBeLessThan(5000);
+      await until(() => closed, 'the connection closed');
+      expect(late).toMatch(/EPIPE|ECONNRESET/);
+    } finally {
+      server.close();
+    }
+    for (const missing of [path.join(dir, 'none.sock'), sock /* closed: nobody listens */]) {
+      const r = await client.ask(missing, 'x\n');
+      expect(r.code).not.toBe(0);
+      expect(r.stderr).toContain(missing);
+    }
+    // A file that is not a socket, and a path no socket can have (too long): refused the same way.
+    fs.writeFileSync(path.join(dir, 'plain'), '');
+    for (const bad of [path.join(dir, 'plain'), `/${'x'.repeat(200)}`])
+      expect((await client.ask(bad, 'x\n')).code).not.toBe(0);
+    expect((await client.exec(['echo', 'alive'])).stdout).toBe('alive\n');
   });
 
   it('closes each descriptor once (a second close could cut another command short)', () => {

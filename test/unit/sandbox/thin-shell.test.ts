@@ -3,62 +3,29 @@
  * against the real Mux and the real guest agent (guest/agent.py on a pty that socat links to a unix
  * socket, as QEMU's virtio-serial chardev would). Its shell is the agent's default, `bash -l`.
  */
-import { spawn as spawnChild, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { spawn, type IPty } from 'node-pty';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Mux } from '../../../engine/sandbox/mux.ts';
 import { thinShell } from '../../../engine/sandbox/thin-shell.ts';
+import { startAgent, until, type RunningAgent } from './agent-harness.ts';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dockerlab-thin-'));
-const children: ChildProcess[] = [];
-let mux: Mux;
+let agent: RunningAgent;
 let client: string;
-const sock = path.join(dir, 'mux.sock');
-
-async function until(test: () => boolean, what: string, ms = 10_000) {
-  const deadline = Date.now() + ms;
-  while (!test()) {
-    if (Date.now() > deadline) throw new Error(`timed out: ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
+let sock: string;
 
 beforeAll(async () => {
-  const port = path.join(dir, 'port');
-  const line = path.join(dir, 'line.sock');
-  children.push(
-    spawnChild('socat', [`PTY,link=${port},raw,echo=0`, `UNIX-LISTEN:${line}`], { detached: true }),
-  );
-  await until(() => fs.existsSync(port) && fs.existsSync(line), 'socat');
-  children.push(
-    spawnChild('python3', [path.resolve('engine/sandbox/guest/agent.py'), port], {
-      stdio: 'inherit',
-      detached: true,
-    }),
-  );
-  const agent = net.createConnection(line);
-  await new Promise((r) => agent.once('connect', r));
-  mux = new Mux(agent);
-  await mux.listen(sock);
-  await mux.waitForAgent(10_000, 200);
+  agent = await startAgent(dir);
+  sock = agent.sock;
   const built = thinShell();
   if (!built) throw new Error('the thin shell client was not built: is a C compiler (cc) installed?');
   client = built;
 });
 
 afterAll(() => {
-  mux?.close();
-  for (const c of children) {
-    try {
-      process.kill(-c.pid!, 'SIGKILL');
-    } catch {
-      // already gone
-    }
-  }
+  agent?.stop();
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
@@ -109,7 +76,7 @@ describe('thin shell client', () => {
     t.pty.write('head -c 3000000 /dev/zero | tr "\\0" "\\132"; echo; echo END-$((1+1))\r');
     await until(() => t.out.includes('END-2'), 'the 3 MB', 60_000);
     expect(t.out.split('Z').length - 1).toBe(3_000_000); // \132 is Z: the command line has none
-    expect(mux.counts.overCredit).toBe(0);
+    expect(agent.mux.counts.overCredit).toBe(0);
     t.pty.write('exit\r');
     await until(() => t.code !== null, 'the exit');
     expect(t.code).toBe(0);

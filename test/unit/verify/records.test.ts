@@ -6,7 +6,16 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { defaults } from '../../../engine/sandbox/lab.ts';
-import { caseKey, environmentKey, fileRecords, type CaseRecord } from '../../../engine/verify/records.ts';
+import type { ExecResult, Lab, SandboxHost } from '../../../engine/sandbox/api.ts';
+import {
+  caseKey,
+  environmentKey,
+  fileRecords,
+  NotRecorded,
+  recording,
+  replaying,
+  type CaseRecord,
+} from '../../../engine/verify/records.ts';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dockerlab-records-'));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -62,5 +71,38 @@ describe('the environment in the key', () => {
     } finally {
       Object.assign(defaults, was);
     }
+  });
+});
+
+describe('recording and replaying what a check asks of a host', () => {
+  const said = (stdout: string): ExecResult => ({ stdout, stderr: '', code: 0, timedOut: false });
+  /** A one-host lab whose answers name what was asked, so a mixed-up replay shows. */
+  function lab(): Lab {
+    const host: SandboxHost = {
+      name: 'host1',
+      address: '',
+      shellCommand: () => ({ file: 'true', args: [] }),
+      exec: async (script) => said(`ran ${script}`),
+      ask: async (socket, request) => said(`${socket} answered ${request}`),
+    };
+    return { id: 'lab', hosts: [host], host: () => host, down: async () => {} };
+  }
+
+  it('answers an exec and an ask (a guest socket, no process) as they were answered', async () => {
+    const rec = recording(lab());
+    const h = rec.lab.host('host1');
+    expect((await h.ask('/run/x.sock', 'images\n')).stdout).toBe('/run/x.sock answered images\n');
+    expect((await h.exec('ip -j link')).stdout).toBe('ran ip -j link');
+    const execs = rec.take();
+    expect(execs.map((e) => [e.command, e.ask ?? false, e.stdin])).toEqual([
+      ['/run/x.sock', true, 'images\n'],
+      ['ip -j link', false, undefined],
+    ]);
+    const replay = replaying(lab(), { at: '', where: '', execs }).host('host1');
+    expect((await replay.ask('/run/x.sock', 'images\n')).stdout).toBe('/run/x.sock answered images\n');
+    expect((await replay.exec('ip -j link')).stdout).toBe('ran ip -j link');
+    // Another request, or a script that happens to be the socket's path, was never answered.
+    await expect(replay.ask('/run/x.sock', 'volumes\n')).rejects.toThrow(NotRecorded);
+    await expect(replay.exec('/run/x.sock', { stdin: 'images\n' })).rejects.toThrow(NotRecorded);
   });
 });
