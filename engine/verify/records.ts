@@ -152,7 +152,9 @@ interface Call {
 /** `lab` with every host's exec and ask made through `call`. */
 function withCalls(lab: Lab, call: (c: Call) => Promise<ExecResult>): Lab {
   const hosts = lab.hosts.map((h): SandboxHost => ({
-    ...h,
+    name: h.name,
+    address: h.address,
+    shellCommand: () => h.shellCommand(),
     exec: (command, options) => call({ host: h.name, command, options }),
     ask: (socket, request, options) =>
       call({ host: h.name, command: socket, ask: true, options: { ...options, stdin: request } }),

@@ -38,6 +38,7 @@ async function deps(): Promise<VerifyDeps> {
           sent.push(String(options?.stdin ?? command));
           return h.exec(command, options);
         },
+        ask: (socket, request, options) => h.ask(socket, request, options),
       }));
       return { ...lab, hosts, host: (name) => hosts.find((h) => h.name === name) ?? lab.host(name) };
     },
