@@ -179,9 +179,11 @@ export class TermClient {
         throw new Error(
           `timed out waiting for ${what}; output tail: ${JSON.stringify(this.output.slice(-300))}`,
         );
+      // The timer is cleared once woken: a bench waits here per keystroke, and thousands of
+      // 100 ms timers left behind would fire in later keys' turns and be timed as the server's.
       await new Promise<void>((r) => {
-        this.waiters.push(r);
-        setTimeout(r, 100);
+        const timer = setTimeout(r, 100);
+        this.waiters.push(() => (clearTimeout(timer), r()));
       });
     }
   }
