@@ -20,6 +20,7 @@ import { loadLessons } from '../engine/lessons/load.ts';
 import { decodeServerFrame } from '../engine/protocol.ts';
 import type { Figures } from './figures.ts';
 import { percentile, ms } from './stats.ts';
+import { PtyInput, ptyFd } from '../engine/server/pty-input.ts';
 
 type Say = (line: string) => void;
 const prompt = /local[#$] /;
@@ -45,18 +46,21 @@ async function directPath(): Promise<EchoPath> {
   const wake = wakeOnData();
   pty.onData((d) => ((out += d), wake.fire()));
   await wake.until(() => prompt.test(out), 10_000);
+  // Written as the server writes its ptys, so the two differ only in what the server adds.
+  const input = new PtyInput(ptyFd(pty), () => {});
+  const key = Buffer.from('x');
   let typed = 0;
   return {
     async key() {
       out = '';
       const t = performance.now();
-      pty.write('x');
+      input.write(key);
       await wake.until(() => out.includes('x'), 5000);
       const elapsed = performance.now() - t;
-      if (++typed % 50 === 0) pty.write('\x15'); // Ctrl-U: keep the line short
+      if (++typed % 50 === 0) input.write(Buffer.from('\x15')); // Ctrl-U: keep the line short
       return elapsed;
     },
-    close: async () => pty.kill(),
+    close: async () => (input.close(), pty.kill()),
   };
 }
 
@@ -197,7 +201,7 @@ export async function catServer(file: string): Promise<{ ms: number; rssGrowthMb
 function leanClient(t: TermClient): void {
   t.ws.removeAllListeners('message');
   t.ws.on('message', (raw: Buffer) => {
-    const f = decodeServerFrame(new Uint8Array(raw));
+    const f = decodeServerFrame(raw);
     if (f?.type !== 'output') return;
     t.output = (t.output + Buffer.from(f.data.subarray(-256)).toString('latin1')).slice(-512);
     t.received += f.data.length;
@@ -341,7 +345,7 @@ function wakeOnData(): { fire(): void; until(p: () => boolean, timeoutMs: number
 }
 
 export async function bench(lab: Lab, say: Say): Promise<Figures> {
-  const n = 400;
+  const n = 2000;
   const { direct, served, floor } = await echoSideBySide(n);
   const p50d = percentile(direct, 50);
   const p50s = percentile(served, 50);

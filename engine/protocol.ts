@@ -360,6 +360,8 @@ export function decodeServerFrame(data: Uint8Array): ServerFrame | null {
 export class AckBatch {
   private unacked = 0;
   private timer: ReturnType<typeof setTimeout> | undefined;
+  /** When the last bytes were rendered (Date.now()). */
+  private last = 0;
 
   constructor(
     private readonly send: (bytes: number) => void,
@@ -367,16 +369,27 @@ export class AckBatch {
     private readonly delayMs = 20,
   ) {}
 
-  /** `bytes` more are on screen. */
+  /**
+   * `bytes` more are on screen. One timer per quiet spell, not one per call: a keystroke's echo
+   * only notes the time, and the timer, once due, waits again for what is left of delayMs.
+   */
   rendered(bytes: number): void {
     this.unacked += bytes;
-    clearTimeout(this.timer);
+    this.last = Date.now();
     if (this.unacked >= this.everyBytes) this.flush();
-    else this.timer = setTimeout(() => this.flush(), this.delayMs);
+    else this.timer ??= setTimeout(() => this.due(), this.delayMs);
+  }
+
+  private due(): void {
+    this.timer = undefined;
+    const quiet = Date.now() - this.last;
+    if (quiet >= this.delayMs) this.flush();
+    else this.timer = setTimeout(() => this.due(), this.delayMs - quiet);
   }
 
   flush(): void {
     clearTimeout(this.timer);
+    this.timer = undefined;
     if (this.unacked === 0) return;
     const bytes = this.unacked;
     this.unacked = 0;
@@ -386,6 +399,7 @@ export class AckBatch {
   /** Forgets what was not acked yet (the socket it was owed to is gone). */
   reset(): void {
     clearTimeout(this.timer);
+    this.timer = undefined;
     this.unacked = 0;
   }
 }

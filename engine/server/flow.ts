@@ -47,7 +47,10 @@ export class Batcher {
   private size = 0;
   private timer: NodeJS.Timeout | null = null;
   private lastSent = -Infinity;
+  /** A key was typed and no output went out since: the next output is most likely its echo. */
   private echo = false;
+  /** Output until then goes out at once: other output may come between a key and its echo. */
+  private echoUntil = -Infinity;
 
   constructor(
     private readonly options: FlowOptions,
@@ -55,20 +58,30 @@ export class Batcher {
   ) {}
 
   /**
-   * Input was just written: the next output is most likely its echo, and goes out at once even
-   * right after a send (a fast typist's keys, or a paste, come closer together than flushDelayMs).
+   * Input was just written: its echo goes out at once even right after a send (a fast typist's
+   * keys, or a paste, come closer together than flushDelayMs), whether it is the next output (a
+   * slow host's echo may take longer than flushDelayMs) or comes within flushDelayMs behind other
+   * output (the rest of a redraw the previous key started).
    */
   expectEcho(): void {
     this.echo = true;
+    this.echoUntil = performance.now() + this.options.flushDelayMs;
   }
 
   push(chunk: Buffer): void {
+    const now = performance.now();
+    const typed = this.echo || now < this.echoUntil;
+    if (typed && this.size === 0) {
+      this.echo = false;
+      this.lastSent = now;
+      this.send(chunk);
+      return;
+    }
     this.chunks.push(chunk);
     this.size += chunk.length;
     // A keystroke's echo, or output after a quiet spell, goes out at once; only bursts wait to be
     // joined.
-    const quiet =
-      this.echo || (!this.timer && performance.now() - this.lastSent >= this.options.flushDelayMs);
+    const quiet = typed || (!this.timer && now - this.lastSent >= this.options.flushDelayMs);
     if (quiet || this.size >= this.options.maxBatchBytes) this.flush();
     else this.timer ??= setTimeout(() => this.flush(), this.options.flushDelayMs);
   }
@@ -134,7 +147,8 @@ export class Watermark {
   }
 
   private update(): void {
-    const worst = Math.max(0, ...this.inFlight.values());
+    let worst = 0;
+    for (const n of this.inFlight.values()) worst = Math.max(worst, n);
     if (!this.paused && worst > this.options.highWatermarkBytes) {
       this.paused = true;
       this.setPaused(true);

@@ -9,6 +9,7 @@ import { CloseCode, decodeClientFrame, encodeServerFrame, type ServerEvent } fro
 import { Batcher, Watermark, type FlowOptions } from './flow.ts';
 import { Osc133Scanner, type Mark } from './osc133.ts';
 import { Screen } from './screen.ts';
+import { MAX_WAITING_BYTES, PtyInput, ptyFd } from './pty-input.ts';
 import { logger } from '../log.ts';
 
 const log = logger('terminal');
@@ -36,6 +37,7 @@ export class TerminalSession {
   private readonly batcher: Batcher;
   private readonly watermark: Watermark;
   private readonly scanner = new Osc133Scanner();
+  private readonly input: PtyInput;
   private viewer: WebSocket | null = null;
   /**
    * The viewer's name in the watermark while its socket still holds unsent bytes: a new name per
@@ -61,6 +63,7 @@ export class TerminalSession {
       // Raw bytes: a UTF-8 character may be split across reads; the browser's decoder copes.
       encoding: null,
     });
+    this.input = new PtyInput(ptyFd(this.pty), () => this.inputDropped());
     this.screen = new Screen(options.cols, options.rows, options.scrollback ?? 1000);
     this.watermark = new Watermark(options.flow, (paused) => (paused ? this.pty.pause() : this.pty.resume()));
     this.batcher = new Batcher(options.flow, (data) => this.toViewer(data));
@@ -160,7 +163,7 @@ export class TerminalSession {
         if (this.exited) return;
         this.batcher.expectEcho();
         // As bytes: what the shell reads is bytes, and a key split across two frames stays whole.
-        this.pty.write(Buffer.from(frame.data.buffer, frame.data.byteOffset, frame.data.byteLength));
+        this.input.write(Buffer.from(frame.data.buffer, frame.data.byteOffset, frame.data.byteLength));
         return;
       case 'resize':
         this.resize(frame.cols, frame.rows);
@@ -181,7 +184,19 @@ export class TerminalSession {
 
   /** Writes as if typed (used by the benchmark and "run in terminal"). */
   write(data: string): void {
-    if (!this.exited) this.pty.write(data);
+    if (!this.exited) this.input.write(Buffer.from(data));
+  }
+
+  /** Input over PtyInput's limit was dropped: said in the terminal, once per spell. */
+  private inputDropped(): void {
+    log.warn('input dropped: the shell is not reading it', { pid: this.pty.pid });
+    const mib = MAX_WAITING_BYTES / 1024 / 1024;
+    this.onOutput(
+      Buffer.from(
+        `\r\n[dockerlab] 输入积压超过 ${mib} MiB（程序没有在读输入），多出的部分已丢弃。` +
+          `\r\n[dockerlab] over ${mib} MiB of input waiting (the program is not reading it): the rest was dropped.\r\n`,
+      ),
+    );
   }
 
   sendEvent(event: ServerEvent): void {
@@ -191,6 +206,7 @@ export class TerminalSession {
   private onPtyExit(code: number): void {
     if (this.exited) return;
     this.exited = true;
+    this.input.close();
     this.batcher.flush();
     log.info('shell exited', { code, pid: this.pty.pid });
     this.sendEvent({ type: 'exit', code });
@@ -206,6 +222,7 @@ export class TerminalSession {
     this.disposed = true;
     this.detach(code ?? undefined, reason);
     this.batcher.dispose();
+    this.input.close();
     if (!this.exited) {
       try {
         this.pty.kill();

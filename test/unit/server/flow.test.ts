@@ -63,25 +63,49 @@ describe('flow control', () => {
   });
 
   it("sends a keystroke's echo at once even right after a send, and joins what follows it", () => {
-    const sent: number[] = [];
-    // A long delay: nothing here may depend on a timer firing.
-    const batcher = new Batcher({ ...defaultFlow, flushDelayMs: 10_000, maxBatchBytes: 100 }, (d) =>
-      sent.push(d.length),
-    );
-    batcher.push(Buffer.alloc(1)); // quiet: at once
-    batcher.push(Buffer.alloc(2)); // right after a send: waits to be joined
-    expect(sent).toEqual([1]);
-    batcher.expectEcho(); // a key was typed: what comes next is its echo
-    batcher.push(Buffer.alloc(1));
-    expect(sent).toEqual([1, 3]); // the echo, with what was waiting before it
-    batcher.push(Buffer.alloc(4)); // a burst after the echo waits again
-    expect(sent).toEqual([1, 3]);
-    batcher.expectEcho();
-    batcher.expectEcho(); // two keys, one echo: the flag is not a counter
-    batcher.push(Buffer.alloc(1));
-    batcher.push(Buffer.alloc(1));
-    expect(sent).toEqual([1, 3, 5]);
-    batcher.dispose();
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
+    try {
+      const sent: number[] = [];
+      const batcher = new Batcher({ ...defaultFlow, flushDelayMs: 10, maxBatchBytes: 100 }, (d) =>
+        sent.push(d.length),
+      );
+      batcher.push(Buffer.alloc(1)); // quiet: at once
+      batcher.push(Buffer.alloc(2)); // right after a send: waits to be joined
+      expect(sent).toEqual([1]);
+      batcher.expectEcho(); // a key was typed: what comes next is its echo
+      batcher.push(Buffer.alloc(1));
+      expect(sent).toEqual([1, 3]); // the echo, with what was waiting before it
+      vi.advanceTimersByTime(10);
+      batcher.push(Buffer.alloc(1)); // after a quiet spell: at once
+      batcher.push(Buffer.alloc(4)); // a burst long after the key waits again
+      expect(sent).toEqual([1, 3, 1]);
+      vi.advanceTimersByTime(10);
+      expect(sent).toEqual([1, 3, 1, 4]);
+
+      // The rest of a redraw comes between a key and its echo: both go at once.
+      vi.advanceTimersByTime(10);
+      batcher.push(Buffer.alloc(1));
+      batcher.expectEcho();
+      batcher.expectEcho(); // two keys, one echo: the flag is not a counter
+      batcher.push(Buffer.alloc(7)); // the redraw's rest takes the flag
+      vi.advanceTimersByTime(1);
+      batcher.push(Buffer.alloc(2)); // the echo, a moment later
+      expect(sent).toEqual([1, 3, 1, 4, 1, 7, 2]);
+
+      // A slow host's echo, later than flushDelayMs while output streams: still at once.
+      vi.advanceTimersByTime(100);
+      batcher.push(Buffer.alloc(1));
+      batcher.expectEcho();
+      vi.advanceTimersByTime(50);
+      batcher.push(Buffer.alloc(5)); // output from before the key, just now read
+      batcher.push(Buffer.alloc(3)); // waits, the flag taken and the moment gone
+      expect(sent).toEqual([1, 3, 1, 4, 1, 7, 2, 1, 5]);
+      vi.advanceTimersByTime(10);
+      expect(sent).toEqual([1, 3, 1, 4, 1, 7, 2, 1, 5, 3]);
+      batcher.dispose();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('refuses watermarks the xterm.js guide warns against', () => {

@@ -21,6 +21,8 @@ import {
   type SessionView,
 } from '../../../engine/protocol.ts';
 
+const encoder = new TextEncoder();
+
 export const fixtureLessons = path.join(import.meta.dirname, 'fixtures/lessons');
 
 export const fileEvaluate: Evaluate = async (conditions, lab) => {
@@ -116,6 +118,8 @@ export class TermClient {
   /** Ack as the browser does (AckBatch); off, acks wait for `ackAll`. */
   autoAck = true;
   private readonly acks = new AckBatch((bytes) => this.send({ type: 'ack', bytes }));
+  /** A character split across two frames stays whole, as in the browser's terminal. */
+  private readonly decoder = new TextDecoder();
 
   constructor(url: string, headers: Record<string, string>) {
     this.ws = new WebSocket(url, { headers });
@@ -128,11 +132,12 @@ export class TermClient {
       this.ws.once('close', (code) => (this.acks.reset(), resolve({ code }))),
     );
     this.ws.on('message', (raw: Buffer) => {
-      const f = decodeServerFrame(new Uint8Array(raw));
+      const f = decodeServerFrame(raw);
       if (!f) return;
       if (f.type === 'output') {
-        // Keep only the tail: a benchmark may push megabytes through.
-        this.output = (this.output + Buffer.from(f.data).toString('utf8')).slice(-100_000);
+        // Keep only the tail (a benchmark may push megabytes through), cut when twice that long.
+        this.output += this.decoder.decode(f.data, { stream: true });
+        if (this.output.length > 200_000) this.output = this.output.slice(-100_000);
         this.received += f.data.length;
         if (this.autoAck) this.acks.rendered(f.data.length);
         else this.unacked += f.data.length;
@@ -168,7 +173,7 @@ export class TermClient {
   }
 
   type(text: string): void {
-    this.send({ type: 'input', data: new TextEncoder().encode(text) });
+    this.send({ type: 'input', data: encoder.encode(text) });
   }
 
   /** Resolves once `predicate` holds, checked after each frame; rejects after `ms`. */

@@ -188,6 +188,24 @@ describe('server', () => {
     t.ws.close();
   });
 
+  it('keeps at most 4 MiB of input for a shell that is not reading, says so once, and goes on', async () => {
+    const c = new Client(app.url);
+    const t = TermClient.open(app, c, (await c.session()).learnerId, { lesson: lessonId });
+    await t.until(() => /local[#$] /.test(t.output), 20_000, 'the prompt');
+    // Nothing reads the terminal for a second, then cat swallows whatever came.
+    t.type('stty -echo -icanon; sleep 1; timeout 1 cat > /dev/null; stty sane; echo READ-$((1+1))\r');
+    await new Promise((r) => setTimeout(r, 200));
+    const paste = 'a'.repeat(1000 * 1000);
+    for (let i = 0; i < 6; i++) t.type(paste); // 6 MB pasted into `sleep`
+    await t.until(() => t.output.includes('READ-2'), 10_000, 'cat to end');
+    expect(t.output.split('[dockerlab] 输入积压超过 4 MiB').length - 1).toBe(1);
+    expect(t.output).toContain('the rest was dropped');
+    t.output = '';
+    t.type('echo still-$((40+2))\r');
+    await t.until(() => t.output.includes('still-42'), 5000, 'the shell to answer');
+    t.ws.close();
+  });
+
   it('signs a learner in by class code, name and PIN on any computer, and refuses a classmate’s name with another PIN', async () => {
     const classApp = await testApp({ classCode: 'docker-2026' });
     const signIn = (c: Client, name: string, pin: string, classCode = 'docker-2026') =>
