@@ -1,7 +1,8 @@
 /**
  * Web server benchmarks, called by `npm run bench` as `bench(lab, say)`:
- * - keystroke echo round trip through the server vs a node-pty spawned directly, both on a LOCAL
- *   bash, so the difference is the server (WebSocket, batching, headless screen), not the VM;
+ * - keystroke echo round trip through the server vs a node-pty spawned directly and written as the
+ *   server writes its ptys (PtyInput), both on a LOCAL bash, so the difference is the server
+ *   (WebSocket, batching, headless screen), not the VM;
  * - throughput of `cat` of a 50 MB file to a WebSocket client that acks (flow control on), vs the
  *   same cat read straight from a pty, plus the server's peak RSS growth and Ctrl-C after `yes`;
  * - with the real lab: time from a command's end (OSC 133 D seen by the client) to the ✓ event;
@@ -351,7 +352,7 @@ export async function bench(lab: Lab, say: Say): Promise<Figures> {
   const p50s = percentile(served, 50);
   const p50w = percentile(floor, 50);
   say(
-    `键入回显（本机 bash）/ keystroke echo, local bash, ${n} keys: direct node-pty p50 ${ms(p50d)} p95 ${ms(percentile(direct, 95))}; ` +
+    `键入回显（本机 bash）/ keystroke echo, local bash, ${n} keys: direct pty (written as the server writes it) p50 ${ms(p50d)} p95 ${ms(percentile(direct, 95))}; ` +
       `through the server p50 ${ms(p50s)} p95 ${ms(percentile(served, 95))}; server adds ×${(p50s / p50d).toFixed(2)} (p50); ` +
       `a bare WebSocket echo (no pty, no server) p50 ${ms(p50w)}, so direct pty + WebSocket alone is ×${((p50d + p50w) / p50d).toFixed(2)}`,
   );
