@@ -200,9 +200,11 @@ export function recording(lab: Lab): { lab: Lab; take(): ExecRecord[] } {
 
 /**
  * A lab whose execs and asks are answered from `record`, in the order they were made for each
- * (host, command, ask, stdin); the last answer repeats. Nothing reaches the real VMs.
+ * (host, command, ask, stdin); the last answer repeats. Nothing reaches the real VMs. One the
+ * record cannot answer throws NotRecorded and is listed in `missing`: a check's kinds turn an
+ * exec's error into a failed condition, so only the list tells the caller the verdict is not one.
  */
-export function replaying(lab: Lab, record: CaseRecord): Lab {
+export function replaying(lab: Lab, record: CaseRecord): { lab: Lab; missing: string[] } {
   const queues = new Map<string, ExecResult[]>();
   const id = (host: string, command: string, ask: boolean, stdin?: string) =>
     JSON.stringify([host, command, ask, stdin ?? null]);
@@ -211,14 +213,20 @@ export function replaying(lab: Lab, record: CaseRecord): Lab {
     queues.set(k, [...(queues.get(k) ?? []), e.result]);
   }
   const used = new Map<string, number>();
-  return withCalls(lab, async ({ host, command, ask, options }) => {
+  const missing: string[] = [];
+  const replay = withCalls(lab, async ({ host, command, ask, options }) => {
     const k = id(host, command, ask ?? false, stdinText(options?.stdin));
     const answers = queues.get(k);
-    if (!answers) throw new NotRecorded(`no recorded answer on ${host} for: ${command.slice(0, 120)}`);
+    if (!answers) {
+      const what = `no recorded answer on ${host} for: ${command.slice(0, 120)}`;
+      missing.push(what);
+      throw new NotRecorded(what);
+    }
     const i = used.get(k) ?? 0;
     used.set(k, i + 1);
     return { ...answers[Math.min(i, answers.length - 1)]! };
   });
+  return { lab: replay, missing };
 }
 
 export const baselineOf = (record: CaseRecord): Record<string, HostState> | undefined =>

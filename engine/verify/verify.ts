@@ -344,7 +344,10 @@ async function judgeRecorded(
   if (!record) return undefined;
   const t = Date.now();
   try {
-    const result = await deps.evaluate(step.check, replaying(lab, record), baselineOf(record));
+    const replay = replaying(lab, record);
+    const result = await deps.evaluate(step.check, replay.lab, baselineOf(record));
+    // A condition whose exec the record lacks "failed" only for that: its verdict is not one.
+    if (replay.missing.length > 0) return undefined;
     return { ...judged(c, result), recorded: record.at, ms: Date.now() - t };
   } catch (e) {
     if (e instanceof NotRecorded) return undefined;

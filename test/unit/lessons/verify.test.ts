@@ -85,11 +85,13 @@ function recordedDeps(state: Set<string>, log: string[], store: Map<string, Case
     ...deps(state, log),
     evaluate: async (conds: Condition[], lab) => {
       const words = new Set((await lab.host('host1').exec('cat state')).stdout.split(' '));
+      // As evaluateConditions does: an exec that throws makes its condition fail, not the evaluation.
+      const extra = () => lab.host('host1').exec('cat extra').then((r) => r.stdout === 'extra', () => false);
       const conditions = await Promise.all(
         conds.map(async (c) => ({
           kind: c.kind,
           params: c.params,
-          ok: c.kind === 'extra' ? (await lab.host('host1').exec('cat extra')).stdout === 'extra' : words.has(String(c.params)),
+          ok: c.kind === 'extra' ? await extra() : words.has(String(c.params)),
           messages: [],
         })),
       );

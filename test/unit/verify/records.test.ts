@@ -98,7 +98,7 @@ describe('recording and replaying what a check asks of a host', () => {
       ['/run/x.sock', true, 'images\n'],
       ['ip -j link', false, undefined],
     ]);
-    const replay = replaying(lab(), { at: '', where: '', execs }).host('host1');
+    const replay = replaying(lab(), { at: '', where: '', execs }).lab.host('host1');
     expect((await replay.ask('/run/x.sock', 'images\n')).stdout).toBe('/run/x.sock answered images\n');
     expect((await replay.exec('ip -j link')).stdout).toBe('ran ip -j link');
     // Another request, or a script that happens to be the socket's path, was never answered.
