@@ -21,7 +21,7 @@ import { loadLessons } from '../engine/lessons/load.ts';
 import { decodeServerFrame } from '../engine/protocol.ts';
 import type { Figures } from './figures.ts';
 import { percentile, ms } from './stats.ts';
-import { PtyInput, ptyFd } from '../engine/server/pty-input.ts';
+import { PtyInput } from '../engine/server/pty-input.ts';
 
 type Say = (line: string) => void;
 const prompt = /local[#$] /;
@@ -48,7 +48,7 @@ async function directPath(): Promise<EchoPath> {
   pty.onData((d) => ((out += d), wake.fire()));
   await wake.until(() => prompt.test(out), 10_000);
   // Written as the server writes its ptys, so the two differ only in what the server adds.
-  const input = new PtyInput(ptyFd(pty), () => {});
+  const input = new PtyInput(pty, () => {});
   const key = Buffer.from('x');
   let typed = 0;
   return {

@@ -26,10 +26,24 @@ export class PtyInput {
   /** Input dropped so far, for logs and tests. */
   droppedBytes = 0;
 
+  private readonly fd: number;
+
+  /**
+   * `pty`'s fd is written until node-pty says 'close': that comes in the same turn as the fd's own
+   * close (the read stream's EIO when the shell is gone), before any other I/O callback such as a
+   * learner's next frame, so no write reaches the number once it names another file this process
+   * opened (without it, a test's 100 010 bytes landed in a file opened after the shell had exited).
+   */
   constructor(
-    private readonly fd: number,
+    pty: IPty,
     private readonly onDropped: () => void,
-  ) {}
+  ) {
+    const p = pty as IPty & { fd?: unknown; on?: unknown };
+    if (typeof p.fd !== 'number' || typeof p.on !== 'function')
+      throw new Error("node-pty's UnixTerminal changed: expected its fd and on('close')");
+    this.fd = p.fd;
+    (p.on as (event: 'close', listener: () => void) => void).call(pty, 'close', () => this.close());
+  }
 
   write(data: Buffer): void {
     if (this.closed || data.length === 0) return;
@@ -110,11 +124,4 @@ export class PtyInput {
     this.delayMs = 0;
     this.dropping = false;
   }
-}
-
-/** The pty's own fd (node-pty's UnixTerminal has it, though its typings do not say so). */
-export function ptyFd(pty: IPty): number {
-  const fd = (pty as IPty & { fd?: unknown }).fd;
-  if (typeof fd !== 'number') throw new Error('node-pty gave no fd for the pty: expected UnixTerminal.fd');
-  return fd;
 }

@@ -9,7 +9,7 @@ import { CloseCode, decodeClientFrame, encodeServerFrame, type ServerEvent } fro
 import { Batcher, Watermark, type FlowOptions } from './flow.ts';
 import { Osc133Scanner, type Mark } from './osc133.ts';
 import { Screen } from './screen.ts';
-import { MAX_WAITING_BYTES, PtyInput, ptyFd } from './pty-input.ts';
+import { MAX_WAITING_BYTES, PtyInput } from './pty-input.ts';
 import { logger } from '../log.ts';
 
 const log = logger('terminal');
@@ -63,7 +63,7 @@ export class TerminalSession {
       // Raw bytes: a UTF-8 character may be split across reads; the browser's decoder copes.
       encoding: null,
     });
-    this.input = new PtyInput(ptyFd(this.pty), () => this.inputDropped());
+    this.input = new PtyInput(this.pty, () => this.inputDropped());
     this.screen = new Screen(options.cols, options.rows, options.scrollback ?? 1000);
     this.watermark = new Watermark(options.flow, (paused) => (paused ? this.pty.pause() : this.pty.resume()));
     this.batcher = new Batcher(options.flow, (data) => this.toViewer(data));

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { spawn, type IPty } from 'node-pty';
-import { MAX_WAITING_BYTES, PtyInput, ptyFd } from '../../../engine/server/pty-input.ts';
+import { MAX_WAITING_BYTES, PtyInput } from '../../../engine/server/pty-input.ts';
 
 /** A pty running `script` in bash, its output collected; raw mode, so every byte goes through. */
 function shell(script: string): { pty: IPty; output: () => string; exited: Promise<number> } {
@@ -43,7 +43,7 @@ describe('PtyInput', () => {
     const s = shell(`head -c ${size} > ${file}; echo got-$(wc -c < ${file})`);
     ptys.push(s.pty);
     await until(() => s.output().includes('ready'), 'ready');
-    const input = new PtyInput(ptyFd(s.pty), () => expect.fail('nothing is dropped'));
+    const input = new PtyInput(s.pty, () => expect.fail('nothing is dropped'));
     const all = letters(size);
     for (let i = 0; i < size; i += 50_000) input.write(all.subarray(i, i + 50_000));
     expect(input.pending).toBeGreaterThan(0); // more than the pty took at once: some waited
@@ -58,7 +58,7 @@ describe('PtyInput', () => {
     ptys.push(s.pty);
     await until(() => s.output().includes('ready'), 'ready');
     let said = 0;
-    const input = new PtyInput(ptyFd(s.pty), () => said++);
+    const input = new PtyInput(s.pty, () => said++);
     const writes = vi.spyOn(fs, 'writeSync');
     const all = letters(3 * MAX_WAITING_BYTES);
     for (let i = 0; i < all.length; i += MAX_WAITING_BYTES)
@@ -77,15 +77,25 @@ describe('PtyInput', () => {
     expect(fs.readFileSync(file).equals(all.subarray(0, MAX_WAITING_BYTES))).toBe(true);
   });
 
-  it('drops input for a pty whose program is gone, without throwing', async () => {
+  it('writes nothing once node-pty has closed the pty, though its fd number now names another file', async () => {
     const s = shell('exit 0');
     ptys.push(s.pty);
-    const input = new PtyInput(ptyFd(s.pty), () => expect.fail('nothing is dropped as over the limit'));
+    const input = new PtyInput(s.pty, () => expect.fail('nothing is dropped as over the limit'));
+    await new Promise<void>((r) => (s.pty as IPty & { on(e: 'close', l: () => void): void }).on('close', r));
     await s.exited;
-    expect(() => {
-      input.write(letters(100_000));
-      input.write(letters(10));
-    }).not.toThrow();
-    expect(input.pending).toBe(0);
+    await new Promise((r) => setTimeout(r, 100)); // the fd itself is closed after 'close'
+    // Files opened now take the lowest free fd numbers, the pty's among them.
+    const files = Array.from({ length: 8 }, (_, i) => path.join(dir, `reused-${i}`));
+    const fds = files.map((f) => fs.openSync(f, 'w'));
+    try {
+      expect(() => {
+        input.write(letters(100_000));
+        input.write(letters(10));
+      }).not.toThrow();
+      expect(input.pending).toBe(0);
+      for (const f of files) expect(fs.statSync(f).size).toBe(0);
+    } finally {
+      for (const fd of fds) fs.closeSync(fd);
+    }
   });
 });
