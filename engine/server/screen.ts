@@ -84,10 +84,12 @@ class ScreenWorker {
         serialize: require.resolve('@xterm/addon-serialize'),
       },
     });
-    this.worker.unref(); // screens never keep a process alive
     this.worker.on('message', (m: FromWorker) => this.screens.get(m.id)?.fromWorker(m));
     this.worker.on('error', (e) => this.die(e.message));
     this.worker.on('exit', (code) => this.die(`exited with ${code}`));
+    // Screens never keep a process alive. After the listeners: a 'message' listener refs the
+    // worker's port again (`dockerlab bench` printed its figures and then waited for ever).
+    this.worker.unref();
   }
 
   post(m: ToWorker): void {

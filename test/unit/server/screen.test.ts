@@ -3,12 +3,42 @@
  * with real xterm.js: what was written is in the snapshot, a flood never holds anything back and is
  * kept only as its newest part, and a disposed screen answers at once.
  */
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Screen, TAIL_BYTES } from '../../../engine/server/screen.ts';
 
 const snap = (s: Screen) => new Promise<string>((resolve) => s.snapshot(resolve));
 
 describe('screen copy in the worker', () => {
+  it('never keeps a process alive: one that made a screen and took a snapshot ends by itself', () => {
+    // As `dockerlab bench` does (its web part serves terminals, then returns): it used to print
+    // its figures and then wait for ever on the worker's message port.
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dl-screen-exit-'));
+    const script = path.join(dir, 'screen-exit.mts');
+    fs.writeFileSync(
+      script,
+      `import { Screen } from ${JSON.stringify(path.resolve('engine/server/screen.ts'))};
+      const s = new Screen(40, 10, 100);
+      s.write(Buffer.from('hello'));
+      const work = setInterval(() => {}, 1000); // the program's own work, until the snapshot
+      s.snapshot((text) => {
+        console.log(text.includes('hello') ? 'snapshot ok' : 'snapshot empty');
+        clearInterval(work);
+      });`,
+    );
+    const r = spawnSync(process.execPath, ['--import', 'tsx/esm', script], {
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
+    fs.rmSync(dir, { recursive: true, force: true });
+    expect(r.error?.message ?? '').not.toContain('ETIMEDOUT');
+    expect(r.stdout).toContain('snapshot ok');
+    expect(r.status).toBe(0);
+  });
+
   it('has everything written before a snapshot, in order, after a resize too', async () => {
     const s = new Screen(40, 10, 100);
     s.write(Buffer.from('hello\r\n'));
