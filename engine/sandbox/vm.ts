@@ -53,7 +53,15 @@ export const KERNEL_CMDLINE =
   'root=/dev/vda rw console=ttyS0 net.ifnames=0 quiet mitigations=off apparmor=0 panic=-1 oops=panic ' +
   // Less periodic work in an idle guest (docs/bench.md, "QEMU settings under TCG"): no pressure
   // stall accounting, no soft-lockup watchdog, vmstat every 10 s, no proactive compaction.
-  'psi=0 nowatchdog sysctl.vm.stat_interval=10 sysctl.vm.compaction_proactiveness=0';
+  'psi=0 nowatchdog sysctl.vm.stat_interval=10 sysctl.vm.compaction_proactiveness=0 ' +
+  // Less work per process, which under TCG is what a lesson waits for (docs/bench.md, "Translated
+  // once"): no address-space randomization, since QEMU 7.2 keys translated code by the guest's
+  // virtual address, so every process of a randomized PIE binary (each `docker` command, runc, the
+  // shims) was translated afresh and the 256 MiB cache filled and was flushed every minute or so;
+  // pages not zeroed twice (the kernel clears what a process gets anyway); no security modules
+  // besides capabilities (AppArmor was already off; seccomp is not one). The guest is a disposable
+  // lab whose user is root; nothing in the course looks at ASLR or an LSM.
+  'norandmaps init_on_alloc=0 lsm=capability';
 /** No exec (so no `exec:` migration), no setuid, no scheduler or resource changes, no old syscalls. */
 const SECCOMP = 'on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny';
 /**

@@ -1,7 +1,8 @@
 /**
  * Density (issue 12): a lab's QEMU gives back the memory its guest frees (virtio-balloon with free
  * page reporting, vm.ts), so an idle lab holds what its guest uses, not every page it ever touched;
- * and the guest runs with the idle options of vm.ts's kernel command line.
+ * and the guest runs with the idle options of vm.ts's kernel command line, and without address
+ * randomization (so TCG can reuse what it translated for one process in the next).
  */
 import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -57,5 +58,17 @@ describe('an idle lab’s memory', () => {
     // reporting, QEMU keeps every page the guest ever touched.
     const back = await until(() => rssMiB(pid!) < full - grew / 2, 60_000);
     expect({ before, full, after: rssMiB(pid!), back }).toMatchObject({ back: true });
+  });
+});
+
+describe('the guest kernel', () => {
+  it('loads a program at the same addresses every time it runs', async () => {
+    expect(await sh('cat /proc/sys/kernel/randomize_va_space')).toBe('0');
+    // The first mapping is the program itself, the stack is the last: with randomization both
+    // moved from one run to the next.
+    const where = 'sed -n "1p;/\\[stack\\]/p" /proc/self/maps | cut -d" " -f1';
+    const runs = [await sh(where), await sh(where), await sh(where)];
+    expect(runs[0]).toMatch(/^[0-9a-f]+-[0-9a-f]+\n[0-9a-f]+-[0-9a-f]+$/);
+    expect(new Set(runs).size).toBe(1);
   });
 });
