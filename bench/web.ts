@@ -12,7 +12,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { spawn } from 'node-pty';
+import { spawn, type IPty } from 'node-pty';
 import { WebSocket, WebSocketServer } from 'ws';
 import type { Lab } from '../engine/sandbox/api.ts';
 import { localLab, localShell } from '../engine/server/local-lab.ts';
@@ -39,6 +39,21 @@ interface EchoPath {
   close(): Promise<void>;
 }
 
+/**
+ * Ends a bench's own pty: SIGHUP as a closed terminal sends, then SIGKILL if the shell is still
+ * there 2 s later. (One full bench run kept a local bash alive after its SIGHUP, in `poll`, and with
+ * it the pty, so the bench never ended; not seen again when run alone.)
+ */
+async function endPty(pty: IPty): Promise<void> {
+  const exited = new Promise<boolean>((r) => pty.onExit(() => r(true)));
+  const within = (ms: number) =>
+    Promise.race([exited, new Promise<boolean>((r) => setTimeout(() => r(false), ms).unref())]);
+  pty.kill();
+  if (await within(2000)) return;
+  pty.kill('SIGKILL');
+  await within(2000);
+}
+
 /** Keystrokes in a directly spawned pty: the floor the server adds to. */
 async function directPath(): Promise<EchoPath> {
   const sh = localShell();
@@ -61,7 +76,7 @@ async function directPath(): Promise<EchoPath> {
       if (++typed % 50 === 0) input.write(Buffer.from('\x15')); // Ctrl-U: keep the line short
       return elapsed;
     },
-    close: async () => (input.close(), pty.kill()),
+    close: async () => (input.close(), await endPty(pty)),
   };
 }
 
@@ -158,7 +173,7 @@ export async function catDirect(file: string): Promise<number> {
   pty.write(`cat ${file}; echo CAT-$((1+1))-DONE\r`);
   await wake.until(() => tail.includes('CAT-2-DONE'), 300_000);
   const elapsed = performance.now() - t;
-  pty.kill();
+  await endPty(pty);
   return elapsed;
 }
 
