@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import { GuestClient } from '../../../engine/sandbox/client.ts';
 import { CHANNEL_WINDOW_BYTES } from '../../../engine/sandbox/mux.ts';
 import { startAgent, until, type RunningAgent } from './agent-harness.ts';
@@ -111,6 +111,9 @@ describe('guest channel', () => {
     // Synced on events, never on time: under load the agent may take any time to fill its window.
     const proc = client.open({ argv: ['yes'] });
     let received = 0;
+    let stage = 'filling the window';
+    // It timed out once (20 s) in a fresh clone's full unit run, and never alone: say where.
+    onTestFailed(() => console.log(`stopped while ${stage}, ${received} bytes received`));
     proc.on('stdout', (b) => (received += b.length));
     const reached = (bytes: number) =>
       new Promise<void>((resolve) => {
@@ -119,17 +122,21 @@ describe('guest channel', () => {
       });
     await reached(256 * 1024); // the agent's HIGH_WATER: it stops reading once this much is unacked
     // A command's exit comes after everything the agent had sent before it started the command.
+    stage = 'running a command after the window filled';
     await client.exec(['true']);
     const paused = received;
     expect(paused).toBeLessThanOrEqual(CHANNEL_WINDOW_BYTES);
+    stage = 'running a second command';
     await client.exec(['true']);
     expect(received).toBe(paused);
+    stage = 'waiting for output after the ack';
     const resumed = reached(paused + 1);
     proc.ack(received);
     await resumed;
+    stage = 'waiting for the exit';
     proc.kill();
     await new Promise((r) => proc.once('exit', r));
-  });
+  }, 60_000); // the other tests of this file ran 7× slower beside busy tests than alone
 
   it('ends a channel closed while its output streams, and the agent lives on', async () => {
     // A CLOSE and the command's ready pipe in one select() batch once made the agent read a pipe
